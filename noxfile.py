@@ -1,0 +1,109 @@
+"""Sessions of the TensorFlow/Keras freeze matrix. ``nox -l`` is the table of contents.
+
+    nox -t matrix        every release in catalog.toml, then the report
+    nox -s tests         the test suite
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from tfmatrix import catalog, record  # noqa: E402
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "tests"]
+
+CATALOG = ROOT / "catalog.toml"
+PROBE = ROOT / "probes" / "freeze_probe.py"
+RESULTS = ROOT / "reports" / "results"
+REPORT = ROOT / "reports" / "freeze-matrix.md"
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+RELEASES = catalog.load(CATALOG)
+PROBE_ENV = {"PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "-1"}
+
+
+def expose_pyenv_interpreters() -> None:
+    """Let ``python3.7`` ... resolve where pyenv's shims expose only the selected Python.
+
+    pyenv runs nox with PYENV_VERSION set to the one selected version; every other
+    installed version is appended so that each release finds the Python it needs.
+    """
+    if shutil.which("pyenv") is None:
+        return
+    listing = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False)
+    if listing.returncode != 0:
+        return
+    chosen = [v for v in os.environ.get("PYENV_VERSION", "").split(":") if v]
+    os.environ["PYENV_VERSION"] = ":".join(chosen + [v for v in listing.stdout.split() if v not in chosen])
+
+
+expose_pyenv_interpreters()
+
+
+def options(session: nox.Session) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=f"nox -s {session.name} --")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where result JSON files go")
+    parser.add_argument("--keep-venv", action="store_true", help="keep the release's venv after probing")
+    return parser.parse_args(session.posargs)
+
+
+@nox.session(tags=["matrix"])
+@nox.parametrize(
+    ("python", "release"),
+    [(release.python, release) for release in RELEASES],
+    ids=[release.id for release in RELEASES],
+)
+def probe(session: nox.Session, release: catalog.Release) -> None:
+    """Install one TensorFlow release as its index stood on its resolution date; probe it."""
+    opts = options(session)
+    out = record.result_path(opts.results_dir.resolve(), release)
+    session.install("--exclude-newer", release.resolved_as_of.isoformat(), release.requirement)
+    frozen = session.run("uv", "pip", "freeze", silent=True, external=True)
+    assert isinstance(frozen, str)
+    with tempfile.TemporaryDirectory(prefix="tfmatrix-") as scratch:
+        probe_output = Path(scratch) / "probe.json"
+        session.run("python", str(PROBE), str(probe_output), env=PROBE_ENV)
+        result = record.build_result(
+            probe_output, release, record.parse_freeze(frozen), record.probe_digest(PROBE)
+        )
+    record.write_json_atomic(out, result)
+    session.log(f"wrote {out}")
+    if not opts.keep_venv:  # a TensorFlow venv is 1-2 GB; its result is what we keep
+        shutil.rmtree(session.virtualenv.location, ignore_errors=True)
+
+
+@nox.session(python="3.11", tags=["matrix"])
+def report(session: nox.Session) -> None:
+    """Aggregate every result in reports/results into the markdown matrix reports/freeze-matrix.md."""
+    session.install(".")
+    session.run(
+        "tfmatrix", "report", "--catalog", str(CATALOG), "--results", str(options(session).results_dir.resolve()), "--out", str(REPORT)
+    )
+
+
+@nox.session(python="3.11")
+def tests(session: nox.Session) -> None:
+    """Run the test suite, including one real TensorFlow 2.1.0 environment end to end."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """Static checks: ruff, mypy, and the results schema against its meta-schema."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "lint"), "nox")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")

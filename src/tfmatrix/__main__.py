@@ -1,0 +1,5 @@
+import sys
+
+from tfmatrix.cli import main
+
+sys.exit(main())

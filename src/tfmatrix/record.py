@@ -1,0 +1,79 @@
+"""Turn one probe run into one result file: probe output + the release + its resolved packages.
+
+Standard library only: the noxfile calls it in nox's own interpreter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from tfmatrix.catalog import Release
+from tfmatrix.errors import InputError
+
+SCHEMA_VERSION = 1
+PROBE_KEYS = ("probe", "environment", "cases")
+
+
+def result_path(results_dir: Path, release: Release) -> Path:
+    return results_dir / f"{release.id}.json"
+
+
+def probe_digest(probe: Path) -> str:
+    return hashlib.sha256(probe.read_bytes()).hexdigest()
+
+
+def parse_freeze(text: str) -> dict[str, str]:
+    """``uv pip freeze`` output as {distribution name: version}."""
+    packages = {}
+    for line in text.splitlines():
+        name, sep, version = line.strip().partition("==")
+        if sep:
+            packages[name.lower()] = version
+    return dict(sorted(packages.items()))
+
+
+def build_result(
+    probe_output: Path, release: Release, packages: dict[str, str], probe_sha256: str
+) -> dict[str, Any]:
+    try:
+        document = json.loads(probe_output.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(probe_output, "", f"probe output is not readable JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise InputError(probe_output, "", "expected a JSON object")
+    for key in PROBE_KEYS:
+        if key not in document:
+            raise InputError(probe_output, key, "missing from probe output")
+    environment = dict(document["environment"])
+    environment["packages"] = packages
+    environment["resolved_as_of"] = release.resolved_as_of.isoformat()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "probe": {"name": document["probe"], "sha256": probe_sha256},
+        "release": {"distribution": release.distribution, "version": release.version, "python": release.python},
+        "environment": environment,
+        "cases": document["cases"],
+    }
+
+
+def write_json_atomic(path: Path, document: dict[str, Any]) -> None:
+    write_text_atomic(path, json.dumps(document, indent=2, sort_keys=True) + "\n")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file and rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would make results private to the writer
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(partial).replace(path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise

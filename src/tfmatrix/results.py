@@ -1,0 +1,71 @@
+"""Load result files and check each against the schema and the catalog before anything uses it."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from tfmatrix.catalog import Release
+from tfmatrix.errors import InputError
+from tfmatrix.record import SCHEMA_VERSION
+
+Result = dict[str, Any]
+
+
+@cache
+def schema() -> dict[str, Any]:
+    text = resources.files("tfmatrix").joinpath("result.schema.json").read_text(encoding="utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def load_one(path: Path) -> Result:
+    """Parse one result file and validate it; any problem is one InputError naming file and field."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(path, "", f"cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "", "is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(path, "", f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if isinstance(document, dict) and document.get("schema_version") != SCHEMA_VERSION:
+        found = document.get("schema_version")
+        raise InputError(path, "schema_version", f"expected {SCHEMA_VERSION}, got {found!r}")
+    validator = jsonschema.Draft202012Validator(schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is not None:
+        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        raise InputError(path, field, error.message)
+    result: Result = document
+    return result
+
+
+def release_key(result: Result) -> tuple[str, str]:
+    return result["release"]["distribution"], result["release"]["version"]
+
+
+def load_all(directory: Path, releases: list[Release]) -> list[Result]:
+    """Every ``*.json`` in ``directory``, validated, one per catalog release, in catalog order."""
+    if not directory.is_dir():
+        raise InputError(directory, "", "is not a directory of result files")
+    catalog_order = {(r.distribution, r.version): index for index, r in enumerate(releases)}
+    found: dict[tuple[str, str], Path] = {}
+    loaded = []
+    for path in sorted(directory.glob("*.json")):
+        result = load_one(path)
+        key = release_key(result)
+        if key not in catalog_order:
+            raise InputError(path, "release", f"{key[0]}=={key[1]} is not in the catalog")
+        if key in found:
+            raise InputError(path, "release", f"{key[0]}=={key[1]} already has a result in {found[key].name}")
+        found[key] = path
+        loaded.append(result)
+    if not loaded:
+        raise InputError(directory, "", "holds no result files (*.json): run the probe sessions first")
+    return sorted(loaded, key=lambda result: catalog_order[release_key(result)])
