@@ -1,7 +1,7 @@
 """Sessions of the TensorFlow/Keras freeze matrix. ``nox -l`` is the table of contents.
 
-    nox -t matrix        every release in catalog.toml, then the report
-    nox -s tests         the test suite
+nox -t matrix        every release in catalog.toml, then the report
+nox -s tests         the test suite
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from tfmatrix import catalog, record  # noqa: E402
+from tfmatrix import catalog, record
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
@@ -75,9 +75,7 @@ def probe(session: nox.Session, release: catalog.Release) -> None:
     with tempfile.TemporaryDirectory(prefix="tfmatrix-") as scratch:
         probe_output = Path(scratch) / "probe.json"
         session.run("python", str(PROBE), str(probe_output), env=PROBE_ENV)
-        result = record.build_result(
-            probe_output, release, record.parse_freeze(frozen), record.probe_digest(PROBE)
-        )
+        result = record.build_result(probe_output, release, record.parse_freeze(frozen), record.probe_digest(PROBE))
     record.write_json_atomic(out, result)
     session.log(f"wrote {out}")
     if not opts.keep_venv:  # a TensorFlow venv is 1-2 GB; its result is what we keep
@@ -89,7 +87,16 @@ def report(session: nox.Session) -> None:
     """Aggregate every result in reports/results into the markdown matrix reports/freeze-matrix.md."""
     session.install(".")
     session.run(
-        "tfmatrix", "report", "--catalog", str(CATALOG), "--results", str(options(session).results_dir.resolve()), "--out", str(REPORT)
+        "tfmatrix",
+        "report",
+        "--catalog",
+        str(CATALOG),
+        "--explanations",
+        str(ROOT / "explanations.toml"),
+        "--results",
+        str(options(session).results_dir.resolve()),
+        "--out",
+        str(REPORT),
     )
 
 

@@ -21,8 +21,8 @@ import warnings
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # C++ start-up banners are not findings
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
 PROBE = "freeze"
 SEED = 0
@@ -130,9 +130,9 @@ def computed_counts(model):
 
 
 SUMMARY_COUNTS = {
-    "total": re.compile(r"^\s*Total params:\s*([\d,]+)", re.M),
-    "trainable": re.compile(r"^\s*Trainable params:\s*([\d,]+)", re.M),
-    "non_trainable": re.compile(r"^\s*Non-trainable params:\s*([\d,]+)", re.M),
+    "total": re.compile(r"^\s*Total params:\s*([\d,]+)", re.MULTILINE),
+    "trainable": re.compile(r"^\s*Trainable params:\s*([\d,]+)", re.MULTILINE),
+    "non_trainable": re.compile(r"^\s*Non-trainable params:\s*([\d,]+)", re.MULTILINE),
 }
 
 
@@ -147,7 +147,7 @@ def printed_counts(text):
 def summary_text(model):
     lines = []
 
-    def collect(*args, **kwargs):
+    def collect(*args, **kwargs):  # noqa: ARG001 - Keras 2.13+ passes line_break=
         lines.append(str(args[0]) if args else "")
 
     model.summary(print_fn=collect)
@@ -244,7 +244,7 @@ def run_case(axes):
                     result["summary_computed"] = computed_counts(model)
                 elif step == "train":
                     train_batch(model, rng)
-            frozen = set(id(v) for layer in targets for v in layer.weights)
+            frozen = {id(v) for layer in targets for v in layer.weights}
             for (layer, path, variable), old in zip(refs, before):
                 new = variable_value(variable)
                 result["weights"].append(
@@ -256,7 +256,7 @@ def run_case(axes):
                         "max_abs_change": float(np.max(np.abs(new - old))) if old.size else 0.0,
                     }
                 )
-        except Exception as exc:  # one failing case must not stop the others
+        except Exception as exc:  # noqa: BLE001 - one failing case must not stop the others
             result["status"] = "error"
             result["error"] = {"type": type(exc).__name__, "message": first_line(exc)}
     result["warnings"] = collected_warnings(caught, recorder.records)

@@ -102,7 +102,7 @@ def release_ranges(frame: pd.DataFrame, aspect: str) -> pd.DataFrame:
     wide = frame.pivot(index="case", columns="position", values=aspect)
     labels = frame.drop_duplicates("position").set_index("position")["release"]
     groups: list[list[int]] = []
-    for position in wide.columns:
+    for position in map(int, wide.columns):
         if groups and wide[position].equals(wide[groups[-1][0]]):
             groups[-1].append(position)
         else:

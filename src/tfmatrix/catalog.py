@@ -80,7 +80,9 @@ def _release(path: Path, index: int, entry: Any) -> Release:
         raise InputError(path, f"{where}.version", f"expected a final release, got {version!r}")
     distribution = _field(path, where, entry, "distribution", str)
     if distribution not in DISTRIBUTIONS:
-        raise InputError(path, f"{where}.distribution", f"expected one of {', '.join(DISTRIBUTIONS)}, got {distribution!r}")
+        raise InputError(
+            path, f"{where}.distribution", f"expected one of {', '.join(DISTRIBUTIONS)}, got {distribution!r}"
+        )
     python = _field(path, where, entry, "python", str)
     if not PYTHON_PATTERN.match(python):
         raise InputError(path, f"{where}.python", f"expected a Python version like 3.7, got {python!r}")

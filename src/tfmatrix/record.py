@@ -37,9 +37,7 @@ def parse_freeze(text: str) -> dict[str, str]:
     return dict(sorted(packages.items()))
 
 
-def build_result(
-    probe_output: Path, release: Release, packages: dict[str, str], probe_sha256: str
-) -> dict[str, Any]:
+def build_result(probe_output: Path, release: Release, packages: dict[str, str], probe_sha256: str) -> dict[str, Any]:
     try:
         document = json.loads(probe_output.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -1,0 +1,63 @@
+"""Explanations of change points: what changed, what to do, and the source lines behind it."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tfmatrix.errors import InputError
+
+FIELDS = ("release", "aspect", "cases", "summary", "advice", "evidence")
+ASPECTS = ("weights", "printed")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    release: str
+    aspect: str
+    cases: Mapping[str, str]
+    summary: str
+    advice: str
+    evidence: tuple[str, ...]
+
+    def explains(self, release: str, aspect: str, axes: Mapping[str, str]) -> bool:
+        """Does this entry explain a change of ``aspect`` first seen in ``release`` for a case with ``axes``?"""
+        matches_case = all(axes.get(axis) == value for axis, value in self.cases.items())
+        return self.release == release and self.aspect == aspect and matches_case
+
+
+def load(path: Path) -> list[Explanation]:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(path, "", f"cannot be read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, "", f"is not valid TOML: {exc}") from None
+    return [_explanation(path, i, entry) for i, entry in enumerate(document.get("explanation", []))]
+
+
+def _explanation(path: Path, index: int, entry: Any) -> Explanation:
+    where = f"explanation[{index}]"
+    if not isinstance(entry, dict):
+        raise InputError(path, where, "expected a table")
+    for name in FIELDS:
+        if name not in entry:
+            raise InputError(path, f"{where}.{name}", "missing")
+    extra = sorted(set(entry) - set(FIELDS))
+    if extra:
+        raise InputError(path, f"{where}.{extra[0]}", "unknown field")
+    if entry["aspect"] not in ASPECTS:
+        raise InputError(path, f"{where}.aspect", f"expected one of {', '.join(ASPECTS)}, got {entry['aspect']!r}")
+    cases = entry["cases"]
+    if not isinstance(cases, dict) or not all(isinstance(v, str) for v in cases.values()):
+        raise InputError(path, f"{where}.cases", "expected a table of axis = value strings")
+    evidence = entry["evidence"]
+    if not isinstance(evidence, list) or not evidence or not all(isinstance(e, str) for e in evidence):
+        raise InputError(path, f"{where}.evidence", "expected a non-empty list of strings")
+    for name in ("release", "summary", "advice"):
+        if not isinstance(entry[name], str) or not entry[name]:
+            raise InputError(path, f"{where}.{name}", "expected a non-empty string")
+    return Explanation(entry["release"], entry["aspect"], cases, entry["summary"], entry["advice"], tuple(evidence))
