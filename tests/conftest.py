@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tfmatrix import catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+RECORDED = DATA / "results"  # copies of real results from `nox -t matrix`, see tests/data/README.md
+
+# The seed notebook's eight check_weight_update cells, in notebook order, as probe case ids.
+SEED_CASE_IDS = [
+    f"{api}/{target}/{order}/train_on_batch"
+    for order in ("freeze_then_compile", "compile_then_freeze")
+    for target in ("model", "layer")
+    for api in ("sequential", "functional")
+]
+
+
+@dataclass(frozen=True)
+class SeedCell:
+    case_id: str
+    printed: dict[str, int]
+    moved: list[bool]
+
+
+def seed_cells() -> list[SeedCell]:
+    """What TF 2.1.0 printed in the seed notebook: the ground truth the matrix must reproduce."""
+    text = (DATA / "seed-notebook.txt").read_text(encoding="utf-8")
+    blocks = text.split('Model: "')[1:]
+    cells = []
+    for case_id, block in zip(SEED_CASE_IDS, blocks, strict=True):
+        counts = {
+            key: int(re.search(rf"^{label} params: (\d+)", block, re.MULTILINE).group(1))  # type: ignore[union-attr]
+            for key, label in (("total", "Total"), ("trainable", "Trainable"), ("non_trainable", "Non-trainable"))
+        }
+        moved = [
+            status == "updated"
+            for status in re.findall(r"^weight \d \(.*\)\t(updated|not updated)$", block, re.MULTILINE)
+        ]
+        cells.append(SeedCell(case_id, counts, moved))
+    return cells
+
+
+@pytest.fixture
+def releases() -> list[catalog.Release]:
+    return catalog.load(ROOT / "catalog.toml")
+
+
+@pytest.fixture
+def recorded(tmp_path: Path) -> Path:
+    """A scratch copy of the recorded results, safe to add bad files to."""
+    return Path(shutil.copytree(RECORDED, tmp_path / "results"))

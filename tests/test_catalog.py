@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from tfmatrix import catalog
+from tfmatrix.errors import InputError
+
+GOOD_ENTRY = 'version = "2.1.0"\ndistribution = "tensorflow-cpu"\npython = "3.7"\nresolved_as_of = 2020-01-15\n'
+
+
+def test_catalog_covers_every_minor_line_from_1_15(releases: list[catalog.Release]) -> None:
+    lines = {(Version(r.version).major, Version(r.version).minor) for r in releases}
+    newest = max(lines)
+    assert {(1, 15)} | {(2, minor) for minor in range(newest[1] + 1)} == lines
+    assert newest >= (2, 21)
+
+
+def test_catalog_is_oldest_first_and_keeps_the_seed_release(releases: list[catalog.Release]) -> None:
+    versions = [Version(r.version) for r in releases]
+    assert versions == sorted(versions)
+    assert "tensorflow-cpu-2.1.0" in [r.id for r in releases]
+
+
+def test_distribution_and_python_follow_what_each_release_shipped(releases: list[catalog.Release]) -> None:
+    for release in releases:
+        version = Version(release.version)
+        cpu_exists = version >= Version("2.1")
+        assert release.distribution == ("tensorflow-cpu" if cpu_exists else "tensorflow"), release.id
+        if version < Version("2.2"):
+            assert release.python == "3.7", release.id  # TF 1.15-2.1 ship no wheels past 3.7
+
+
+def test_release_keys() -> None:
+    release = catalog.Release("2.1.0", "tensorflow-cpu", "3.7", dt.date(2020, 1, 15))
+    assert release.id == "tensorflow-cpu-2.1.0"
+    assert release.requirement == "tensorflow-cpu==2.1.0"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "problem"),
+    [
+        ("[[release]\n", "", "is not valid TOML"),
+        ("title = 'x'\n", "release", "expected one or more [[release]] tables"),
+        ("[[release]]\n" + GOOD_ENTRY.replace('"2.1.0"', '"two"'), "release[0].version", "expected a release version"),
+        ("[[release]]\n" + GOOD_ENTRY.replace('"2.1.0"', '"2.16.0rc1"'), "release[0].version", "a final release"),
+        ("[[release]]\n" + GOOD_ENTRY.replace('"tensorflow-cpu"', '"tf"'), "release[0].distribution", "one of"),
+        ("[[release]]\n" + GOOD_ENTRY.replace('"3.7"', '"3"'), "release[0].python", "like 3.7"),
+        ("[[release]]\n" + GOOD_ENTRY.replace("2020-01-15", '"2020-01-15"'), "release[0].resolved_as_of", "TOML date"),
+        (
+            "[[release]]\n" + GOOD_ENTRY.replace("2020-01-15", "2020-01-15T10:00:00"),
+            "release[0].resolved_as_of",
+            "date-time",
+        ),
+        ("[[release]]\n" + GOOD_ENTRY.replace('python = "3.7"\n', ""), "release[0].python", "missing"),
+        ("[[release]]\n" + GOOD_ENTRY + "gpu = true\n", "release[0].gpu", "unknown field"),
+        ("[[release]]\n" + GOOD_ENTRY + "[[release]]\n" + GOOD_ENTRY, "release[1]", "duplicates release[0]"),
+    ],
+)
+def test_bad_catalog_is_one_line_naming_file_and_field(tmp_path: Path, text: str, field: str, problem: str) -> None:
+    path = tmp_path / "catalog.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        catalog.load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: {field}: " if field else f"{path}: ")
+    assert problem in message
+    assert "\n" not in message
+
+
+def test_missing_catalog_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot be read"):
+        catalog.load(tmp_path / "nope.toml")

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from conftest import RECORDED, ROOT
+
+from tfmatrix import record, results
+from tfmatrix.catalog import Release
+from tfmatrix.errors import InputError
+
+RELEASE = Release("2.1.0", "tensorflow-cpu", "3.7", dt.date(2020, 1, 15))
+
+
+def probe_output_from_recorded(tmp_path: Path) -> Path:
+    """Reconstruct what the probe wrote for a recorded TF 2.1.0 run."""
+    recorded = json.loads((RECORDED / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))
+    environment = {k: v for k, v in recorded["environment"].items() if k not in ("packages", "resolved_as_of")}
+    path = tmp_path / "probe.json"
+    path.write_text(json.dumps({"probe": "freeze", "environment": environment, "cases": recorded["cases"]}))
+    return path
+
+
+def test_parse_freeze() -> None:
+    text = "absl-py==0.9.0\nTensorflow-CPU==2.1.0\n-e file:///x\n\nwrapt==1.11.2\n"
+    assert record.parse_freeze(text) == {"absl-py": "0.9.0", "tensorflow-cpu": "2.1.0", "wrapt": "1.11.2"}
+
+
+def test_built_result_validates_and_round_trips(tmp_path: Path) -> None:
+    packages = {"tensorflow-cpu": "2.1.0", "numpy": "1.18.1"}
+    digest = record.probe_digest(ROOT / "probes" / "freeze_probe.py")
+    result = record.build_result(probe_output_from_recorded(tmp_path), RELEASE, packages, digest)
+    out = record.result_path(tmp_path / "results", RELEASE)
+    record.write_json_atomic(out, result)
+    assert out.name == "tensorflow-cpu-2.1.0.json"
+    assert out.stat().st_mode & 0o777 == 0o644
+    loaded = results.load_one(out)
+    assert loaded["release"] == {"distribution": "tensorflow-cpu", "version": "2.1.0", "python": "3.7"}
+    assert loaded["environment"]["resolved_as_of"] == "2020-01-15"
+    assert loaded["environment"]["packages"] == packages
+    assert loaded["probe"] == {"name": "freeze", "sha256": digest}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"probe": "freeze", "environm', "probe output is not readable JSON"),
+        ("[]", "expected a JSON object"),
+        ('{"probe": "freeze", "environment": {}}', "cases: missing from probe output"),
+    ],
+)
+def test_bad_probe_output(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "probe.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        record.build_result(path, RELEASE, {}, "0" * 64)
+
+
+def test_failed_write_leaves_the_previous_file(tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    out.write_text("previous\n", encoding="utf-8")
+    with pytest.raises(TypeError):
+        record.write_json_atomic(out, {"not serialisable": object()})
+    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
