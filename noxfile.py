@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nox
@@ -30,7 +31,7 @@ PROBE = ROOT / "probes" / "freeze_probe.py"
 RESULTS = ROOT / "reports" / "results"
 REPORT = ROOT / "reports" / "freeze-matrix.md"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
-RELEASES = catalog.load(CATALOG)
+VARIANTS = catalog.variants(catalog.load(CATALOG))
 PROBE_ENV = {"PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "-1"}
 
 
@@ -61,21 +62,28 @@ def options(session: nox.Session) -> argparse.Namespace:
 
 @nox.session(tags=["matrix"])
 @nox.parametrize(
-    ("python", "release"),
-    [(release.python, release) for release in RELEASES],
-    ids=[release.id for release in RELEASES],
+    ("python", "variant"),
+    [(variant.release.python, variant) for variant in VARIANTS],
+    ids=[variant.id for variant in VARIANTS],
 )
-def probe(session: nox.Session, release: catalog.Release) -> None:
-    """Install one TensorFlow release as its index stood on its resolution date; probe it."""
+def probe(session: nox.Session, variant: catalog.Variant) -> None:
+    """Install one TensorFlow release (with tf-keras where named) as of its resolution date; probe it."""
     opts = options(session)
-    out = record.result_path(opts.results_dir.resolve(), release)
+    release = variant.release
+    out = record.result_path(opts.results_dir.resolve(), variant)
     session.install("--exclude-newer", release.resolved_as_of.isoformat(), release.requirement)
+    if variant.flavour == catalog.TF_KERAS and release.tf_keras is not None:
+        # tf-keras requires the full `tensorflow` package; the release already provides TensorFlow.
+        when, version = release.tf_keras.resolved_as_of.isoformat(), release.tf_keras.version
+        session.install("--no-deps", "--exclude-newer", when, f"tf-keras=={version}")
     frozen = session.run("uv", "pip", "freeze", silent=True, external=True)
     assert isinstance(frozen, str)
     with tempfile.TemporaryDirectory(prefix="tfmatrix-") as scratch:
         probe_output = Path(scratch) / "probe.json"
-        session.run("python", str(PROBE), str(probe_output), env=PROBE_ENV)
-        result = record.build_result(probe_output, release, record.parse_freeze(frozen), record.probe_digest(PROBE))
+        started = time.perf_counter()
+        session.run("python", str(PROBE), str(probe_output), env={**PROBE_ENV, **variant.environment})
+        session.log(f"probe took {time.perf_counter() - started:.1f} s, TensorFlow import included")
+        result = record.build_result(probe_output, variant, record.parse_freeze(frozen), record.probe_digest(PROBE))
     record.write_json_atomic(out, result)
     session.log(f"wrote {out}")
     if not opts.keep_venv:  # a TensorFlow venv is 1-2 GB; its result is what we keep

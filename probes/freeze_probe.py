@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import platform
+import random
 import re
 import sys
 import warnings
@@ -29,30 +30,91 @@ SEED = 0
 MAX_MESSAGE_CHARS = 500
 ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 
-# The seed notebook's steps, in the order each case performs them.
+# Axis order in a case id. The seed's cases carry only the first four axes, so their ids stay
+# exactly as the seed notebook's matrix first published them.
+AXES = ("api", "target", "order", "train_api", "layer", "optimizer", "run_eagerly")
+BASELINE = {"layer": "dense", "optimizer": "adam", "run_eagerly": "false"}
 ORDERS = {
     "freeze_then_compile": ("freeze", "compile", "summary", "train"),
     "compile_then_freeze": ("compile", "freeze", "summary", "train"),
+    # The question is whether the *second* step moves the frozen weights: "mark" resets the baseline.
+    "freeze_after_first_step": ("compile", "train", "mark", "freeze", "summary", "train"),
+    "compile_freeze_recompile": ("compile", "freeze", "compile", "summary", "train"),
+    "unfreeze_without_recompile": ("freeze", "compile", "unfreeze", "summary", "train"),
 }
+TRAIN_APIS = ("train_on_batch", "fit", "custom_loop")
 
 
-def seed_cases():
-    """The eight cases of the seed notebook, in the notebook's order."""
+def case(group, **axes):
+    full = dict(BASELINE)
+    full.update(axes)
+    return {"group": group, "axes": full}
+
+
+def grid():
+    """Every case, grouped by the question it answers. See the report's "Grid" section."""
     cases = []
+    # The seed notebook's eight cases, in the notebook's order, with the seed's four axes only.
     for order in ("freeze_then_compile", "compile_then_freeze"):
         for target in ("model", "layer"):
             for api in ("sequential", "functional"):
                 axes = {"api": api, "target": target, "order": order, "train_api": "train_on_batch"}
-                cases.append(axes)
+                cases.append({"group": "seed", "axes": axes})
+    # When you freeze x how you train x run_eagerly: the interactions users hit most.
+    for order in ORDERS:
+        for train_api in TRAIN_APIS:
+            for run_eagerly in ("false", "true"):
+                cases.append(
+                    case(
+                        "timing",
+                        api="sequential",
+                        target="layer",
+                        order=order,
+                        train_api=train_api,
+                        run_eagerly=run_eagerly,
+                    )
+                )
+    # Transfer learning: a whole sub-model frozen inside an outer model.
+    for api in ("sequential", "functional"):
+        for order in ORDERS:
+            cases.append(case("nested", api=api, target="nested", order=order, train_api="train_on_batch"))
+    # Subclassed models, against the seed's sequential/functional baseline.
+    for target in ("model", "layer"):
+        for order in ("freeze_then_compile", "compile_then_freeze"):
+            cases.append(case("subclassed", api="subclassed", target=target, order=order, train_api="train_on_batch"))
+    # A frozen BatchNormalization: parameters, moving statistics and inference mode.
+    for order in ("freeze_then_compile", "compile_then_freeze"):
+        for train_api in ("train_on_batch", "fit"):
+            cases.append(
+                case("batchnorm", api="sequential", target="layer", order=order, train_api=train_api, layer="batchnorm")
+            )
+    # Momentum carried from an earlier step.
+    for train_api in TRAIN_APIS:
+        for order in ("freeze_after_first_step", "freeze_then_compile"):
+            cases.append(
+                case(
+                    "momentum",
+                    api="sequential",
+                    target="layer",
+                    order=order,
+                    train_api=train_api,
+                    optimizer="sgd_momentum",
+                )
+            )
     return cases
 
 
 def case_id(axes):
-    return "/".join(axes[name] for name in ("api", "target", "order", "train_api"))
+    return "/".join(axes[name] for name in AXES if name in axes)
 
 
 def keras_module():
     return tf.keras
+
+
+def keras_flavour():
+    keras = keras_module()
+    return "keras3" if keras_version(keras).startswith("3.") else "keras2"
 
 
 def enable_eager():
@@ -64,34 +126,74 @@ def enable_eager():
 
 
 def seed_everything(seed):
-    keras = keras_module()
+    random.seed(seed)
     np.random.seed(seed)
-    if hasattr(keras.utils, "set_random_seed"):
-        keras.utils.set_random_seed(seed)
+    if keras_flavour() == "keras3":
+        keras_module().utils.set_random_seed(seed)  # Keras 3 draws from its own SeedGenerator
     elif hasattr(tf.random, "set_seed"):
+        # Not keras.utils.set_random_seed: in tf-keras 2.16-2.18 on Python 3.12 it makes every
+        # later layer creation fail (tf_keras/src/backend.py: generator.randint(1, 1e9)).
         tf.random.set_seed(seed)
     else:
         tf.compat.v1.set_random_seed(seed)
 
 
-def make_model(api):
+class NotApplicable(Exception):
+    """The release has no such feature: the case is recorded as not applicable, not as an error."""
+
+
+def middle_layer(kind):
+    layers = keras_module().layers
+    return layers.BatchNormalization() if kind == "batchnorm" else layers.Dense(4)
+
+
+def make_model(axes):
     keras = keras_module()
     Dense = keras.layers.Dense
+    api, target, kind = axes["api"], axes["target"], axes.get("layer", "dense")
+    if target == "nested":
+        inner = keras.models.Sequential([Dense(7, input_dim=3), Dense(4)], name="inner")
+        if api == "functional":
+            x = keras.layers.Input((3,))
+            return keras.models.Model(inputs=x, outputs=Dense(1)(inner(x)))
+        return keras.models.Sequential([inner, Dense(1)])
     if api == "functional":
         x = keras.layers.Input((3,))
         y = Dense(7)(x)
         y = Dense(4)(y)
         y = Dense(1)(y)
         return keras.models.Model(inputs=x, outputs=y)
-    return keras.models.Sequential([Dense(7, input_dim=3), Dense(4), Dense(1)])
+    if api == "subclassed":
+        model = subclassed_model_class()()
+        model(np.zeros((1, 3), dtype="float32"))  # creates the weights
+        return model
+    return keras.models.Sequential([Dense(7, input_dim=3), middle_layer(kind), Dense(1)])
 
 
-def frozen_layers(model, target):
-    """What the case sets ``trainable = False`` on: the model, or the middle Dense layer."""
+def subclassed_model_class():
+    keras = keras_module()
+
+    class ThreeDense(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.first = keras.layers.Dense(7)
+            self.middle = keras.layers.Dense(4)
+            self.last = keras.layers.Dense(1)
+
+        def call(self, inputs, training=None):  # noqa: ARG002 - Keras passes training=
+            return self.last(self.middle(self.first(inputs)))
+
+    return ThreeDense
+
+
+def targets_of(model, target):
+    """What the case sets ``trainable`` on: the model, the middle layer, or the nested sub-model."""
     if target == "model":
         return [model]
-    dense = [layer for layer in model.layers if isinstance(layer, keras_module().layers.Dense)]
-    return [dense[1]]
+    layers = [layer for layer in model.layers if layer.weights]
+    if target == "nested":
+        return [layer for layer in layers if layer.name == "inner"]
+    return [layers[1]]
 
 
 def variable_path(variable):
@@ -106,13 +208,21 @@ def variable_value(variable):
     return np.array(variable)
 
 
+def owners(model):
+    """id(variable) -> name of the innermost layer that owns it."""
+    found = {}
+    for layer in model.layers:
+        if getattr(layer, "layers", None):  # a nested model: its own layers own the variables
+            found.update(owners(layer))
+        for variable in layer.weights:
+            found.setdefault(id(variable), layer.name)
+    return found
+
+
 def weight_refs(model):
     """(layer name, variable path, variable) for model.weights, in that order."""
-    owners = {}
-    for layer in model.layers:
-        for variable in layer.weights:
-            owners.setdefault(id(variable), layer.name)
-    return [(owners.get(id(v), ""), variable_path(v), v) for v in model.weights]
+    owner = owners(model)
+    return [(owner.get(id(v), ""), variable_path(v), v) for v in model.weights]
 
 
 def weight_labels(model):
@@ -154,10 +264,71 @@ def summary_text(model):
     return "\n".join(lines)
 
 
-def train_batch(model, rng):
-    x = rng.standard_normal((1, 3)).astype("float32")
-    y = rng.standard_normal((1, 1)).astype("float32")
-    model.train_on_batch(x, y)
+def make_optimizer(name):
+    optimizers = keras_module().optimizers
+    if name == "sgd_momentum":
+        return optimizers.SGD(learning_rate=0.01, momentum=0.9)
+    return optimizers.Adam()
+
+
+def compile_model(model, axes):
+    optimizer = make_optimizer(axes.get("optimizer", "adam"))
+    if axes.get("run_eagerly") != "true":
+        model.compile(loss="mse", optimizer=optimizer)
+        return
+    try:
+        model.compile(loss="mse", optimizer=optimizer, run_eagerly=True)
+    except TypeError as exc:
+        if "run_eagerly" in str(exc):
+            raise NotApplicable("Model.compile does not take run_eagerly") from exc
+        raise
+    if getattr(model, "run_eagerly", None) is not True:
+        raise NotApplicable("Model.compile ignored run_eagerly=True")
+
+
+class Trainer:
+    """One training step through the case's entry point; the custom loop is the reference."""
+
+    def __init__(self, model, axes, batch_size):
+        self.model = model
+        self.api = axes["train_api"]
+        self.optimizer = None
+        self.rng = np.random.RandomState(SEED)
+        self.batch_size = batch_size
+        self.loss = keras_module().losses.MeanSquaredError()
+        self.optimizer_name = axes.get("optimizer", "adam")
+
+    def step(self):
+        x = self.rng.standard_normal((self.batch_size, 3)).astype("float32")
+        y = self.rng.standard_normal((self.batch_size, 1)).astype("float32")
+        if self.api == "train_on_batch":
+            self.model.train_on_batch(x, y)
+        elif self.api == "fit":
+            self.model.fit(x, y, epochs=1, batch_size=self.batch_size, verbose=0)
+        else:
+            self.custom_step(x, y)
+
+    def custom_step(self, x, y):
+        # The compiled optimizer if there is one, so momentum carries over between steps.
+        if self.optimizer is None:
+            self.optimizer = getattr(self.model, "optimizer", None) or make_optimizer(self.optimizer_name)
+        variables = list(self.model.trainable_variables)
+        with tf.GradientTape() as tape:
+            loss = self.loss(y, self.model(x, training=True))
+        if variables:
+            gradients = tape.gradient(loss, variables)
+            self.optimizer.apply_gradients(zip(gradients, variables))
+
+
+def batchnorm_check(model, layer, batch_size):
+    """Does the frozen BatchNormalization normalise with moving statistics even when training=True?"""
+    x = np.random.RandomState(SEED + 1).standard_normal((batch_size, 3)).astype("float32") * 3 + 1
+    before = [variable_value(v) for v in layer.weights]
+    training = np.array(model(x, training=True))
+    inference = np.array(model(x, training=False))
+    for variable, value in zip(layer.weights, before):  # a training-mode call may update moving stats
+        variable.assign(value)
+    return {"inference_mode_in_training": bool(np.allclose(training, inference))}
 
 
 class WarningRecorder(logging.Handler):
@@ -202,14 +373,11 @@ def collected_warnings(caught, records):
     return unique
 
 
-def run_case(axes):
-    """Build a fresh model, perform the case's steps, and record what happened."""
-    keras = keras_module()
-    keras.backend.clear_session()  # same layer names in every case and release
-    seed_everything(SEED)
-    rng = np.random.RandomState(SEED)
-    result = {
+def empty_result(spec):
+    axes = spec["axes"]
+    return {
         "id": case_id(axes),
+        "group": spec["group"],
         "axes": dict(axes),
         "status": "ok",
         "frozen_layers": [],
@@ -219,43 +387,67 @@ def run_case(axes):
         "summary_computed": None,
         "weight_order_before": [],
         "weight_order_after": [],
+        "batchnorm": None,
         "warnings": [],
         "error": None,
     }
+
+
+def run_case(spec):
+    """Build a fresh model, perform the case's steps, and record what happened."""
+    keras = keras_module()
+    keras.backend.clear_session()  # same layer names in every case and release
+    seed_everything(SEED)
+    axes = spec["axes"]
+    result = empty_result(spec)
+    batch_size = 8 if axes.get("layer") == "batchnorm" else 1  # batch statistics need a batch
     with warnings.catch_warnings(record=True) as caught, WarningRecorder() as recorder:
         warnings.simplefilter("always")
         try:
-            model = make_model(axes["api"])
-            targets = frozen_layers(model, axes["target"])
+            model = make_model(axes)
+            targets = targets_of(model, axes["target"])
             result["frozen_layers"] = [layer.name for layer in targets]
+            trainer = Trainer(model, axes, batch_size)
             refs = weight_refs(model)
+            trainable_at_start = {id(v) for v in model.trainable_weights}
             before = [variable_value(v) for _, _, v in refs]
             result["weight_order_before"] = weight_labels(model)
+            frozen_now = False
             for step in ORDERS[axes["order"]]:
-                if step == "freeze":
+                if step in ("freeze", "unfreeze"):
+                    frozen_now = step == "freeze"
                     for layer in targets:
-                        layer.trainable = False
-                    result["weight_order_after"] = weight_labels(model)
+                        layer.trainable = not frozen_now
+                    if step == "freeze":
+                        result["weight_order_after"] = weight_labels(model)
                 elif step == "compile":
-                    model.compile(loss="mse", optimizer="adam")
+                    compile_model(model, axes)
                 elif step == "summary":
                     result["summary_text"] = summary_text(model)
                     result["summary_printed"] = printed_counts(result["summary_text"])
                     result["summary_computed"] = computed_counts(model)
+                    if axes.get("layer") == "batchnorm":
+                        result["batchnorm"] = batchnorm_check(model, targets[0], batch_size)
+                elif step == "mark":
+                    before = [variable_value(v) for _, _, v in refs]
                 elif step == "train":
-                    train_batch(model, rng)
-            frozen = {id(v) for layer in targets for v in layer.weights}
+                    trainer.step()
+            frozen = {id(v) for layer in targets for v in layer.weights} if frozen_now else set()
             for (layer, path, variable), old in zip(refs, before):
                 new = variable_value(variable)
                 result["weights"].append(
                     {
                         "layer": layer,
                         "path": path,
+                        "trainable_at_start": id(variable) in trainable_at_start,
                         "frozen": id(variable) in frozen,
                         "moved": not np.allclose(old, new),
                         "max_abs_change": float(np.max(np.abs(new - old))) if old.size else 0.0,
                     }
                 )
+        except NotApplicable as exc:
+            result["status"] = "not_applicable"
+            result["error"] = {"type": "NotApplicable", "message": first_line(exc)}
         except Exception as exc:  # noqa: BLE001 - one failing case must not stop the others
             result["status"] = "error"
             result["error"] = {"type": type(exc).__name__, "message": first_line(exc)}
@@ -263,11 +455,11 @@ def run_case(axes):
     return result
 
 
-def keras_version():
-    keras = keras_module()
+def keras_version(keras):
     version = getattr(keras, "__version__", None)
-    if version is None and hasattr(keras, "version"):
-        version = keras.version()
+    if version is None:  # from TF 2.13, tf.keras is an API module of the keras (or tf_keras) package
+        package = sys.modules.get(keras.__name__.split(".")[0])
+        version = getattr(package, "__version__", None)
     return str(version)
 
 
@@ -282,11 +474,12 @@ def main(argv):
         "environment": {
             "python": platform.python_version(),
             "tensorflow": tf.__version__,
-            "keras": keras_version(),
+            "keras": keras_version(keras_module()),
+            "keras_flavour": keras_flavour(),
             "numpy": np.__version__,
             "eager_enabled_by_probe": eager_enabled_by_probe,
         },
-        "cases": [run_case(axes) for axes in seed_cases()],
+        "cases": [run_case(spec) for spec in grid()],
     }
     partial = output + ".partial"
     with open(partial, "w") as handle:

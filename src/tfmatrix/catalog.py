@@ -21,6 +21,19 @@ PYTHON_PATTERN = re.compile(r"^3\.\d{1,2}$")
 T = TypeVar("T")
 
 
+BUNDLED = "bundled"  # whatever tf.keras is in the release: Keras 2 up to 2.15, Keras 3 from 2.16
+TF_KERAS = "tf-keras"  # the legacy Keras 2 package, selected with TF_USE_LEGACY_KERAS=1
+FLAVOURS = (BUNDLED, TF_KERAS)
+
+
+@dataclass(frozen=True)
+class TfKeras:
+    """The tf-keras release that matches a TensorFlow release, and when to resolve it."""
+
+    version: str
+    resolved_as_of: dt.date
+
+
 @dataclass(frozen=True)
 class Release:
     """One catalog entry: a TensorFlow distribution at one version."""
@@ -29,6 +42,7 @@ class Release:
     distribution: str
     python: str
     resolved_as_of: dt.date
+    tf_keras: TfKeras | None = None
 
     @property
     def id(self) -> str:
@@ -42,6 +56,33 @@ class Release:
     @property
     def sort_key(self) -> Version:
         return Version(self.version)
+
+    def variants(self) -> list[Variant]:
+        flavours = [BUNDLED] if self.tf_keras is None else [BUNDLED, TF_KERAS]
+        return [Variant(self, flavour) for flavour in flavours]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One environment to probe: a release with its bundled tf.keras, or with tf-keras."""
+
+    release: Release
+    flavour: str
+
+    @property
+    def id(self) -> str:
+        """``tensorflow-cpu-2.16.2`` or ``tensorflow-cpu-2.16.2-tf-keras``: session id and result file name."""
+        return self.release.id if self.flavour == BUNDLED else f"{self.release.id}-{self.flavour}"
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {"TF_USE_LEGACY_KERAS": "1"} if self.flavour == TF_KERAS else {}
+
+
+def variants(releases: list[Release]) -> list[Variant]:
+    """Every environment to probe: all releases as bundled, then the tf-keras ones, each oldest first."""
+    every = [variant for release in releases for variant in release.variants()]
+    return sorted(every, key=lambda v: FLAVOURS.index(v.flavour))
 
 
 def load(path: Path) -> list[Release]:
@@ -68,7 +109,7 @@ def _release(path: Path, index: int, entry: Any) -> Release:
     where = f"release[{index}]"
     if not isinstance(entry, dict):
         raise InputError(path, where, "expected a table")
-    unknown = sorted(set(entry) - {"version", "distribution", "python", "resolved_as_of"})
+    unknown = sorted(set(entry) - {"version", "distribution", "python", "resolved_as_of", "tf_keras"})
     if unknown:
         raise InputError(path, f"{where}.{unknown[0]}", "unknown field")
     version = _field(path, where, entry, "version", str)
@@ -86,10 +127,25 @@ def _release(path: Path, index: int, entry: Any) -> Release:
     python = _field(path, where, entry, "python", str)
     if not PYTHON_PATTERN.match(python):
         raise InputError(path, f"{where}.python", f"expected a Python version like 3.7, got {python!r}")
+    resolved_as_of = _date(path, where, entry)
+    tf_keras = None
+    if "tf_keras" in entry:
+        table = entry["tf_keras"]
+        if not isinstance(table, dict) or set(table) != {"version", "resolved_as_of"}:
+            raise InputError(path, f"{where}.tf_keras", "expected { version = ..., resolved_as_of = ... }")
+        if parsed < Version("2.16"):
+            raise InputError(path, f"{where}.tf_keras", "tf-keras is a separate package only from TensorFlow 2.16")
+        tf_keras = TfKeras(
+            _field(path, f"{where}.tf_keras", table, "version", str), _date(path, f"{where}.tf_keras", table)
+        )
+    return Release(version, distribution, python, resolved_as_of, tf_keras)
+
+
+def _date(path: Path, where: str, entry: dict[str, Any]) -> dt.date:
     resolved_as_of = _field(path, where, entry, "resolved_as_of", dt.date)
     if isinstance(resolved_as_of, dt.datetime):
         raise InputError(path, f"{where}.resolved_as_of", "expected a date like 2020-01-15, not a date-time")
-    return Release(version, distribution, python, resolved_as_of)
+    return resolved_as_of
 
 
 def _field(path: Path, where: str, entry: dict[str, Any], name: str, kind: type[T]) -> T:

@@ -12,15 +12,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tfmatrix.catalog import Release
+from tfmatrix.catalog import TF_KERAS, Variant
 from tfmatrix.errors import InputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PROBE_KEYS = ("probe", "environment", "cases")
 
 
-def result_path(results_dir: Path, release: Release) -> Path:
-    return results_dir / f"{release.id}.json"
+def result_path(results_dir: Path, variant: Variant) -> Path:
+    return results_dir / f"{variant.id}.json"
 
 
 def probe_digest(probe: Path) -> str:
@@ -37,7 +37,7 @@ def parse_freeze(text: str) -> dict[str, str]:
     return dict(sorted(packages.items()))
 
 
-def build_result(probe_output: Path, release: Release, packages: dict[str, str], probe_sha256: str) -> dict[str, Any]:
+def build_result(probe_output: Path, variant: Variant, packages: dict[str, str], probe_sha256: str) -> dict[str, Any]:
     try:
         document = json.loads(probe_output.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -47,13 +47,21 @@ def build_result(probe_output: Path, release: Release, packages: dict[str, str],
     for key in PROBE_KEYS:
         if key not in document:
             raise InputError(probe_output, key, "missing from probe output")
+    release = variant.release
     environment = dict(document["environment"])
     environment["packages"] = packages
     environment["resolved_as_of"] = release.resolved_as_of.isoformat()
+    tf_keras = release.tf_keras if variant.flavour == TF_KERAS else None
+    environment["tf_keras_resolved_as_of"] = tf_keras.resolved_as_of.isoformat() if tf_keras else None
     return {
         "schema_version": SCHEMA_VERSION,
         "probe": {"name": document["probe"], "sha256": probe_sha256},
-        "release": {"distribution": release.distribution, "version": release.version, "python": release.python},
+        "release": {
+            "distribution": release.distribution,
+            "version": release.version,
+            "python": release.python,
+            "flavour": variant.flavour,
+        },
         "environment": environment,
         "cases": document["cases"],
     }
