@@ -1,4 +1,4 @@
-"""Results -> tables: one row per (release, case), change points, and release ranges that behave alike."""
+"""Results -> tables: one row per (variant, case), change points, and release ranges that behave alike."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from typing import Any
 
 import pandas as pd
 
+from tfmatrix.catalog import BUNDLED
 from tfmatrix.results import Result
 
-AXES = ("api", "target", "order", "train_api")
+AXES = ("api", "target", "order", "train_api", "layer", "optimizer", "run_eagerly")
+ASPECTS = ("weights", "printed", "batchnorm")
 
 # What training did to the weights, judged against what the case froze.
 HELD = "held"  # frozen weights stayed, every other weight moved
@@ -17,17 +19,25 @@ IGNORED = "ignored"  # every frozen weight moved anyway
 PARTIAL = "partial"  # some frozen weights moved
 STALLED = "stalled"  # frozen weights stayed, but a weight that should train did not
 ERROR = "error"  # the case raised
+NOT_APPLICABLE = "n/a"  # the release lacks what the case needs
 
 
 def release_label(result: Result) -> str:
-    return str(result["release"]["version"])
+    """``2.16.2`` for the release as shipped, ``2.16.2 tf-keras`` for its legacy Keras 2 variant."""
+    release = result["release"]
+    suffix = "" if release["flavour"] == BUNDLED else f" {release['flavour']}"
+    return f"{release['version']}{suffix}"
 
 
 def weights_outcome(case: dict[str, Any]) -> str:
+    """Compare what moved with what was frozen; BatchNorm moving statistics are judged separately."""
+    if case["status"] == "not_applicable":
+        return NOT_APPLICABLE
     if case["status"] == "error":
         return ERROR
-    frozen_moved = [w["moved"] for w in case["weights"] if w["frozen"]]
-    free_moved = [w["moved"] for w in case["weights"] if not w["frozen"]]
+    weights = [w for w in case["weights"] if w["trainable_at_start"]]
+    frozen_moved = [w["moved"] for w in weights if w["frozen"]]
+    free_moved = [w["moved"] for w in weights if not w["frozen"]]
     if frozen_moved and all(frozen_moved):
         return IGNORED
     if any(frozen_moved):
@@ -35,6 +45,16 @@ def weights_outcome(case: dict[str, Any]) -> str:
     if not all(free_moved):
         return STALLED
     return HELD
+
+
+def batchnorm_outcome(case: dict[str, Any]) -> str:
+    """For a frozen BatchNormalization: did its moving statistics change, and which mode does it run in?"""
+    if case["batchnorm"] is None:
+        return ""
+    statistics = [w["moved"] for w in case["weights"] if w["frozen"] and not w["trainable_at_start"]]
+    moved = "statistics updated" if any(statistics) else "statistics still"
+    mode = "inference mode" if case["batchnorm"]["inference_mode_in_training"] else "training mode"
+    return f"{moved}, {mode}"
 
 
 def counts_label(counts: dict[str, int | None] | None) -> str:
@@ -45,7 +65,7 @@ def counts_label(counts: dict[str, int | None] | None) -> str:
 
 
 def cases_frame(results: list[Result]) -> pd.DataFrame:
-    """One row per (release, case), releases in the order given (oldest first)."""
+    """One row per (variant, case), variants in the order given (bundled releases oldest first, then tf-keras)."""
     rows = []
     for position, result in enumerate(results):
         for case in result["cases"]:
@@ -54,12 +74,16 @@ def cases_frame(results: list[Result]) -> pd.DataFrame:
                 {
                     "position": position,
                     "release": release_label(result),
+                    "version": result["release"]["version"],
+                    "track": result["release"]["flavour"],
                     "case": case["id"],
+                    "group": case["group"],
                     **{axis: case["axes"].get(axis, "") for axis in AXES},
                     "weights": weights_outcome(case),
                     "moved": "".join("1" if w["moved"] else "0" for w in case["weights"]),
                     "printed": counts_label(case["summary_printed"]),
                     "computed": counts_label(case["summary_computed"]),
+                    "batchnorm": batchnorm_outcome(case),
                     "error": f"{error['type']}: {error['message']}" if error else "",
                     "warnings": len(case["warnings"]),
                 }
@@ -77,40 +101,47 @@ class ChangePoint:
     after: str
 
 
-def change_points(frame: pd.DataFrame, aspects: tuple[str, ...] = ("weights", "printed")) -> list[ChangePoint]:
-    """Every (case, aspect) whose value differs from the release just before it."""
+def change_points(frame: pd.DataFrame, aspects: tuple[str, ...] = ASPECTS) -> list[ChangePoint]:
+    """Every (case, aspect) whose value differs from the release just before it on the same track.
+
+    A case that is not applicable in either release is not a change: the feature did not exist.
+    """
     changes = []
     ordered = frame.sort_values(["case", "position"])
-    for case, rows in ordered.groupby("case", sort=False):
+    for (case, _), rows in ordered.groupby(["case", "track"], sort=False):
+        releases = rows["release"].tolist()
+        applicable = (rows["weights"] != NOT_APPLICABLE).tolist()
         for aspect in aspects:
             values = rows[aspect].tolist()
-            releases = rows["release"].tolist()
             for i in range(1, len(values)):
-                if values[i] != values[i - 1]:
+                if values[i] != values[i - 1] and applicable[i] and applicable[i - 1]:
                     changes.append(
                         ChangePoint(releases[i], releases[i - 1], str(case), aspect, values[i - 1], values[i])
                     )
     positions = dict(zip(frame["release"], frame["position"], strict=False))
-    return sorted(changes, key=lambda c: (positions[c.release], c.aspect != "weights", c.case))
+    return sorted(changes, key=lambda c: (positions[c.release], ASPECTS.index(c.aspect), c.case))
 
 
 def release_ranges(frame: pd.DataFrame, aspect: str) -> pd.DataFrame:
-    """Rows = cases, columns = runs of consecutive releases in which every case has the same ``aspect``.
+    """Rows = cases, columns = runs of consecutive releases on one track in which every case has the same ``aspect``.
 
     A column is named by its first and last release, e.g. ``2.2.3 – 2.15.1``.
     """
     wide = frame.pivot(index="case", columns="position", values=aspect)
-    labels = frame.drop_duplicates("position").set_index("position")["release"]
+    by_position = frame.drop_duplicates("position").set_index("position")
+    versions, tracks = by_position["version"], by_position["track"]
     groups: list[list[int]] = []
     for position in map(int, wide.columns):
-        if groups and wide[position].equals(wide[groups[-1][0]]):
+        previous = groups[-1][0] if groups else None
+        if previous is not None and tracks[position] == tracks[previous] and wide[position].equals(wide[previous]):
             groups[-1].append(position)
         else:
             groups.append([position])
     columns = {}
     for group in groups:
-        first, last = labels[group[0]], labels[group[-1]]
-        columns[first if first == last else f"{first} – {last}"] = wide[group[0]]
+        first, last, track = versions[group[0]], versions[group[-1]], tracks[group[0]]
+        span = first if first == last else f"{first} – {last}"
+        columns[span if track == BUNDLED else f"{span} {track}"] = wide[group[0]]
     table = pd.DataFrame(columns)
     case_order = frame.drop_duplicates("case")["case"]
     return table.loc[case_order]

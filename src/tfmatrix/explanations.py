@@ -11,7 +11,7 @@ from typing import Any
 from tfmatrix.errors import InputError
 
 FIELDS = ("release", "aspect", "cases", "summary", "advice", "evidence")
-ASPECTS = ("weights", "printed")
+ASPECTS = ("weights", "printed", "batchnorm")
 
 
 @dataclass(frozen=True)

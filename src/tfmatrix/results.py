@@ -10,7 +10,7 @@ from typing import Any
 
 import jsonschema
 
-from tfmatrix.catalog import Release
+from tfmatrix.catalog import Release, variants
 from tfmatrix.errors import InputError
 from tfmatrix.record import SCHEMA_VERSION
 
@@ -46,24 +46,29 @@ def load_one(path: Path) -> Result:
     return result
 
 
-def release_key(result: Result) -> tuple[str, str]:
-    return result["release"]["distribution"], result["release"]["version"]
+def release_key(result: Result) -> tuple[str, str, str]:
+    release = result["release"]
+    return release["distribution"], release["version"], release["flavour"]
 
 
 def load_all(directory: Path, releases: list[Release]) -> list[Result]:
-    """Every ``*.json`` in ``directory``, validated, one per catalog release, in catalog order."""
+    """Every ``*.json`` in ``directory``, validated, at most one per catalog variant, in catalog order."""
     if not directory.is_dir():
         raise InputError(directory, "", "is not a directory of result files")
-    catalog_order = {(r.distribution, r.version): index for index, r in enumerate(releases)}
-    found: dict[tuple[str, str], Path] = {}
+    catalog_order = {
+        (v.release.distribution, v.release.version, v.flavour): index for index, v in enumerate(variants(releases))
+    }
+    found: dict[tuple[str, str, str], Path] = {}
     loaded = []
     for path in sorted(directory.glob("*.json")):
         result = load_one(path)
         key = release_key(result)
         if key not in catalog_order:
-            raise InputError(path, "release", f"{key[0]}=={key[1]} is not in the catalog")
+            raise InputError(path, "release", f"{key[0]}=={key[1]} ({key[2]}) is not in the catalog")
         if key in found:
-            raise InputError(path, "release", f"{key[0]}=={key[1]} already has a result in {found[key].name}")
+            raise InputError(
+                path, "release", f"{key[0]}=={key[1]} ({key[2]}) already has a result in {found[key].name}"
+            )
         found[key] = path
         loaded.append(result)
     if not loaded:
