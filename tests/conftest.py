@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tfmatrix import catalog
+from tfmatrix import catalog, results
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -56,3 +59,16 @@ def releases() -> list[catalog.Release]:
 def recorded(tmp_path: Path) -> Path:
     """A scratch copy of the recorded results, safe to add bad files to."""
     return Path(shutil.copytree(RECORDED, tmp_path / "results"))
+
+
+def run_probe_session(variant_id: str, tmp_path: Path) -> results.Result:
+    """Build a real venv through the nox session users run, probe it, and load the validated result."""
+    out = tmp_path / "results"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOX_")}
+    command = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "--envdir", str(tmp_path / "nox")]
+    command += ["-s", f"probe({variant_id})", "--", "--results-dir", str(out)]
+    subprocess.run(command, check=True, env=env)
+    written = sorted(out.iterdir())
+    assert [p.name for p in written] == [f"{variant_id}.json"]
+    assert not (tmp_path / "nox" / f"probe-{variant_id.replace('.', '-')}").exists()  # venv removed after
+    return results.load_one(written[0])  # validates against the schema

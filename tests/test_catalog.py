@@ -34,6 +34,25 @@ def test_distribution_and_python_follow_what_each_release_shipped(releases: list
             assert release.python == "3.7", release.id  # TF 1.15-2.1 ship no wheels past 3.7
 
 
+def test_tf_keras_variant_from_2_16_on(releases: list[catalog.Release]) -> None:
+    for release in releases:
+        assert (release.tf_keras is not None) == (Version(release.version) >= Version("2.16")), release.id
+        if release.tf_keras is not None:
+            assert Version(release.tf_keras.version).release[:2] == Version(release.version).release[:2]
+            assert release.tf_keras.resolved_as_of >= release.resolved_as_of
+
+
+def test_variants_put_every_bundled_release_before_the_tf_keras_ones(releases: list[catalog.Release]) -> None:
+    found = catalog.variants(releases)
+    flavours = [v.flavour for v in found]
+    assert flavours == sorted(flavours, key=catalog.FLAVOURS.index)
+    assert [v.release for v in found if v.flavour == catalog.BUNDLED] == releases
+    legacy = [v for v in found if v.flavour == catalog.TF_KERAS]
+    assert legacy[0].id == "tensorflow-cpu-2.16.2-tf-keras"
+    assert legacy[0].environment == {"TF_USE_LEGACY_KERAS": "1"}
+    assert found[0].environment == {}
+
+
 def test_release_keys() -> None:
     release = catalog.Release("2.1.0", "tensorflow-cpu", "3.7", dt.date(2020, 1, 15))
     assert release.id == "tensorflow-cpu-2.1.0"
@@ -58,6 +77,16 @@ def test_release_keys() -> None:
         ("[[release]]\n" + GOOD_ENTRY.replace('python = "3.7"\n', ""), "release[0].python", "missing"),
         ("[[release]]\n" + GOOD_ENTRY + "gpu = true\n", "release[0].gpu", "unknown field"),
         ("[[release]]\n" + GOOD_ENTRY + "[[release]]\n" + GOOD_ENTRY, "release[1]", "duplicates release[0]"),
+        (
+            "[[release]]\n" + GOOD_ENTRY + 'tf_keras = { version = "2.1.0", resolved_as_of = 2020-01-15 }\n',
+            "release[0].tf_keras",
+            "only from TensorFlow 2.16",
+        ),
+        (
+            "[[release]]\n" + GOOD_ENTRY.replace("2.1.0", "2.16.2") + 'tf_keras = { version = "2.16.0" }\n',
+            "release[0].tf_keras",
+            "expected { version",
+        ),
     ],
 )
 def test_bad_catalog_is_one_line_naming_file_and_field(tmp_path: Path, text: str, field: str, problem: str) -> None:

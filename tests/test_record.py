@@ -5,19 +5,20 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import RECORDED, ROOT
 
+from conftest import RECORDED, ROOT
 from tfmatrix import record, results
-from tfmatrix.catalog import Release
+from tfmatrix.catalog import BUNDLED, Release, Variant
 from tfmatrix.errors import InputError
 
-RELEASE = Release("2.1.0", "tensorflow-cpu", "3.7", dt.date(2020, 1, 15))
+VARIANT = Variant(Release("2.1.0", "tensorflow-cpu", "3.7", dt.date(2020, 1, 15)), BUNDLED)
 
 
 def probe_output_from_recorded(tmp_path: Path) -> Path:
     """Reconstruct what the probe wrote for a recorded TF 2.1.0 run."""
     recorded = json.loads((RECORDED / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))
-    environment = {k: v for k, v in recorded["environment"].items() if k not in ("packages", "resolved_as_of")}
+    added_by_record = ("packages", "resolved_as_of", "tf_keras_resolved_as_of")
+    environment = {k: v for k, v in recorded["environment"].items() if k not in added_by_record}
     path = tmp_path / "probe.json"
     path.write_text(json.dumps({"probe": "freeze", "environment": environment, "cases": recorded["cases"]}))
     return path
@@ -31,13 +32,19 @@ def test_parse_freeze() -> None:
 def test_built_result_validates_and_round_trips(tmp_path: Path) -> None:
     packages = {"tensorflow-cpu": "2.1.0", "numpy": "1.18.1"}
     digest = record.probe_digest(ROOT / "probes" / "freeze_probe.py")
-    result = record.build_result(probe_output_from_recorded(tmp_path), RELEASE, packages, digest)
-    out = record.result_path(tmp_path / "results", RELEASE)
+    result = record.build_result(probe_output_from_recorded(tmp_path), VARIANT, packages, digest)
+    out = record.result_path(tmp_path / "results", VARIANT)
     record.write_json_atomic(out, result)
     assert out.name == "tensorflow-cpu-2.1.0.json"
     assert out.stat().st_mode & 0o777 == 0o644
     loaded = results.load_one(out)
-    assert loaded["release"] == {"distribution": "tensorflow-cpu", "version": "2.1.0", "python": "3.7"}
+    assert loaded["release"] == {
+        "distribution": "tensorflow-cpu",
+        "version": "2.1.0",
+        "python": "3.7",
+        "flavour": "bundled",
+    }
+    assert loaded["environment"]["tf_keras_resolved_as_of"] is None
     assert loaded["environment"]["resolved_as_of"] == "2020-01-15"
     assert loaded["environment"]["packages"] == packages
     assert loaded["probe"] == {"name": "freeze", "sha256": digest}
@@ -55,7 +62,7 @@ def test_bad_probe_output(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "probe.json"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=message):
-        record.build_result(path, RELEASE, {}, "0" * 64)
+        record.build_result(path, VARIANT, {}, "0" * 64)
 
 
 def test_failed_write_leaves_the_previous_file(tmp_path: Path) -> None:

@@ -5,10 +5,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import RECORDED, ROOT
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import RECORDED, ROOT
 from tfmatrix import catalog, cli, render, results
 
 
@@ -23,12 +23,13 @@ def section(report: str, title: str) -> str:
 
 def test_sections_come_in_order(report: str) -> None:
     titles = re.findall(r"^## (.+)$", report, re.MULTILINE)
-    assert titles == ["Change points", "Do frozen weights stay frozen?", "What `model.summary()` printed", "Releases"]
+    questions = [title for title, _ in render.QUESTIONS.values()]
+    assert titles == ["Change points", "Grid", *questions, "What `model.summary()` printed", "Releases"]
 
 
 def test_change_points_name_release_case_and_values(report: str) -> None:
-    lines = [line for line in section(report, "Change points").splitlines() if line.startswith("- ")]
-    assert len(lines) == 8
+    lines = [line for line in section(report, "Change points").splitlines() if line.startswith("- In ")]
+    assert len(lines) == 78  # every change point of the recorded data, none of them explained here
     assert (
         "- In **2.2.3** (after 2.1.4), `sequential/model/compile_then_freeze/train_on_batch` summary() printed: "
         "130 / 65 / 65 → **65 / 0 / 65**"
@@ -45,34 +46,71 @@ def table_rows(text: str) -> list[list[str]]:
     return [[cell.strip() for cell in row] for row in cells]
 
 
-def test_weights_matrix_has_legend_and_merged_ranges(report: str) -> None:
-    text = section(report, "Do frozen weights stay frozen?")
+def test_grid_lists_every_question_with_its_case_count(report: str) -> None:
+    text = section(report, "Grid")
     for symbol in render.WEIGHT_SYMBOLS.values():
         assert f"- {symbol}: " in text
-    header, *rows = table_rows(text)
-    assert header == ["API", "frozen", "order", "training step", "2.1.0 – 2.15.1", "2.16.2"]
+    _, *rows = table_rows(text)
+    counts = {row[0].split("](")[0].lstrip("["): int(row[1]) for row in rows}
+    assert counts == {
+        "The seed notebook's cases": 8,
+        "Does freezing take effect, whenever you freeze and however you train?": 30,
+        "Does a frozen sub-model stay frozen inside an outer model?": 10,
+        "Do subclassed models behave like Sequential and Functional ones?": 4,
+        "Does a frozen BatchNormalization update its statistics?": 4,
+        "Does momentum from an earlier step keep moving a frozen weight?": 6,
+    }
+
+
+def test_seed_matrix_shows_only_varying_axes_and_merged_ranges(report: str) -> None:
+    header, *rows = table_rows(section(report, "The seed notebook's cases"))
+    assert header == ["API", "frozen", "order", "1.15.5 – 2.15.1", "2.16.2", "2.16.2 tf-keras"]
     assert len(rows) == 8
-    assert ["sequential", "model", r"compile\_then\_freeze", r"train\_on\_batch", "❌ trained", "✅ held"] in rows
+    assert ["sequential", "model", r"compile\_then\_freeze", "❌ trained", "✅ held", "❌ trained"] in rows
+
+
+def test_batchnorm_cells_add_statistics_and_mode(report: str) -> None:
+    header, *rows = table_rows(section(report, "Does a frozen BatchNormalization update its statistics?"))
+    assert header[2:] == ["1.15.5", "2.1.0 – 2.15.1", "2.16.2", "2.16.2 tf-keras"]
+    row = next(r for r in rows if r[:2] == [r"compile\_then\_freeze", r"train\_on\_batch"])
+    assert row[2:] == [
+        "❌ trained · statistics updated, training mode",
+        "❌ trained · statistics updated, inference mode",
+        "✅ held · statistics still, inference mode",
+        "❌ trained · statistics updated, inference mode",
+    ]
 
 
 def test_summary_matrix_flags_the_seed_misprint(report: str) -> None:
     header, *rows = table_rows(section(report, "What `model.summary()` printed"))
-    assert header[4:] == ["2.1.0 – 2.1.4", "2.2.3 – 2.16.2"]
+    assert header[3:] == ["1.15.5 – 2.1.4", "2.2.3 – 2.16.2", "2.16.2 tf-keras"]
     assert [
         "sequential",
         "model",
         r"compile\_then\_freeze",
-        r"train\_on\_batch",
         "⚠️ 130 / 65 / 65 (weights: 65 / 0 / 65)",
+        "65 / 0 / 65",
         "65 / 0 / 65",
     ] in rows
 
 
 def test_releases_table(report: str) -> None:
     header, *rows = table_rows(section(report, "Releases"))
-    assert header[:6] == ["release", "distribution", "Python", "Keras", "numpy", "resolved as of"]
-    assert [row[0] for row in rows] == ["2.1.0", "2.1.4", "2.2.3", "2.15.1", "2.16.2"]
-    assert rows[0][1:6] == ["tensorflow-cpu", "3.7.16", "2.2.4-tf", "1.18.1", "2020-01-15"]
+    assert header[:8] == [
+        "release",
+        "distribution",
+        "Python",
+        "Keras",
+        "tf.keras is",
+        "numpy",
+        "resolved as of",
+        "tf-keras resolved as of",
+    ]
+    assert [row[0] for row in rows] == ["1.15.5", "2.1.0", "2.1.4", "2.2.3", "2.15.1", "2.16.2", "2.16.2 tf-keras"]
+    assert rows[1][1:8] == ["tensorflow-cpu", "3.7.16", "2.2.4-tf", "keras2", "1.18.1", "2020-01-15", "n/a"]
+    assert rows[-1][3:5] == ["2.16.0", "keras2"]
+    assert rows[-2][3:5] == ["3.4.1", "keras3"]
+    assert rows[0][-1] == "graph mode by default; probe enabled eager"
 
 
 @given(st.text())

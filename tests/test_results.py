@@ -6,8 +6,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import RECORDED, ROOT
 
+from conftest import RECORDED, ROOT
 from tfmatrix import catalog, results
 from tfmatrix.errors import InputError
 
@@ -27,12 +27,15 @@ def test_the_schema_is_a_valid_json_schema() -> None:
 
 def test_committed_results_cover_the_whole_catalog(releases: list[catalog.Release]) -> None:
     loaded = results.load_all(ROOT / "reports" / "results", releases)
-    assert [results.release_key(r) for r in loaded] == [(r.distribution, r.version) for r in releases]
+    variants = catalog.variants(releases)
+    assert [results.release_key(r) for r in loaded] == [
+        (v.release.distribution, v.release.version, v.flavour) for v in variants
+    ]
 
 
 def test_load_all_returns_catalog_order(recorded: Path, releases: list[catalog.Release]) -> None:
     loaded = results.load_all(recorded, releases)
-    order = [(r.distribution, r.version) for r in releases]
+    order = [(v.release.distribution, v.release.version, v.flavour) for v in catalog.variants(releases)]
     keys = [results.release_key(r) for r in loaded]
     assert keys == sorted(keys, key=order.index)
     assert len(keys) == len(list(recorded.glob("*.json")))
@@ -60,7 +63,7 @@ def test_unknown_schema_version(recorded: Path) -> None:
     _write(path, document)
     with pytest.raises(InputError) as caught:
         results.load_one(path)
-    assert str(caught.value) == f"{path}: schema_version: expected 1, got 99"
+    assert str(caught.value) == f"{path}: schema_version: expected 2, got 99"
 
 
 def test_schema_violation_names_the_field(recorded: Path) -> None:
@@ -85,7 +88,9 @@ def test_release_not_in_catalog(recorded: Path, releases: list[catalog.Release])
     _, document = _first(recorded)
     document["release"]["version"] = "2.99.0"
     _write(recorded / "stray.json", document)
-    with pytest.raises(InputError, match=r"stray.json: release: tensorflow(-cpu)?==2.99.0 is not in the catalog"):
+    with pytest.raises(
+        InputError, match=r"stray.json: release: tensorflow(-cpu)?==2.99.0 \(bundled\) is not in the catalog"
+    ):
         results.load_all(recorded, releases)
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SEED_CASE_IDS, SeedCell, seed_cells
 
+from conftest import ROOT, SEED_CASE_IDS, SeedCell, run_probe_session, seed_cells
 from tfmatrix import results
 
 SEED_SESSION = "probe(tensorflow-cpu-2.1.0)"
@@ -47,31 +44,8 @@ def test_seed_cell_fixture_is_not_vacuous() -> None:
 @pytest.mark.slow
 def test_real_tf_2_1_0_environment_end_to_end(tmp_path: Path) -> None:
     """Build a fresh uv venv for TF 2.1.0 on Python 3.7 through the nox session users run."""
-    out = tmp_path / "results"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NOX_")}
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nox",
-            "-f",
-            str(ROOT / "noxfile.py"),
-            "--envdir",
-            str(tmp_path / "nox"),
-            "-s",
-            SEED_SESSION,
-            "--",
-            "--results-dir",
-            str(out),
-        ],
-        check=True,
-        env=env,
-    )
-    written = sorted(out.iterdir())
-    assert [p.name for p in written] == ["tensorflow-cpu-2.1.0.json"]
-    result = results.load_one(written[0])  # validates against the schema
+    result = run_probe_session("tensorflow-cpu-2.1.0", tmp_path)
     assert_matches_seed(result)
     assert result["environment"]["python"].startswith("3.7.")
     assert result["environment"]["resolved_as_of"] == "2020-01-15"
     assert result["environment"]["packages"]["tensorflow-cpu"] == "2.1.0"
-    assert not (tmp_path / "nox" / "probe-tensorflow-cpu-2-1-0").exists()  # venv removed once its result is written
