@@ -20,7 +20,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from tfmatrix import catalog, record
+from tfmatrix import catalog, record, runner
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
@@ -60,14 +60,47 @@ def options(session: nox.Session) -> argparse.Namespace:
     return parser.parse_args(session.posargs)
 
 
-@nox.session(tags=["matrix"])
+@nox.session(venv_backend="none", tags=["matrix"])
+def matrix(session: nox.Session) -> None:
+    """Probe every catalog variant, N at a time, skipping results that are current; logs in .nox/logs/."""
+    parser = argparse.ArgumentParser(prog="nox -s matrix --")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where result JSON files go")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="variants probed at once")
+    parser.add_argument("--force", nargs="*", default=[], metavar="ID", help="re-run these variants (session ids)")
+    parser.add_argument("--force-all", action="store_true", help="re-run every variant")
+    parser.add_argument("--keep-venvs", action="store_true", help="keep each variant's venv after probing")
+    parser.add_argument("--only", nargs="*", metavar="ID", help="probe only these variants")
+    opts = parser.parse_args(session.posargs)
+    known = {variant.id: variant for variant in VARIANTS}
+    unknown = sorted(set(opts.force) | set(opts.only or ()) - set(known))
+    if unknown:
+        session.error(f"unknown variant {unknown[0]!r}; `nox -l` lists them as probe(<id>)")
+    chosen = [known[i] for i in opts.only] if opts.only else VARIANTS
+    outcomes = runner.run(
+        chosen,
+        nox_command=[sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py")],
+        probe=PROBE,
+        results_dir=opts.results_dir.resolve(),
+        logs_dir=ROOT / ".nox" / "logs",
+        jobs=opts.jobs,
+        force=opts.force,
+        force_all=opts.force_all,
+        keep_venvs=opts.keep_venvs,
+        out=sys.stdout,
+    )
+    failed = [o.variant for o in outcomes if o.state in (runner.FAILED, runner.SKIPPED)]
+    if failed:
+        session.error(f"{len(failed)} variants did not produce a result: {', '.join(failed)}")
+
+
+@nox.session
 @nox.parametrize(
     ("python", "variant"),
     [(variant.release.python, variant) for variant in VARIANTS],
     ids=[variant.id for variant in VARIANTS],
 )
 def probe(session: nox.Session, variant: catalog.Variant) -> None:
-    """Install one TensorFlow release (with tf-keras where named) as of its resolution date; probe it."""
+    """Install one TensorFlow release (with tf-keras where named) as of its resolution date; probe it, always."""
     opts = options(session)
     release = variant.release
     out = record.result_path(opts.results_dir.resolve(), variant)
@@ -106,6 +139,12 @@ def report(session: nox.Session) -> None:
         "--out",
         str(REPORT),
     )
+
+
+@nox.session(venv_backend="none")
+def bench(session: nox.Session) -> None:
+    """Time cold, warm and no-change matrix runs against plain nox + pip; writes benchmarks/results/."""
+    session.run(sys.executable, str(ROOT / "benchmarks" / "bench.py"), *session.posargs, external=True)
 
 
 @nox.session(python="3.11")

@@ -12,15 +12,52 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from tfmatrix import __version__
 from tfmatrix.catalog import TF_KERAS, Variant
 from tfmatrix.errors import InputError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 PROBE_KEYS = ("probe", "environment", "cases")
 
 
 def result_path(results_dir: Path, variant: Variant) -> Path:
     return results_dir / f"{variant.id}.json"
+
+
+def catalog_entry(variant: Variant) -> dict[str, Any]:
+    """What the catalog said about this variant: with the probe and runner, what a result depends on."""
+    release = variant.release
+    tf_keras = release.tf_keras if variant.flavour == TF_KERAS else None
+    return {
+        "version": release.version,
+        "distribution": release.distribution,
+        "python": release.python,
+        "resolved_as_of": release.resolved_as_of.isoformat(),
+        "flavour": variant.flavour,
+        "tf_keras": {"version": tf_keras.version, "resolved_as_of": tf_keras.resolved_as_of.isoformat()}
+        if tf_keras
+        else None,
+    }
+
+
+def runner() -> dict[str, str]:
+    return {"tfmatrix": __version__}
+
+
+def is_current(path: Path, variant: Variant, probe_sha256: str) -> bool:
+    """Does ``path`` hold a result made from this catalog entry, this probe and this runner?"""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(document, dict)
+        and document.get("schema_version") == SCHEMA_VERSION
+        and document.get("catalog_entry") == catalog_entry(variant)
+        and document.get("runner") == runner()
+        and isinstance(document.get("probe"), dict)
+        and document["probe"].get("sha256") == probe_sha256
+    )
 
 
 def probe_digest(probe: Path) -> str:
@@ -56,6 +93,8 @@ def build_result(probe_output: Path, variant: Variant, packages: dict[str, str],
     return {
         "schema_version": SCHEMA_VERSION,
         "probe": {"name": document["probe"], "sha256": probe_sha256},
+        "runner": runner(),
+        "catalog_entry": catalog_entry(variant),
         "release": {
             "distribution": release.distribution,
             "version": release.version,

@@ -237,7 +237,7 @@ def question_section(frame: pd.DataFrame, group: str, known: Sequence[Explanatio
     axes = case_axes(rows)
     advice = {e.advice: e for c in changes if (e := explanation_for(c, axes, known))}
     if advice:
-        lines += ["", *[f"*What to do* ({e.release}): {e.advice} ([why](#change-points))" for e in advice.values()]]
+        lines += ["", *[f"- *What to do* ({e.release}): {e.advice} ([why](#change-points))" for e in advice.values()]]
     return "\n".join([*lines, "", table(with_axes(rows, matrix))])
 
 
