@@ -72,3 +72,16 @@ def test_failed_write_leaves_the_previous_file(tmp_path: Path) -> None:
         record.write_json_atomic(out, {"not serialisable": object()})
     assert out.read_text(encoding="utf-8") == "previous\n"
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+def test_is_current_only_for_the_same_entry_probe_and_runner(tmp_path: Path) -> None:
+    digest = record.probe_digest(ROOT / "probes" / "freeze_probe.py")
+    out = record.result_path(tmp_path, VARIANT)
+    assert not record.is_current(out, VARIANT, digest)  # no file
+    record.write_json_atomic(out, record.build_result(probe_output_from_recorded(tmp_path), VARIANT, {}, digest))
+    assert record.is_current(out, VARIANT, digest)
+    assert not record.is_current(out, VARIANT, "f" * 64)
+    later = Variant(Release("2.1.0", "tensorflow-cpu", "3.7", dt.date(2020, 2, 1)), BUNDLED)
+    assert not record.is_current(out, later, digest)
+    out.write_text(out.read_text(encoding="utf-8")[:100], encoding="utf-8")
+    assert not record.is_current(out, VARIANT, digest)  # truncated

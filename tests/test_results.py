@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from conftest import RECORDED, ROOT
-from tfmatrix import catalog, results
+from tfmatrix import catalog, record, results
 from tfmatrix.errors import InputError
 
 COMMITTED = sorted((ROOT / "reports" / "results").glob("*.json"))
@@ -63,7 +63,7 @@ def test_unknown_schema_version(recorded: Path) -> None:
     _write(path, document)
     with pytest.raises(InputError) as caught:
         results.load_one(path)
-    assert str(caught.value) == f"{path}: schema_version: expected 2, got 99"
+    assert str(caught.value) == f"{path}: schema_version: expected {record.SCHEMA_VERSION}, got 99"
 
 
 def test_schema_violation_names_the_field(recorded: Path) -> None:
