@@ -4,7 +4,7 @@ Measures, each from the same starting point every time:
   cold       empty uv cache, no results: `nox -s matrix`
   warm       uv cache filled by the cold run, no results
   no-change  results present: nothing to do
-  baseline   what a user would otherwise write: a noxfile with nox's default virtualenv + pip
+X
              backend, one session per release, run one after another, installing the same
              package versions the matrix resolved; timed on its second run (pip's cache warm)
 and, per variant, the split between venv creation, install, TensorFlow import and the probe's
@@ -39,7 +39,7 @@ import nox
 RELEASES = json.loads({releases!r})
 
 
-@nox.session(venv_backend="virtualenv")
+@nox.session(venv_backend="venv")
 @nox.parametrize(("python", "packages"), [(r["python"], r["packages"]) for r in RELEASES], ids=[r["id"] for r in RELEASES])
 def probe(session, packages):
     session.install(*packages)
