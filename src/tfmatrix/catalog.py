@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from packaging.version import InvalidVersion, Version
 
-from tfmatrix.errors import InputError
+from tfmatrix.errors import InputError, read_toml
 
 DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu")
 PYTHON_PATTERN = re.compile(r"^3\.\d{1,2}$")
@@ -87,12 +86,7 @@ def variants(releases: list[Release]) -> list[Variant]:
 
 def load(path: Path) -> list[Release]:
     """Read and validate a catalog file; releases come back oldest first."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(path, "", f"cannot be read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, "", f"is not valid TOML: {exc}") from None
+    document = read_toml(path)
     entries = document.get("release")
     if not isinstance(entries, list) or not entries:
         raise InputError(path, "release", "expected one or more [[release]] tables")

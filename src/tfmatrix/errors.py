@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+from typing import Any
 
 
 class InputError(Exception):
@@ -14,3 +16,13 @@ class InputError(Exception):
         self.problem = problem
         where = f"{self.path}: {field}" if field else self.path
         super().__init__(f"{where}: {problem}".replace("\n", " "))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML input file; an unreadable or malformed one is an InputError naming it."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(path, "", f"cannot be read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, "", f"is not valid TOML: {exc}") from None

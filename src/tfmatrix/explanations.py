@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tfmatrix.errors import InputError
+from tfmatrix.errors import InputError, read_toml
 
 FIELDS = ("release", "aspect", "cases", "summary", "advice", "evidence")
 ASPECTS = ("weights", "printed", "batchnorm")
@@ -30,12 +29,7 @@ class Explanation:
 
 
 def load(path: Path) -> list[Explanation]:
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(path, "", f"cannot be read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, "", f"is not valid TOML: {exc}") from None
+    document = read_toml(path)
     return [_explanation(path, i, entry) for i, entry in enumerate(document.get("explanation", []))]
 
 
