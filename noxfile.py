@@ -131,9 +131,9 @@ def report(session: nox.Session) -> None:
     session.install(".")
     session.run(
         "tfmatrix",
-        "report",
         "--catalog",
         str(CATALOG),
+        "report",
         "--explanations",
         str(ROOT / "explanations.toml"),
         "--results",
@@ -141,6 +141,23 @@ def report(session: nox.Session) -> None:
         "--out",
         str(REPORT),
     )
+
+
+@nox.session(python="3.11")
+def diff(session: nox.Session) -> None:
+    """What changed between two result sets; default: reports/results against the committed ones."""
+    parser = argparse.ArgumentParser(prog="nox -s diff --")
+    parser.add_argument("--old", type=Path, help="earlier results (default: reports/results as committed at HEAD)")
+    parser.add_argument("--new", type=Path, default=RESULTS, help="later results (default: reports/results)")
+    opts = parser.parse_args(session.posargs)
+    session.install(".")
+    with tempfile.TemporaryDirectory(prefix="tfmatrix-diff-") as scratch:
+        old = opts.old
+        if old is None:
+            archive = subprocess.run(["git", "archive", "HEAD", "reports/results"], capture_output=True, check=True)
+            subprocess.run(["tar", "-x", "-C", scratch], input=archive.stdout, check=True)
+            old = Path(scratch) / "reports" / "results"
+        session.run("tfmatrix", "--catalog", str(CATALOG), "diff", str(old.resolve()), str(opts.new.resolve()))
 
 
 @nox.session(venv_backend="none")

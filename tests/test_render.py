@@ -141,7 +141,7 @@ def test_hostile_error_message_does_not_break_the_table(tmp_path: Path, releases
 
 def test_cli_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "report.md"
-    code = cli.main(["report", "--catalog", str(ROOT / "catalog.toml"), "--results", str(RECORDED), "--out", str(out)])
+    code = cli.main(["--catalog", str(ROOT / "catalog.toml"), "report", "--results", str(RECORDED), "--out", str(out)])
     assert code == 0
     assert out.read_text(encoding="utf-8").startswith("# Freeze matrix")
     assert "wrote" in capsys.readouterr().out
@@ -154,7 +154,7 @@ def test_cli_bad_input_is_one_line_exit_2_and_keeps_the_old_report(
     out.write_text("previous report\n", encoding="utf-8")
     bad = recorded / "tensorflow-cpu-2.2.3.json"
     bad.write_text(bad.read_text(encoding="utf-8")[:-200], encoding="utf-8")
-    code = cli.main(["report", "--catalog", str(ROOT / "catalog.toml"), "--results", str(recorded), "--out", str(out)])
+    code = cli.main(["--catalog", str(ROOT / "catalog.toml"), "report", "--results", str(recorded), "--out", str(out)])
     assert code == cli.EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert err.count("\n") == 1

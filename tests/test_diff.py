@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import RECORDED, ROOT
+from tfmatrix import cli, diff
+
+
+def run(old: Path, new: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str], str]:
+    code = cli.main(["--catalog", str(ROOT / "catalog.toml"), "diff", str(old), str(new)])
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err
+
+
+def test_identical_results_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines, _ = run(RECORDED, RECORDED, capsys)
+    assert code == diff.NO_CHANGE == 0
+    assert lines == ["tfmatrix: no semantic change"]
+
+
+def test_a_flipped_cell_exits_1_and_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    new = Path(shutil.copytree(RECORDED, tmp_path / "new"))
+    path = new / "tensorflow-cpu-2.15.1.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    case = next(c for c in document["cases"] if c["id"] == "sequential/model/compile_then_freeze/train_on_batch")
+    for weight in case["weights"]:
+        weight["moved"] = False  # as if 2.15.1 started to honour the freeze
+    path.write_text(json.dumps(document), encoding="utf-8")
+    code, lines, _ = run(RECORDED, new, capsys)
+    assert code == diff.CHANGED == 1
+    assert lines == [
+        "changed: 2.15.1 sequential/model/compile_then_freeze/train_on_batch weights: ignored -> held",
+        "tfmatrix: 1 semantic changes",
+    ]
+
+
+def test_a_new_release_is_compared_with_the_one_before(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = Path(shutil.copytree(RECORDED, tmp_path / "old"))
+    (old / "tensorflow-cpu-2.16.2.json").unlink()
+    code, lines, _ = run(old, RECORDED, capsys)
+    assert code == 1
+    assert (
+        "new release 2.16.2: sequential/model/compile_then_freeze/train_on_batch weights: ignored (as in 2.15.1) -> held"
+        in lines
+    )
+    assert all(line.startswith("new release 2.16.2: ") for line in lines[:-1])
+    assert len(lines) - 1 == 22 + 15 + 2  # its weights, summary and BatchNorm change points
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    new = Path(shutil.copytree(RECORDED, tmp_path / "new"))
+    (new / "tensorflow-cpu-2.1.0.json").write_text("{", encoding="utf-8")
+    code, lines, err = run(RECORDED, new, capsys)
+    assert code == cli.EXIT_BAD_INPUT == 2
+    assert lines == []
+    assert err.count("\n") == 1
+    assert "tensorflow-cpu-2.1.0.json: is not valid JSON" in err
