@@ -175,8 +175,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
-    """Static checks: ruff, mypy, and the results schema against its meta-schema."""
+    """Static checks: ruff, mypy, and the GitHub workflows (check-jsonschema, zizmor offline)."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "lint"), "nox")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    workflows = sorted(str(path) for path in (ROOT / ".github" / "workflows").glob("*.yml"))
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    session.run("zizmor", "--offline", *workflows)

@@ -1,4 +1,4 @@
-"""Command line: ``tfmatrix report`` renders the markdown matrix; ``tfmatrix diff`` compares two result sets.
+"""Command line: ``report`` renders the markdown matrix, ``diff`` compares two result sets, ``variants`` lists them.
 
 Exit status: 0 success (diff: nothing changed), 1 diff found a semantic change, 2 bad input.
 """
@@ -6,6 +6,7 @@ Exit status: 0 success (diff: nothing changed), 1 diff found a semantic change, 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -26,6 +27,7 @@ def parser() -> argparse.ArgumentParser:
         "--explanations", type=Path, default=Path("explanations.toml"), help="why each change point happened (TOML)"
     )
     report.add_argument("--out", type=Path, default=Path("reports/freeze-matrix.md"), help="markdown file to write")
+    commands.add_parser("variants", help="print the catalog's variants as JSON: [{id, python}], for CI job matrices")
     compare = commands.add_parser("diff", help="what changed between two directories of results")
     compare.add_argument("old", type=Path, help="directory of the earlier results")
     compare.add_argument("new", type=Path, help="directory of the later results")
@@ -36,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         releases = catalog.load(args.catalog)
+        if args.command == "variants":
+            print(json.dumps([{"id": v.id, "python": v.release.python} for v in catalog.variants(releases)]))
+            return 0
         if args.command == "diff":
             return run_diff(results.load_all(args.old, releases), results.load_all(args.new, releases))
         loaded = results.load_all(args.results, releases)
