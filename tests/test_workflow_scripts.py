@@ -1,0 +1,71 @@
+"""The scripts the matrix workflow runs, run here: a simulated fan-out and aggregate.
+
+Each fan-out job gets its own clone and really probes its variant; the results are laid out as
+actions/download-artifact lays them out; the aggregate job's script then rebuilds reports/ in
+another clone. Results are deterministic, so the rebuilt report must equal the committed one,
+which a local full run produced.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+VARIANTS = ["tensorflow-cpu-2.1.0", "tensorflow-cpu-2.21.0"]
+
+
+def clone(tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
+    return target
+
+
+def script(checkout: Path, name: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(checkout / ".github" / "scripts" / name), *args], cwd=checkout, env=env, text=True, capture_output=True
+    )
+
+
+@pytest.mark.slow
+def test_fan_out_then_aggregate_equals_the_local_full_run(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOX_")} | {"PYTHON": sys.executable}
+    artifacts = tmp_path / "artifacts"
+    for variant in VARIANTS:
+        job = clone(tmp_path, f"job-{variant}")
+        done = script(job, "probe.sh", variant, "--force-all", env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert f"{variant}" in done.stdout
+        assert "done" in done.stdout  # really probed, not reused
+        shutil.copytree(job / "results", artifacts / f"result-{variant}" / "results")
+    aggregate = clone(tmp_path, "aggregate")
+    summary = tmp_path / "summary.md"
+    done = script(aggregate, "aggregate.sh", str(artifacts), env=env | {"GITHUB_STEP_SUMMARY": str(summary)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (aggregate / "reports" / "freeze-matrix.md").read_bytes() == (
+        ROOT / "reports" / "freeze-matrix.md"
+    ).read_bytes()
+    for variant in VARIANTS:
+        fresh = (artifacts / f"result-{variant}" / "results" / f"{variant}.json").read_bytes()
+        assert fresh == (ROOT / "reports" / "results" / f"{variant}.json").read_bytes()
+    assert (aggregate / "changes.txt").read_text(encoding="utf-8") == ""
+    assert summary.read_text(encoding="utf-8").startswith("## Semantic changes\nNone.\n")
+
+
+@pytest.mark.slow
+def test_aggregate_rejects_a_broken_artifact(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOX_")} | {"PYTHON": sys.executable}
+    broken = tmp_path / "artifacts" / "result-tensorflow-cpu-2.1.0" / "results"
+    broken.mkdir(parents=True)
+    (broken / "tensorflow-cpu-2.1.0.json").write_text('{"schema_version": 3', encoding="utf-8")
+    aggregate = clone(tmp_path, "aggregate")
+    done = script(aggregate, "aggregate.sh", str(tmp_path / "artifacts"), env=env)
+    assert done.returncode != 0
+    assert "tensorflow-cpu-2.1.0.json: is not valid JSON" in done.stderr
+    assert subprocess.run(["git", "diff", "--quiet"], cwd=aggregate).returncode == 0  # reports/ untouched
