@@ -7,6 +7,7 @@ nox -s tests         the test suite
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from tfmatrix import catalog, record, runner
+from tfmatrix import catalog, discover, record, runner
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
@@ -141,6 +142,26 @@ def report(session: nox.Session) -> None:
         "--out",
         str(REPORT),
     )
+
+
+@nox.session(name="discover", venv_backend="none")
+def discover_releases(session: nox.Session) -> None:
+    """Ask the configured package index for TensorFlow releases the catalog lacks and add them."""
+    parser = argparse.ArgumentParser(prog="nox -s discover --")
+    parser.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
+    opts = parser.parse_args(session.posargs)
+    text = CATALOG.read_text(encoding="utf-8")
+    updated, changes = discover.update(text, discover.ask_index(), dt.date.today())
+    for change in changes:
+        session.log(change)
+    if not changes:
+        session.log("catalog.toml is up to date with the index")
+    elif not opts.dry_run:
+        with tempfile.TemporaryDirectory(prefix="tfmatrix-") as scratch:
+            candidate = Path(scratch) / "catalog.toml"
+            candidate.write_text(updated, encoding="utf-8")
+            catalog.load(candidate)  # only a valid catalog replaces the old one
+        record.write_text_atomic(CATALOG, updated)
 
 
 @nox.session(python="3.11")
