@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_probe_session
+from conftest import ROOT, run_probe_session
 from tfmatrix import aggregate, results
 
 AXIS_VALUES = {
@@ -34,6 +34,13 @@ def outcome(result: results.Result, case_id: str) -> str:
     return aggregate.weights_outcome(next(c for c in result["cases"] if c["id"] == case_id))
 
 
+def assert_same_as_committed(result: results.Result, variant: str) -> None:
+    """Fixed seeds everywhere: a fresh environment reproduces the committed run case for case."""
+    committed = results.load_one(ROOT / "reports" / "results" / f"{variant}.json")
+    assert result["cases"] == committed["cases"]
+    assert result["environment"] == committed["environment"]
+
+
 def assert_whole_grid(result: results.Result) -> None:
     cases = result["cases"]
     assert [c["status"] for c in cases] == ["ok"] * len(cases), [c["error"] for c in cases if c["error"]]
@@ -49,6 +56,7 @@ def timing(order: str, train_api: str, run_eagerly: str = "false") -> str:
 @pytest.mark.slow
 def test_keras_2_release_end_to_end(tmp_path: Path) -> None:
     result = run_probe_session("tensorflow-cpu-2.1.0", tmp_path)
+    assert_same_as_committed(result, "tensorflow-cpu-2.1.0")
     assert result["environment"]["keras_flavour"] == "keras2"
     assert_whole_grid(result)
     assert outcome(result, timing("compile_then_freeze", "train_on_batch")) == aggregate.IGNORED
@@ -61,6 +69,7 @@ def test_keras_2_release_end_to_end(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_keras_3_release_end_to_end(tmp_path: Path) -> None:
     result = run_probe_session("tensorflow-cpu-2.21.0", tmp_path)
+    assert_same_as_committed(result, "tensorflow-cpu-2.21.0")
     assert result["environment"]["keras_flavour"] == "keras3"
     assert result["environment"]["python"].startswith("3.13.")
     assert_whole_grid(result)
