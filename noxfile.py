@@ -61,6 +61,14 @@ def options(session: nox.Session) -> argparse.Namespace:
     return parser.parse_args(session.posargs)
 
 
+def report_results(session: nox.Session) -> Path:
+    """--results-dir from the posargs; `nox -t matrix -- ...` hands the matrix's other options here too."""
+    parser = argparse.ArgumentParser(prog=f"nox -s {session.name} --")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where the result JSON files are")
+    results_dir: Path = parser.parse_known_args(session.posargs)[0].results_dir
+    return results_dir
+
+
 @nox.session(venv_backend="none", tags=["matrix"])
 def matrix(session: nox.Session) -> None:
     """Probe every catalog variant, N at a time, skipping results that are current; logs in .nox/logs/."""
@@ -72,11 +80,10 @@ def matrix(session: nox.Session) -> None:
     parser.add_argument("--keep-venvs", action="store_true", help="keep each variant's venv after probing")
     parser.add_argument("--only", nargs="*", metavar="ID", help="probe only these variants")
     opts = parser.parse_args(session.posargs)
-    known = {variant.id: variant for variant in VARIANTS}
-    unknown = sorted(set(opts.force) | set(opts.only or ()) - set(known))
-    if unknown:
-        session.error(f"unknown variant {unknown[0]!r}; `nox -l` lists them as probe(<id>)")
-    chosen = [known[i] for i in opts.only] if opts.only else VARIANTS
+    try:
+        chosen = runner.select(VARIANTS, only=opts.only, force=opts.force)
+    except ValueError as exc:
+        session.error(str(exc))
     outcomes = runner.run(
         chosen,
         nox_command=[sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py")],
@@ -138,7 +145,7 @@ def report(session: nox.Session) -> None:
         "--explanations",
         str(ROOT / "explanations.toml"),
         "--results",
-        str(options(session).results_dir.resolve()),
+        str(report_results(session).resolve()),
         "--out",
         str(REPORT),
     )

@@ -122,3 +122,13 @@ def test_timings_file_lists_every_variant(variants: dict[str, catalog.Variant], 
         ("tensorflow-cpu-2.1.0", "cached"),
         ("tensorflow-1.15.5", "done"),
     ]
+
+
+def test_select_checks_every_id(variants: dict[str, catalog.Variant]) -> None:
+    every = list(variants.values())
+    assert runner.select(every, only=None, force=["tensorflow-1.15.5"]) == every
+    assert runner.select(every, only=["tensorflow-cpu-2.1.0"], force=[]) == [variants["tensorflow-cpu-2.1.0"]]
+    with pytest.raises(ValueError, match=r"unknown variant 'tensorflow-9\.9\.9'"):
+        runner.select(every, only=None, force=["tensorflow-9.9.9"])
+    with pytest.raises(ValueError, match="unknown variant 'nope'"):
+        runner.select(every, only=["nope"], force=[])

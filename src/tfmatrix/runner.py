@@ -93,6 +93,16 @@ def phases(marks: dict[str, float], end: float) -> dict[str, float]:
     return {name: round(ordered[i + 1][1] - at, 2) for i, (name, at) in enumerate(ordered[:-1])}
 
 
+def select(variants: Sequence[Variant], only: Sequence[str] | None, force: Sequence[str]) -> list[Variant]:
+    """The variants ``--only`` names (all when it is not given); every id given must exist."""
+    known = {variant.id: variant for variant in variants}
+    unknown = sorted((set(only or ()) | set(force)) - set(known))
+    if unknown:
+        message = f"unknown variant {unknown[0]!r}; `nox -l` lists them as probe(<id>)"
+        raise ValueError(message)
+    return [known[i] for i in only] if only else list(variants)
+
+
 def run(
     variants: Sequence[Variant],
     *,
