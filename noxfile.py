@@ -33,6 +33,8 @@ RESULTS = ROOT / "reports" / "results"
 REPORT = ROOT / "reports" / "freeze-matrix.md"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 VARIANTS = catalog.variants(catalog.load(CATALOG))
+NIGHTLY = catalog.load_nightly(CATALOG, dt.date.today())  # opt-in: `nox -s matrix -- --nightly`
+EVERY_VARIANT = VARIANTS + ([NIGHTLY] if NIGHTLY else [])
 PROBE_ENV = {"PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "-1"}
 
 
@@ -79,11 +81,14 @@ def matrix(session: nox.Session) -> None:
     parser.add_argument("--force-all", action="store_true", help="re-run every variant")
     parser.add_argument("--keep-venvs", action="store_true", help="keep each variant's venv after probing")
     parser.add_argument("--only", nargs="*", metavar="ID", help="probe only these variants")
+    parser.add_argument("--nightly", action="store_true", help="also probe the newest nightly build (opt-in)")
     opts = parser.parse_args(session.posargs)
     try:
-        chosen = runner.select(VARIANTS, only=opts.only, force=opts.force)
+        chosen = runner.select(EVERY_VARIANT, only=opts.only, force=opts.force)
     except ValueError as exc:
         session.error(str(exc))
+    if not (opts.only or opts.nightly):
+        chosen = [variant for variant in chosen if variant.flavour != catalog.NIGHTLY]
     outcomes = runner.run(
         chosen,
         nox_command=[sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py")],
@@ -106,15 +111,18 @@ def matrix(session: nox.Session) -> None:
 @nox.session
 @nox.parametrize(
     ("python", "variant"),
-    [(variant.release.python, variant) for variant in VARIANTS],
-    ids=[variant.id for variant in VARIANTS],
+    [(variant.release.python, variant) for variant in EVERY_VARIANT],
+    ids=[variant.id for variant in EVERY_VARIANT],
 )
 def probe(session: nox.Session, variant: catalog.Variant) -> None:
     """Install one TensorFlow release (with tf-keras where named) as of its resolution date; probe it, always."""
     opts = options(session)
     release = variant.release
     out = record.result_path(opts.results_dir.resolve(), variant)
-    session.install("--exclude-newer", release.resolved_as_of.isoformat(), release.requirement)
+    if variant.flavour == catalog.NIGHTLY:
+        session.install("--pre", release.requirement)  # the newest build, as of today
+    else:
+        session.install("--exclude-newer", release.resolved_as_of.isoformat(), release.requirement)
     if variant.flavour == catalog.TF_KERAS and release.tf_keras is not None:
         # tf-keras requires the full `tensorflow` package; the release already provides TensorFlow.
         when, version = release.tf_keras.resolved_as_of.isoformat(), release.tf_keras.version

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -53,6 +54,11 @@ def seed_cells() -> list[SeedCell]:
 @pytest.fixture
 def releases() -> list[catalog.Release]:
     return catalog.load(ROOT / "catalog.toml")
+
+
+@pytest.fixture
+def nightly() -> catalog.Variant | None:
+    return catalog.load_nightly(ROOT / "catalog.toml", dt.date.today())
 
 
 @pytest.fixture

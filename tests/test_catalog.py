@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
+from conftest import ROOT
 from tfmatrix import catalog
 from tfmatrix.errors import InputError
 
@@ -103,3 +104,32 @@ def test_bad_catalog_is_one_line_naming_file_and_field(tmp_path: Path, text: str
 def test_missing_catalog_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot be read"):
         catalog.load(tmp_path / "nope.toml")
+
+
+def test_nightly_is_an_opt_in_variant_resolved_on_the_day() -> None:
+    variant = catalog.load_nightly(ROOT / "catalog.toml", dt.date(2026, 12, 1))
+    assert variant is not None
+    assert (variant.id, variant.flavour, variant.release.requirement) == ("tf-nightly", "nightly", "tf-nightly")
+    assert variant.release.resolved_as_of == dt.date(2026, 12, 1)
+    assert variant not in catalog.variants(catalog.load(ROOT / "catalog.toml"))  # opt-in only
+
+
+def test_no_nightly_table_means_no_nightly(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.toml"
+    path.write_text("[[release]]\n" + GOOD_ENTRY, encoding="utf-8")
+    assert catalog.load_nightly(path, dt.date(2026, 12, 1)) is None
+
+
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [
+        ('[nightly]\ndistribution = "tensorflow"\npython = "3.13"\n', "nightly.distribution"),
+        ('[nightly]\ndistribution = "tf-nightly"\npython = "three"\n', "nightly.python"),
+        ('[nightly]\ndistribution = "tf-nightly"\n', "nightly"),
+    ],
+)
+def test_bad_nightly_table(tmp_path: Path, table: str, field: str) -> None:
+    path = tmp_path / "catalog.toml"
+    path.write_text("[[release]]\n" + GOOD_ENTRY + "\n" + table, encoding="utf-8")
+    with pytest.raises(InputError, match=f"^{path}: {field}: "):
+        catalog.load_nightly(path, dt.date(2026, 12, 1))

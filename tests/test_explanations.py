@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -13,7 +14,8 @@ EXPLANATIONS = ROOT / "explanations.toml"
 
 
 def committed_changes(releases: list[catalog.Release]) -> tuple[list[aggregate.ChangePoint], dict[str, dict[str, str]]]:
-    frame = aggregate.cases_frame(results.load_all(ROOT / "reports" / "results", releases))
+    nightly = catalog.load_nightly(ROOT / "catalog.toml", dt.date.today())
+    frame = aggregate.cases_frame(results.load_all(ROOT / "reports" / "results", releases, nightly))
     axes = {str(row["case"]): {a: str(row[a]) for a in aggregate.AXES} for _, row in frame.iterrows()}
     return aggregate.change_points(frame), axes
 

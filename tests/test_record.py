@@ -8,7 +8,7 @@ import pytest
 
 from conftest import RECORDED, ROOT
 from tfmatrix import record, results
-from tfmatrix.catalog import BUNDLED, Release, Variant
+from tfmatrix.catalog import BUNDLED, NIGHTLY, Release, Variant
 from tfmatrix.errors import InputError
 
 VARIANT = Variant(Release("2.1.0", "tensorflow-cpu", "3.7", dt.date(2020, 1, 15)), BUNDLED)
@@ -85,3 +85,16 @@ def test_is_current_only_for_the_same_entry_probe_and_runner(tmp_path: Path) -> 
     assert not record.is_current(out, later, digest)
     out.write_text(out.read_text(encoding="utf-8")[:100], encoding="utf-8")
     assert not record.is_current(out, VARIANT, digest)  # truncated
+
+
+def test_a_nightly_result_carries_the_version_the_index_served(tmp_path: Path) -> None:
+    nightly = Variant(Release("nightly", "tf-nightly", "3.13", dt.date(2026, 11, 25)), NIGHTLY)
+    packages = {"tf-nightly": "2.23.0.dev20261026"}
+    result = record.build_result(probe_output_from_recorded(tmp_path), nightly, packages, "0" * 64)
+    assert result["release"] == {
+        "distribution": "tf-nightly",
+        "version": "2.23.0.dev20261026",
+        "python": "3.13",
+        "flavour": "nightly",
+    }
+    assert result["catalog_entry"]["version"] == "nightly"

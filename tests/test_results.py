@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,13 @@ def test_the_schema_is_a_valid_json_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(results.schema())
 
 
-def test_committed_results_cover_the_whole_catalog(releases: list[catalog.Release]) -> None:
-    loaded = results.load_all(ROOT / "reports" / "results", releases)
+def test_committed_results_cover_the_whole_catalog(
+    releases: list[catalog.Release], nightly: catalog.Variant | None
+) -> None:
+    loaded = results.load_all(ROOT / "reports" / "results", releases, nightly)
+    assert nightly is not None
+    assert loaded[-1]["release"]["flavour"] == "nightly"  # opted in once, kept until the next nightly run
+    loaded = loaded[:-1]
     variants = catalog.variants(releases)
     assert [results.release_key(r) for r in loaded] == [
         (v.release.distribution, v.release.version, v.flavour) for v in variants
@@ -104,3 +110,16 @@ def test_duplicate_result(recorded: Path, releases: list[catalog.Release]) -> No
 def test_empty_directory(tmp_path: Path, releases: list[catalog.Release]) -> None:
     with pytest.raises(InputError, match="holds no result files"):
         results.load_all(tmp_path, releases)
+
+
+def test_a_nightly_result_needs_the_catalogs_nightly(
+    tmp_path: Path, releases: list[catalog.Release], nightly: catalog.Variant | None
+) -> None:
+    directory = tmp_path / "results"
+    directory.mkdir()
+    shutil.copy(ROOT / "reports" / "results" / "tf-nightly.json", directory)
+    with pytest.raises(
+        InputError, match=r"tf-nightly.json: release: tf-nightly==2\.23.* \(nightly\) is not in the catalog"
+    ):
+        results.load_all(directory, releases)
+    assert [r["release"]["distribution"] for r in results.load_all(directory, releases, nightly)] == ["tf-nightly"]

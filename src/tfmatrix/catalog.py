@@ -20,9 +20,11 @@ PYTHON_PATTERN = re.compile(r"^3\.\d{1,2}$")
 T = TypeVar("T")
 
 
+NIGHTLY_DISTRIBUTIONS = ("tf-nightly", "tf-nightly-cpu")
 BUNDLED = "bundled"  # whatever tf.keras is in the release: Keras 2 up to 2.15, Keras 3 from 2.16
 TF_KERAS = "tf-keras"  # the legacy Keras 2 package, selected with TF_USE_LEGACY_KERAS=1
-FLAVOURS = (BUNDLED, TF_KERAS)
+NIGHTLY = "nightly"  # the newest nightly build, opt-in
+FLAVOURS = (BUNDLED, TF_KERAS, NIGHTLY)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Release:
 
     @property
     def requirement(self) -> str:
-        return f"{self.distribution}=={self.version}"
+        return self.distribution if self.version == NIGHTLY else f"{self.distribution}=={self.version}"
 
     @property
     def sort_key(self) -> Version:
@@ -70,7 +72,9 @@ class Variant:
 
     @property
     def id(self) -> str:
-        """``tensorflow-cpu-2.16.2`` or ``tensorflow-cpu-2.16.2-tf-keras``: session id and result file name."""
+        """``tensorflow-cpu-2.16.2``, ``tensorflow-cpu-2.16.2-tf-keras`` or ``tf-nightly``: session and file name."""
+        if self.flavour == NIGHTLY:
+            return self.release.distribution
         return self.release.id if self.flavour == BUNDLED else f"{self.release.id}-{self.flavour}"
 
     @property
@@ -82,6 +86,22 @@ def variants(releases: list[Release]) -> list[Variant]:
     """Every environment to probe: all releases as bundled, then the tf-keras ones, each oldest first."""
     every = [variant for release in releases for variant in release.variants()]
     return sorted(every, key=lambda v: FLAVOURS.index(v.flavour))
+
+
+def load_nightly(path: Path, today: dt.date) -> Variant | None:
+    """The catalog's opt-in [nightly] table as a variant resolved ``today``, or None without one."""
+    table = read_toml(path).get("nightly")
+    if table is None:
+        return None
+    if not isinstance(table, dict) or set(table) != {"distribution", "python"}:
+        raise InputError(path, "nightly", "expected a table with distribution and python")
+    distribution = _field(path, "nightly", table, "distribution", str)
+    if distribution not in NIGHTLY_DISTRIBUTIONS:
+        raise InputError(path, "nightly.distribution", f"expected one of {', '.join(NIGHTLY_DISTRIBUTIONS)}")
+    python = _field(path, "nightly", table, "python", str)
+    if not PYTHON_PATTERN.match(python):
+        raise InputError(path, "nightly.python", f"expected a Python version like 3.13, got {python!r}")
+    return Variant(Release(NIGHTLY, distribution, python, today), NIGHTLY)
 
 
 def load(path: Path) -> list[Release]:

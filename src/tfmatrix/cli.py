@@ -6,6 +6,7 @@ Exit status: 0 success (diff: nothing changed), 1 diff found a semantic change, 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -27,7 +28,8 @@ def parser() -> argparse.ArgumentParser:
         "--explanations", type=Path, default=Path("explanations.toml"), help="why each change point happened (TOML)"
     )
     report.add_argument("--out", type=Path, default=Path("reports/freeze-matrix.md"), help="markdown file to write")
-    commands.add_parser("variants", help="print the catalog's variants as JSON: [{id, python}], for CI job matrices")
+    listing = commands.add_parser("variants", help="print the catalog's variants as JSON: [{id, python}], for CI")
+    listing.add_argument("--nightly", action="store_true", help="include the opt-in nightly variant")
     compare = commands.add_parser("diff", help="what changed between two directories of results")
     compare.add_argument("old", type=Path, help="directory of the earlier results")
     compare.add_argument("new", type=Path, help="directory of the later results")
@@ -38,12 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         releases = catalog.load(args.catalog)
+        nightly = catalog.load_nightly(args.catalog, dt.date.today())
         if args.command == "variants":
-            print(json.dumps([{"id": v.id, "python": v.release.python} for v in catalog.variants(releases)]))
+            chosen = catalog.variants(releases) + ([nightly] if nightly and args.nightly else [])
+            print(json.dumps([{"id": v.id, "python": v.release.python} for v in chosen]))
             return 0
         if args.command == "diff":
-            return run_diff(results.load_all(args.old, releases), results.load_all(args.new, releases))
-        loaded = results.load_all(args.results, releases)
+            return run_diff(
+                results.load_all(args.old, releases, nightly), results.load_all(args.new, releases, nightly)
+            )
+        loaded = results.load_all(args.results, releases, nightly)
         known = explanations.load(args.explanations)
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)

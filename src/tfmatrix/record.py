@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tfmatrix import __version__
-from tfmatrix.catalog import TF_KERAS, Variant
+from tfmatrix.catalog import NIGHTLY, TF_KERAS, Variant
 from tfmatrix.errors import InputError
 
 SCHEMA_VERSION = 3
@@ -97,7 +97,10 @@ def build_result(probe_output: Path, variant: Variant, packages: dict[str, str],
         "catalog_entry": catalog_entry(variant),
         "release": {
             "distribution": release.distribution,
-            "version": release.version,
+            # A nightly's version is whatever the index served that day.
+            "version": packages.get(release.distribution, release.version)
+            if variant.flavour == NIGHTLY
+            else release.version,
             "python": release.python,
             "flavour": variant.flavour,
         },

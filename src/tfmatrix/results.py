@@ -10,7 +10,7 @@ from typing import Any
 
 import jsonschema
 
-from tfmatrix.catalog import Release, variants
+from tfmatrix.catalog import NIGHTLY, Release, Variant, variants
 from tfmatrix.errors import InputError
 from tfmatrix.record import SCHEMA_VERSION
 
@@ -51,20 +51,22 @@ def release_key(result: Result) -> tuple[str, str, str]:
     return release["distribution"], release["version"], release["flavour"]
 
 
-def load_all(directory: Path, releases: list[Release]) -> list[Result]:
-    """Every ``*.json`` in ``directory``, validated, at most one per catalog variant, in catalog order."""
+def load_all(directory: Path, releases: list[Release], nightly: Variant | None = None) -> list[Result]:
+    """Every ``*.json`` in ``directory``, validated, at most one per catalog variant, in catalog order.
+
+    With the catalog's ``nightly`` variant, a result of that nightly distribution is accepted too, last.
+    """
     if not directory.is_dir():
         raise InputError(directory, "", "is not a directory of result files")
-    catalog_order = {
-        (v.release.distribution, v.release.version, v.flavour): index for index, v in enumerate(variants(releases))
-    }
+    known = variants(releases) + ([nightly] if nightly else [])
+    catalog_order = {variant_key(v.release.distribution, v.release.version, v.flavour): i for i, v in enumerate(known)}
     found: dict[tuple[str, str, str], Path] = {}
     loaded = []
     for path in sorted(directory.glob("*.json")):
         result = load_one(path)
-        key = release_key(result)
+        key = variant_key(*release_key(result))
         if key not in catalog_order:
-            raise InputError(path, "release", f"{key[0]}=={key[1]} ({key[2]}) is not in the catalog")
+            raise InputError(path, "release", f"{key[0]}=={release_key(result)[1]} ({key[2]}) is not in the catalog")
         if key in found:
             raise InputError(
                 path, "release", f"{key[0]}=={key[1]} ({key[2]}) already has a result in {found[key].name}"
@@ -73,4 +75,9 @@ def load_all(directory: Path, releases: list[Release]) -> list[Result]:
         loaded.append(result)
     if not loaded:
         raise InputError(directory, "", "holds no result files (*.json): run the probe sessions first")
-    return sorted(loaded, key=lambda result: catalog_order[release_key(result)])
+    return sorted(loaded, key=lambda result: catalog_order[variant_key(*release_key(result))])
+
+
+def variant_key(distribution: str, version: str, flavour: str) -> tuple[str, str, str]:
+    """A nightly's version changes every day: it is keyed by its distribution alone."""
+    return (distribution, NIGHTLY, flavour) if flavour == NIGHTLY else (distribution, version, flavour)
