@@ -74,3 +74,53 @@ def test_aggregate_rejects_a_broken_artifact(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "tensorflow-cpu-2.1.0.json: is not valid JSON" in done.stderr
     assert subprocess.run(["git", "diff", "--quiet"], check=False, cwd=aggregate).returncode == 0  # reports/ untouched
+
+
+GH_STAND_IN = """#!/usr/bin/env bash
+# Records each call; `gh pr edit` fails the first time, as when no pull request exists yet.
+echo "$*" >> "$GH_CALLS"
+if [ "$1 $2" = "pr edit" ] && [ ! -e "$GH_CALLS.created" ]; then exit 1; fi
+if [ "$1 $2" = "pr create" ]; then touch "$GH_CALLS.created"; fi
+"""
+
+
+def test_pull_request_step_pushes_the_branch_and_opens_then_updates_one_pull_request(tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "gh").write_text(GH_STAND_IN, encoding="utf-8")
+    (tools / "gh").chmod(0o755)
+    calls = tmp_path / "gh-calls"
+    env = os.environ | {"PATH": f"{tools}:{os.environ['PATH']}", "PUSH_URL": str(remote), "GH_CALLS": str(calls)}
+    checkout = clone(tmp_path, "aggregate")
+
+    unchanged = script(checkout, "pull_request.sh", env=env)
+    assert unchanged.returncode == 0, unchanged.stderr
+    assert "no pull request" in unchanged.stdout
+    assert not calls.exists()
+
+    with (checkout / "reports" / "freeze-matrix.md").open("a", encoding="utf-8") as report:
+        report.write("\nregenerated\n")
+    (checkout / "changes.txt").write_text("changed: 2.15.1 some/case weights: ignored -> held\n", encoding="utf-8")
+    first = script(checkout, "pull_request.sh", env=env)
+    assert first.returncode == 0, first.stderr
+    assert calls.read_text(encoding="utf-8").splitlines() == [
+        "pr edit matrix/update --body-file body.md",
+        "pr create --head matrix/update --title Matrix: regenerated reports --body-file body.md",
+    ]
+    body = (checkout / "body.md").read_text(encoding="utf-8")
+    assert body.startswith("**Semantic changes:**\n```\nchanged: 2.15.1 some/case weights: ignored -> held\n```\n")
+    pushed = subprocess.run(
+        ["git", "--git-dir", str(remote), "show", "matrix/update:reports/freeze-matrix.md"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert pushed.endswith("\nregenerated\n")
+
+    with (checkout / "reports" / "freeze-matrix.md").open("a", encoding="utf-8") as report:
+        report.write("again\n")
+    second = script(checkout, "pull_request.sh", env=env)
+    assert second.returncode == 0, second.stderr
+    assert calls.read_text(encoding="utf-8").splitlines()[-1] == "pr edit matrix/update --body-file body.md"
