@@ -123,9 +123,9 @@ def probe(session: nox.Session, variant: catalog.Variant) -> None:
         session.install("--pre", release.requirement)  # the newest build, as of today
     else:
         session.install("--exclude-newer", release.resolved_as_of.isoformat(), release.requirement)
-    if variant.flavour == catalog.TF_KERAS and release.tf_keras is not None:
+    if variant.tf_keras is not None:
         # tf-keras requires the full `tensorflow` package; the release already provides TensorFlow.
-        when, version = release.tf_keras.resolved_as_of.isoformat(), release.tf_keras.version
+        when, version = variant.tf_keras.resolved_as_of.isoformat(), variant.tf_keras.version
         session.install("--no-deps", "--exclude-newer", when, f"tf-keras=={version}")
     frozen = session.run("uv", "pip", "freeze", silent=True, external=True)
     assert isinstance(frozen, str)

@@ -78,6 +78,11 @@ class Variant:
         return self.release.id if self.flavour == BUNDLED else f"{self.release.id}-{self.flavour}"
 
     @property
+    def tf_keras(self) -> TfKeras | None:
+        """The tf-keras this variant installs, if it is the tf-keras variant."""
+        return self.release.tf_keras if self.flavour == TF_KERAS else None
+
+    @property
     def environment(self) -> dict[str, str]:
         return {"TF_USE_LEGACY_KERAS": "1"} if self.flavour == TF_KERAS else {}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tfmatrix import __version__
-from tfmatrix.catalog import NIGHTLY, TF_KERAS, Variant
+from tfmatrix.catalog import NIGHTLY, Variant
 from tfmatrix.errors import InputError
 
 SCHEMA_VERSION = 3
@@ -26,8 +26,7 @@ def result_path(results_dir: Path, variant: Variant) -> Path:
 
 def catalog_entry(variant: Variant) -> dict[str, Any]:
     """What the catalog said about this variant: with the probe and runner, what a result depends on."""
-    release = variant.release
-    tf_keras = release.tf_keras if variant.flavour == TF_KERAS else None
+    release, tf_keras = variant.release, variant.tf_keras
     return {
         "version": release.version,
         "distribution": release.distribution,
@@ -88,7 +87,7 @@ def build_result(probe_output: Path, variant: Variant, packages: dict[str, str],
     environment = dict(document["environment"])
     environment["packages"] = packages
     environment["resolved_as_of"] = release.resolved_as_of.isoformat()
-    tf_keras = release.tf_keras if variant.flavour == TF_KERAS else None
+    tf_keras = variant.tf_keras
     environment["tf_keras_resolved_as_of"] = tf_keras.resolved_as_of.isoformat() if tf_keras else None
     return {
         "schema_version": SCHEMA_VERSION,

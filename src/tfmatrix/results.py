@@ -64,18 +64,19 @@ def load_all(directory: Path, releases: list[Release], nightly: Variant | None =
     loaded = []
     for path in sorted(directory.glob("*.json")):
         result = load_one(path)
-        key = variant_key(*release_key(result))
+        distribution, version, flavour = release_key(result)
+        key = variant_key(distribution, version, flavour)
         if key not in catalog_order:
-            raise InputError(path, "release", f"{key[0]}=={release_key(result)[1]} ({key[2]}) is not in the catalog")
+            raise InputError(path, "release", f"{distribution}=={version} ({flavour}) is not in the catalog")
         if key in found:
             raise InputError(
-                path, "release", f"{key[0]}=={key[1]} ({key[2]}) already has a result in {found[key].name}"
+                path, "release", f"{distribution}=={version} ({flavour}) already has a result in {found[key].name}"
             )
         found[key] = path
-        loaded.append(result)
+        loaded.append((catalog_order[key], result))
     if not loaded:
         raise InputError(directory, "", "holds no result files (*.json): run the probe sessions first")
-    return sorted(loaded, key=lambda result: catalog_order[variant_key(*release_key(result))])
+    return [result for _, result in sorted(loaded, key=lambda pair: pair[0])]
 
 
 def variant_key(distribution: str, version: str, flavour: str) -> tuple[str, str, str]:

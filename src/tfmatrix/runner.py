@@ -65,6 +65,7 @@ def run_one(index: int, variant: Variant, command: Sequence[str], log: Path, pro
     started = time.perf_counter()
     marks: dict[str, float] = {}
     timing: dict[str, float] = {}
+    successful = skipped = False
     with (
         log.open("w", encoding="utf-8") as sink,
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as child,
@@ -78,11 +79,12 @@ def run_one(index: int, variant: Variant, command: Sequence[str], log: Path, pro
                     progress.show(index, variant.id, state, marks[state])
             if match := PROBE_TIMING.search(line):
                 timing = {"import": float(match.group(1)), "cases": float(match.group(2))}
+            successful = successful or "was successful" in line
+            skipped = skipped or " skipped: " in line
     seconds = time.perf_counter() - started
-    text = log.read_text(encoding="utf-8")
-    state = DONE if child.returncode == 0 and "was successful" in text else FAILED
-    if child.returncode == 0 and " skipped: " in text:
-        state = SKIPPED
+    state = FAILED
+    if child.returncode == 0:
+        state = SKIPPED if skipped else DONE if successful else FAILED
     progress.show(index, variant.id, state, seconds)
     return Outcome(variant.id, state, round(seconds, 2), phases(marks, seconds) | timing, str(log))
 
