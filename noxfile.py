@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+from typing import NoReturn
 
 import nox
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from tfmatrix import catalog, discover, record, runner
+from tfmatrix import attempt, catalog, discover, preflight, record, runner
+from tfmatrix import status as run_status
+from tfmatrix.errors import InputError
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
@@ -32,10 +36,26 @@ PROBE = ROOT / "probes" / "freeze_probe.py"
 RESULTS = ROOT / "reports" / "results"
 REPORT = ROOT / "reports" / "freeze-matrix.md"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
-VARIANTS = catalog.variants(catalog.load(CATALOG))
-NIGHTLY = catalog.load_nightly(CATALOG, dt.date.today())  # opt-in: `nox -s matrix -- --nightly`
+
+
+def bad_input(message: str) -> NoReturn:
+    """One line on stderr, exit status 2: nothing has been probed or written."""
+    sys.stderr.write(f"nox > tfmatrix: error: {message}\n")
+    sys.exit(run_status.BAD_INPUT)
+
+
+try:
+    VARIANTS = catalog.variants(catalog.load(CATALOG))
+    NIGHTLY = catalog.load_nightly(CATALOG, dt.date.today())  # opt-in: `nox -s matrix -- --nightly`
+except InputError as exc:
+    bad_input(str(exc))
 EVERY_VARIANT = VARIANTS + ([NIGHTLY] if NIGHTLY else [])
-PROBE_ENV = {"PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "-1"}
+PROBE_ENV = {
+    "PYTHONFAULTHANDLER": "1",
+    "PYTHONHASHSEED": "0",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "CUDA_VISIBLE_DEVICES": "-1",
+}
 
 
 def expose_pyenv_interpreters() -> None:
@@ -60,20 +80,19 @@ def options(session: nox.Session) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=f"nox -s {session.name} --")
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where result JSON files go")
     parser.add_argument("--keep-venv", action="store_true", help="keep the release's venv after probing")
+    parser.add_argument("--timeout", type=float, help="seconds each step may take (default: the catalog's)")
+    parser.add_argument("--repeat", type=int, default=1, help="run every case N times; differing outcomes are flaky")
+    parser.add_argument("--probe", type=Path, default=PROBE, help=argparse.SUPPRESS)  # tests: a misbehaving probe
     return parser.parse_args(session.posargs)
-
-
-def report_results(session: nox.Session) -> Path:
-    """--results-dir from the posargs; `nox -t matrix -- ...` hands the matrix's other options here too."""
-    parser = argparse.ArgumentParser(prog=f"nox -s {session.name} --")
-    parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where the result JSON files are")
-    results_dir: Path = parser.parse_known_args(session.posargs)[0].results_dir
-    return results_dir
 
 
 @nox.session(venv_backend="none", tags=["matrix"])
 def matrix(session: nox.Session) -> None:
-    """Probe every catalog variant, N at a time, skipping results that are current; logs in .nox/logs/."""
+    """Probe every catalog variant N at a time (current results are kept), then write the report.
+
+    Exit status: 0 all ok and no semantic change, 2 bad input, 3 some variants failed (install,
+    import, crash, timeout), 4 the results changed in behaviour; see README "Failure states".
+    """
     parser = argparse.ArgumentParser(prog="nox -s matrix --")
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where result JSON files go")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="variants probed at once")
@@ -82,30 +101,50 @@ def matrix(session: nox.Session) -> None:
     parser.add_argument("--keep-venvs", action="store_true", help="keep each variant's venv after probing")
     parser.add_argument("--only", nargs="*", metavar="ID", help="probe only these variants")
     parser.add_argument("--nightly", action="store_true", help="also probe the newest nightly build (opt-in)")
+    parser.add_argument("--timeout", type=float, help="seconds each step may take (default: the catalog's)")
+    parser.add_argument("--repeat", type=int, default=1, help="run every case N times; differing outcomes are flaky")
+    parser.add_argument("--probe", type=Path, default=PROBE, help=argparse.SUPPRESS)  # tests: a misbehaving probe
     opts = parser.parse_args(session.posargs)
     try:
         chosen = runner.select(EVERY_VARIANT, only=opts.only, force=opts.force)
     except ValueError as exc:
-        session.error(str(exc))
+        bad_input(str(exc))
     if not (opts.only or opts.nightly):
         chosen = [variant for variant in chosen if variant.flavour != catalog.NIGHTLY]
-    outcomes = runner.run(
-        chosen,
-        nox_command=[sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py")],
-        probe=PROBE,
-        results_dir=opts.results_dir.resolve(),
-        logs_dir=ROOT / ".nox" / "logs",
-        jobs=opts.jobs,
-        force=opts.force,
-        force_all=opts.force_all,
-        keep_venvs=opts.keep_venvs,
-        out=sys.stdout,
-    )
-    # A missing interpreter skips its variant locally (the log says why); in CI it is a failure.
-    fatal = (runner.FAILED, runner.SKIPPED) if os.environ.get("CI") else (runner.FAILED,)
-    failed = [o.variant for o in outcomes if o.state in fatal]
+    results_dir = opts.results_dir.resolve()
+    ask_index = functools.partial(preflight.uv_finds, nox.virtualenv.UV)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops the run as Ctrl-C does
+    nox_command = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py")]
+    with tempfile.TemporaryDirectory(prefix="tfmatrix-before-") as before:
+        for path in results_dir.glob("*.json"):  # what the run started from, to tell what it changed
+            shutil.copy2(path, before)
+        try:
+            outcomes = runner.run(
+                chosen,
+                nox_command=nox_command,
+                probe=opts.probe.resolve(),
+                results_dir=results_dir,
+                logs_dir=ROOT / ".nox" / "logs",
+                jobs=opts.jobs,
+                force=opts.force,
+                force_all=opts.force_all,
+                keep_venvs=opts.keep_venvs,
+                repeat=opts.repeat,
+                timeout=opts.timeout,
+                check=lambda todo: preflight.check(todo, CATALOG, ask=ask_index, warn=session.warn),
+                out=sys.stdout,
+            )
+        except InputError as exc:
+            bad_input(str(exc))
+        command = [*nox_command, "-s", "report", "--", "--results-dir", str(results_dir), "--previous", before]
+        reported = subprocess.run(command, check=False).returncode
+    failed = [f"{o.variant} ({o.state})" for o in outcomes if o.state not in (runner.DONE, runner.CACHED)]
     if failed:
-        session.error(f"{len(failed)} variants did not produce a result: {', '.join(failed)}")
+        session.warn(f"{len(failed)} variants failed: {', '.join(failed)}; their results say why")
+    status = run_status.of_run(reported, failed=bool(failed))
+    session.log(f"exit status {status}: {run_status.MEANING[status]}")
+    if status:
+        sys.exit(status)  # nox itself knows only 0 and 1; the run's status tells its outcomes apart
 
 
 @nox.session
@@ -115,48 +154,48 @@ def matrix(session: nox.Session) -> None:
     ids=[variant.id for variant in EVERY_VARIANT],
 )
 def probe(session: nox.Session, variant: catalog.Variant) -> None:
-    """Install one TensorFlow release (with tf-keras where named) as of its resolution date; probe it, always."""
+    """Install one TensorFlow release (with tf-keras where named) as of its resolution date; probe it, always.
+
+    Whatever happens (install, import, crash, time limit) is written as the variant's result.
+    """
     opts = options(session)
-    release = variant.release
     out = record.result_path(opts.results_dir.resolve(), variant)
-    if variant.flavour == catalog.NIGHTLY:
-        session.install("--pre", release.requirement)  # the newest build, as of today
-    else:
-        session.install("--exclude-newer", release.resolved_as_of.isoformat(), release.requirement)
-    if variant.tf_keras is not None:
-        # tf-keras requires the full `tensorflow` package; the release already provides TensorFlow.
-        when, version = variant.tf_keras.resolved_as_of.isoformat(), variant.tf_keras.version
-        session.install("--no-deps", "--exclude-newer", when, f"tf-keras=={version}")
-    frozen = session.run("uv", "pip", "freeze", silent=True, external=True)
-    assert isinstance(frozen, str)
-    with tempfile.TemporaryDirectory(prefix="tfmatrix-") as scratch:
-        probe_output = Path(scratch) / "probe.json"
-        started = time.perf_counter()
-        session.run("python", str(PROBE), str(probe_output), env={**PROBE_ENV, **variant.environment})
-        session.log(f"probe took {time.perf_counter() - started:.1f} s, TensorFlow import included")
-        result = record.build_result(probe_output, variant, record.parse_freeze(frozen), record.probe_digest(PROBE))
+    result = attempt.attempt(
+        variant,
+        uv=nox.virtualenv.UV,
+        python=Path(session.virtualenv.location, "bin", "python"),
+        probe=opts.probe.resolve(),
+        env=PROBE_ENV,
+        timeout=opts.timeout or variant.release.timeout_seconds,
+        repeat=opts.repeat,
+        out=sys.stdout,
+    )
     record.write_json_atomic(out, result)
-    session.log(f"wrote {out}")
+    session.log(f"wrote {out}: {result['status']}")
     if not opts.keep_venv:  # a TensorFlow venv is 1-2 GB; its result is what we keep
         shutil.rmtree(session.virtualenv.location, ignore_errors=True)
 
 
-@nox.session(python="3.11", tags=["matrix"])
+@nox.session(python="3.11")
 def report(session: nox.Session) -> None:
-    """Aggregate every result in reports/results into the markdown matrix reports/freeze-matrix.md."""
+    """Aggregate every result in reports/results into the markdown matrix reports/freeze-matrix.md.
+
+    With --results-dir DIR, the report is written beside it: DIR/../freeze-matrix.md.
+    """
+    parser = argparse.ArgumentParser(prog="nox -s report --")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where the result JSON files are")
+    parser.add_argument("--previous", type=Path, help="earlier results: exit 4 if the behaviour changed since")
+    opts = parser.parse_args(session.posargs)
     session.install(".")
-    session.run(
-        "tfmatrix",
-        "--catalog",
-        str(CATALOG),
-        "report",
-        "--explanations",
-        str(ROOT / "explanations.toml"),
-        "--results",
-        str(report_results(session).resolve()),
-        "--out",
-        str(REPORT),
-    )
+    command = ["tfmatrix", "--catalog", str(CATALOG), "report", "--explanations", str(ROOT / "explanations.toml")]
+    results_dir = opts.results_dir.resolve()
+    report_file = REPORT if results_dir == RESULTS else results_dir.parent / REPORT.name  # beside its results
+    command += ["--results", str(results_dir), "--out", str(report_file)]
+    command += ["--previous", str(opts.previous.resolve())] if opts.previous else []
+    session.log(" ".join(command))
+    reported = subprocess.run([str(Path(session.bin, command[0])), *command[1:]], check=False).returncode
+    if reported:
+        sys.exit(reported)  # 2 bad input, 4 changed: through session.run nox would make both 1
 
 
 @nox.session(name="discover", venv_backend="none")

@@ -5,11 +5,15 @@ environment is and one record per case. It must stay importable on Python 3.7
 with TensorFlow 1.15 and work up to the newest Python, TensorFlow and Keras 3,
 so it uses only the standard library, numpy and TensorFlow.
 
-Usage: python freeze_probe.py OUTPUT.json
+Usage: python freeze_probe.py OUTPUT.json [--repeat N]
+
+--repeat N runs every case N times and lists, per case, the aspects whose outcome differed
+between runs ("flaky"); the case's record is that of its first run.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -28,6 +32,9 @@ import numpy as np
 import tensorflow as tf
 
 IMPORTED = time.perf_counter()
+# The runner tells "the release cannot be imported" from "the probe crashed later" by this line.
+sys.stderr.write("tfmatrix-imported tensorflow %s\n" % tf.__version__)
+sys.stderr.flush()
 
 PROBE = "freeze"
 SEED = 0
@@ -394,6 +401,7 @@ def empty_result(spec):
         "batchnorm": None,
         "warnings": [],
         "error": None,
+        "flaky": [],
     }
 
 
@@ -459,6 +467,29 @@ def run_case(spec):
     return result
 
 
+def outcome_signature(result):
+    """What a repeat of the case must reproduce, per aspect; names and float deltas may differ."""
+    error = result["error"]
+    return {
+        "status": (result["status"], error and error["type"]),
+        "weights": [weight["moved"] for weight in result["weights"]],
+        "printed": result["summary_printed"],
+        "batchnorm": result["batchnorm"],
+    }
+
+
+def run_repeated(spec, repeat):
+    """The case's first run, with the aspects whose outcome differed in any of ``repeat`` runs."""
+    first = run_case(spec)
+    expected = outcome_signature(first)
+    differing = set()
+    for _ in range(repeat - 1):
+        again = outcome_signature(run_case(spec))
+        differing.update(aspect for aspect, value in expected.items() if again[aspect] != value)
+    first["flaky"] = sorted(differing)
+    return first
+
+
 def keras_version(keras):
     version = getattr(keras, "__version__", None)
     if version is None:  # from TF 2.13, tf.keras is an API module of the keras (or tf_keras) package
@@ -468,10 +499,13 @@ def keras_version(keras):
 
 
 def main(argv):
-    if len(argv) != 2:
-        sys.stderr.write("usage: python freeze_probe.py OUTPUT.json\n")
-        return 2
-    output = argv[1]
+    parser = argparse.ArgumentParser(prog="freeze_probe.py")
+    parser.add_argument("output", help="where to write the JSON document")
+    parser.add_argument("--repeat", type=int, default=1, help="run every case N times to find flaky outcomes")
+    args = parser.parse_args(argv[1:])
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    output, repeat = args.output, args.repeat
     eager_enabled_by_probe = enable_eager()
     document = {
         "probe": PROBE,
@@ -483,7 +517,8 @@ def main(argv):
             "numpy": np.__version__,
             "eager_enabled_by_probe": eager_enabled_by_probe,
         },
-        "cases": [run_case(spec) for spec in grid()],
+        "repeat": repeat,
+        "cases": [run_repeated(spec, repeat) for spec in grid()],
     }
     # Timings go to stderr, not into the result: results stay identical run to run.
     sys.stderr.write(

@@ -16,6 +16,7 @@ from tfmatrix import catalog, results
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 RECORDED = DATA / "results"  # copies of real results from `nox -t matrix`, see tests/data/README.md
+FAILED = DATA / "failed"  # real failed attempts, recorded from tests/test_failures.py's run
 
 # The seed notebook's eight check_weight_update cells, in notebook order, as probe case ids.
 SEED_CASE_IDS = [
@@ -51,6 +52,29 @@ def seed_cells() -> list[SeedCell]:
     return cells
 
 
+def copy_checkout(target: Path, catalog_text: str | None = None) -> Path:
+    """This checkout's files (committed or not, ignored ones left out) in ``target``, optionally with another catalog."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    )
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    if catalog_text is not None:
+        (target / "catalog.toml").write_text(catalog_text, encoding="utf-8")
+    return target
+
+
+def nox_env() -> dict[str, str]:
+    """The environment for a nox started from a test: not the nox session the tests run in."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("NOX_")}
+
+
 @pytest.fixture
 def releases() -> list[catalog.Release]:
     return catalog.load(ROOT / "catalog.toml")
@@ -62,6 +86,12 @@ def nightly() -> catalog.Variant | None:
 
 
 @pytest.fixture
+def failed() -> results.Result:
+    """A real failed attempt: TensorFlow 2.0.4 that could not import next to protobuf 4."""
+    return results.load_one(FAILED / "tensorflow-2.0.4.json")
+
+
+@pytest.fixture
 def recorded(tmp_path: Path) -> Path:
     """A scratch copy of the recorded results, safe to add bad files to."""
     return Path(shutil.copytree(RECORDED, tmp_path / "results"))
@@ -70,10 +100,9 @@ def recorded(tmp_path: Path) -> Path:
 def run_probe_session(variant_id: str, tmp_path: Path) -> results.Result:
     """Build a real venv through the nox session users run, probe it, and load the validated result."""
     out = tmp_path / "results"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NOX_")}
     command = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "--envdir", str(tmp_path / "nox")]
     command += ["-s", f"probe({variant_id})", "--", "--results-dir", str(out)]
-    subprocess.run(command, check=True, env=env)
+    subprocess.run(command, check=True, env=nox_env())
     written = sorted(out.iterdir())
     assert [p.name for p in written] == [f"{variant_id}.json"]
     assert not (tmp_path / "nox" / f"probe-{variant_id.replace('.', '-')}").exists()  # venv removed after

@@ -150,3 +150,28 @@ def test_release_ranges_do_not_merge_across_a_difference(loaded: list[results.Re
 def test_counts_label() -> None:
     assert aggregate.counts_label(None) == "-"
     assert aggregate.counts_label({"total": 65, "trainable": None, "non_trainable": 65}) == "65 / ? / 65"
+
+
+def test_a_flaky_outcome_is_marked_and_never_a_change_point(loaded: list[results.Result]) -> None:
+    before, after = by_label(loaded, "2.1.4"), copy.deepcopy(by_label(loaded, "2.2.3"))
+    seed_case = "sequential/model/compile_then_freeze/train_on_batch"
+    changes = aggregate.change_points(aggregate.cases_frame([before, after]))
+    assert (seed_case, "printed") in {(c.case, c.aspect) for c in changes}
+    for c in after["cases"]:
+        if c["id"] == seed_case:
+            c["flaky"] = ["printed"]  # as the probe records it when repeats of the case disagree
+    frame = aggregate.cases_frame([before, after])
+    row = frame[(frame["case"] == seed_case) & (frame["release"] == "2.2.3")].iloc[0]
+    assert (row["printed"], row["weights"]) == (aggregate.FLAKY, aggregate.weights_outcome(case(after, seed_case)))
+    flaky_changes = aggregate.change_points(frame)
+    assert (seed_case, "printed") not in {(c.case, c.aspect) for c in flaky_changes}
+    assert len(flaky_changes) == len(changes) - 1
+
+
+def test_a_failed_attempt_has_no_rows_and_neighbours_are_compared_across_it(
+    loaded: list[results.Result], failed: results.Result
+) -> None:
+    frame = aggregate.cases_frame([by_label(loaded, "2.1.4"), failed, by_label(loaded, "2.2.3")])
+    assert set(frame["release"]) == {"2.1.4", "2.2.3"}
+    assert {c.previous for c in aggregate.change_points(frame)} == {"2.1.4"}
+    assert aggregate.cases_frame([failed]).empty

@@ -64,7 +64,12 @@ def test_release_keys() -> None:
     ("text", "field", "problem"),
     [
         ("[[release]\n", "", "is not valid TOML"),
-        ("title = 'x'\n", "release", "expected one or more [[release]] tables"),
+        ("# no releases\n", "release", "expected one or more [[release]] tables"),
+        ("title = 'x'\n[[release]]\n" + GOOD_ENTRY, "title", "unknown field"),
+        ("[[release]]\n" + GOOD_ENTRY.replace("2020-01-15", "2020-13-45"), "line 5: resolved_as_of", "not valid TOML"),
+        ("[[release]]\n" + GOOD_ENTRY.replace("2020-01-15", "2999-01-15"), "release[0].resolved_as_of", "future"),
+        ("[[release]]\n" + GOOD_ENTRY + "timeout_seconds = 0\n", "release[0].timeout_seconds", "positive number"),
+        ("timeout_seconds = '1h'\n[[release]]\n" + GOOD_ENTRY, "timeout_seconds", "positive number"),
         ("[[release]]\n" + GOOD_ENTRY.replace('"2.1.0"', '"two"'), "release[0].version", "expected a release version"),
         ("[[release]]\n" + GOOD_ENTRY.replace('"2.1.0"', '"2.16.0rc1"'), "release[0].version", "a final release"),
         ("[[release]]\n" + GOOD_ENTRY.replace('"tensorflow-cpu"', '"tf"'), "release[0].distribution", "one of"),
@@ -99,6 +104,15 @@ def test_bad_catalog_is_one_line_naming_file_and_field(tmp_path: Path, text: str
     assert message.startswith(f"{path}: {field}: " if field else f"{path}: ")
     assert problem in message
     assert "\n" not in message
+
+
+def test_time_limit_per_release_or_for_all(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.toml"
+    second = GOOD_ENTRY.replace("2.1.0", "2.2.0") + "timeout_seconds = 30\n"
+    path.write_text("timeout_seconds = 120\n[[release]]\n" + GOOD_ENTRY + "[[release]]\n" + second, encoding="utf-8")
+    assert [(r.timeout_seconds, r.origin) for r in catalog.load(path)] == [(120, "release[0]"), (30, "release[1]")]
+    path.write_text("[[release]]\n" + GOOD_ENTRY, encoding="utf-8")
+    assert catalog.load(path)[0].timeout_seconds == catalog.TIMEOUT_SECONDS
 
 
 def test_missing_catalog_file(tmp_path: Path) -> None:

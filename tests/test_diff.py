@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import RECORDED, ROOT
-from tfmatrix import cli, diff
+from tfmatrix import cli, status
 
 
 def run(old: Path, new: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str], str]:
@@ -18,7 +18,7 @@ def run(old: Path, new: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 
 def test_identical_results_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     code, lines, _ = run(RECORDED, RECORDED, capsys)
-    assert code == diff.NO_CHANGE == 0
+    assert code == status.OK == 0
     assert lines == ["tfmatrix: no semantic change"]
 
 
@@ -31,7 +31,7 @@ def test_a_flipped_cell_exits_1_and_names_it(tmp_path: Path, capsys: pytest.Capt
         weight["moved"] = False  # as if 2.15.1 started to honour the freeze
     path.write_text(json.dumps(document), encoding="utf-8")
     code, lines, _ = run(RECORDED, new, capsys)
-    assert code == diff.CHANGED == 1
+    assert code == status.CHANGED == 4
     assert lines == [
         "changed: 2.15.1 sequential/model/compile_then_freeze/train_on_batch weights: ignored -> held",
         "tfmatrix: 1 semantic changes",
@@ -42,7 +42,7 @@ def test_a_new_release_is_compared_with_the_one_before(tmp_path: Path, capsys: p
     old = Path(shutil.copytree(RECORDED, tmp_path / "old"))
     (old / "tensorflow-cpu-2.16.2.json").unlink()
     code, lines, _ = run(old, RECORDED, capsys)
-    assert code == 1
+    assert code == status.CHANGED
     assert (
         "new release 2.16.2: sequential/model/compile_then_freeze/train_on_batch weights: ignored (as in 2.15.1) -> held"
         in lines
@@ -55,7 +55,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureF
     new = Path(shutil.copytree(RECORDED, tmp_path / "new"))
     (new / "tensorflow-cpu-2.1.0.json").write_text("{", encoding="utf-8")
     code, lines, err = run(RECORDED, new, capsys)
-    assert code == cli.EXIT_BAD_INPUT == 2
+    assert code == status.BAD_INPUT == 2
     assert lines == []
     assert err.count("\n") == 1
     assert "tensorflow-cpu-2.1.0.json: is not valid JSON" in err

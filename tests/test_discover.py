@@ -37,7 +37,7 @@ def updated(
     new_text, changes = discover.update(original, index, TODAY)
     path = tmp_path / "catalog.toml"
     path.write_text(new_text, encoding="utf-8")
-    return catalog.load(path), changes, new_text  # what discover writes must be a valid catalog
+    return catalog.load(path, TODAY), changes, new_text  # what discover writes must be a valid catalog
 
 
 def test_nothing_new_leaves_the_catalog_byte_for_byte(tmp_path: Path) -> None:

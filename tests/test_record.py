@@ -8,6 +8,7 @@ import pytest
 
 from conftest import RECORDED, ROOT
 from tfmatrix import record, results
+from tfmatrix.attempt import Step
 from tfmatrix.catalog import BUNDLED, NIGHTLY, Release, Variant
 from tfmatrix.errors import InputError
 
@@ -20,7 +21,8 @@ def probe_output_from_recorded(tmp_path: Path) -> Path:
     added_by_record = ("packages", "resolved_as_of", "tf_keras_resolved_as_of")
     environment = {k: v for k, v in recorded["environment"].items() if k not in added_by_record}
     path = tmp_path / "probe.json"
-    path.write_text(json.dumps({"probe": "freeze", "environment": environment, "cases": recorded["cases"]}))
+    document = {"probe": "freeze", "environment": environment, "repeat": 1, "cases": recorded["cases"]}
+    path.write_text(json.dumps(document))
     return path
 
 
@@ -55,7 +57,7 @@ def test_built_result_validates_and_round_trips(tmp_path: Path) -> None:
     [
         ('{"probe": "freeze", "environm', "probe output is not readable JSON"),
         ("[]", "expected a JSON object"),
-        ('{"probe": "freeze", "environment": {}}', "cases: missing from probe output"),
+        ('{"probe": "freeze", "environment": {}, "repeat": 1}', "cases: missing from probe output"),
     ],
 )
 def test_bad_probe_output(tmp_path: Path, content: str, message: str) -> None:
@@ -63,6 +65,28 @@ def test_bad_probe_output(tmp_path: Path, content: str, message: str) -> None:
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=message):
         record.build_result(path, VARIANT, {}, "0" * 64)
+
+
+@pytest.mark.parametrize(
+    ("state", "phase", "step", "exit"),
+    [
+        ("install-failed", "install", Step(1, "error: No solution found\n  cause: no version\n", 900), "exit status 1"),
+        ("import-failed", "import", Step(1, "Traceback\nTypeError: Descriptors\n", 900), "exit status 1"),
+        ("crashed", "probe", Step(-11, "Fatal Python error: Segmentation fault\n", 900), "killed by SIGSEGV"),
+        ("timeout", "probe", Step(None, "hanging\n", 45), "timed out after 45 s"),
+    ],
+)
+def test_a_failed_attempt_is_a_valid_result_that_says_why(
+    tmp_path: Path, state: str, phase: str, step: Step, exit: str
+) -> None:
+    probe = ROOT / "probes" / "freeze_probe.py"
+    result = record.build_failure(VARIANT, {"numpy": "1.18.1"}, probe, 1, state, phase, step)
+    out = record.result_path(tmp_path, VARIANT)
+    record.write_json_atomic(out, result)
+    loaded = results.load_one(out)  # the schema accepts it
+    assert (loaded["status"], loaded["failure"]) == (state, {"phase": phase, "exit": exit, "message": step.excerpt()})
+    assert (loaded["cases"], loaded["probe"]["name"]) == ([], "freeze")
+    assert not record.is_current(out, VARIANT, record.probe_digest(probe))  # tried again on the next run
 
 
 def test_failed_write_leaves_the_previous_file(tmp_path: Path) -> None:
@@ -80,6 +104,7 @@ def test_is_current_only_for_the_same_entry_probe_and_runner(tmp_path: Path) -> 
     assert not record.is_current(out, VARIANT, digest)  # no file
     record.write_json_atomic(out, record.build_result(probe_output_from_recorded(tmp_path), VARIANT, {}, digest))
     assert record.is_current(out, VARIANT, digest)
+    assert not record.is_current(out, VARIANT, digest, repeat=3)  # made with fewer repeats than asked for
     assert not record.is_current(out, VARIANT, "f" * 64)
     later = Variant(Release("2.1.0", "tensorflow-cpu", "3.7", dt.date(2020, 2, 1)), BUNDLED)
     assert not record.is_current(out, later, digest)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import RECORDED, ROOT
-from tfmatrix import catalog, cli, render, results
+from tfmatrix import catalog, cli, render, results, status
 
 
 @pytest.fixture
@@ -155,9 +155,50 @@ def test_cli_bad_input_is_one_line_exit_2_and_keeps_the_old_report(
     bad = recorded / "tensorflow-cpu-2.2.3.json"
     bad.write_text(bad.read_text(encoding="utf-8")[:-200], encoding="utf-8")
     code = cli.main(["--catalog", str(ROOT / "catalog.toml"), "report", "--results", str(recorded), "--out", str(out)])
-    assert code == cli.EXIT_BAD_INPUT
+    assert code == status.BAD_INPUT
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith(f"tfmatrix: error: {bad}: is not valid JSON")
     assert out.read_text(encoding="utf-8") == "previous report\n"
     assert list(tmp_path.glob("*.partial")) == []
+
+
+def test_failed_attempts_get_a_section_and_a_row_in_releases(
+    releases: list[catalog.Release], failed: results.Result
+) -> None:
+    loaded = [r for r in results.load_all(RECORDED, releases) if r["release"]["version"] != "2.0.4"]
+    text = render.render([failed, *loaded])
+    header, *rows = table_rows(section(text, "Failed attempts"))
+    assert header == ["release", "state", "step", "how it ended", "error"]
+    assert rows == [["2.0.4", "**import-failed**", "import", "exit status 1", rows[0][4]]]
+    assert rows[0][4].startswith("TypeError: Descriptors cannot")
+    assert "| 2.0.4 " in section(text, "Releases")
+    assert "none: **import-failed**" in section(text, "Releases")
+
+
+def test_a_report_of_failures_only_still_renders(failed: results.Result) -> None:
+    hostile = json.loads(json.dumps(failed))
+    hostile["failure"]["message"] = "TypeError: a | b <script>alert(1)</script>\n"
+    text = render.render([hostile])
+    assert re.findall(r"^## (.+)$", text, re.MULTILINE) == ["Failed attempts", "Releases"]
+    header, *rows = table_rows(section(text, "Failed attempts"))
+    assert len(rows[0]) == len(header)
+    assert "<script>" not in text
+
+
+def test_cli_report_against_earlier_results_exits_4_on_a_change(
+    recorded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    for path in recorded.glob("*.json"):
+        if "2.2.3" not in path.name:  # 2.2.3 is new in this run, and brings the summary() fix
+            (earlier / path.name).write_bytes(path.read_bytes())
+    (earlier / "old-schema.json").write_text('{"schema_version": 3}', encoding="utf-8")
+    command = ["--catalog", str(ROOT / "catalog.toml"), "report", "--results", str(recorded)]
+    command += ["--out", str(tmp_path / "report.md")]
+    assert cli.main([*command, "--previous", str(recorded)]) == status.OK
+    assert cli.main([*command, "--previous", str(earlier)]) == status.CHANGED
+    out = capsys.readouterr().out
+    assert "new release 2.2.3: sequential/model/compile_then_freeze/train_on_batch printed" in out
+    assert "1 earlier results are not comparable" in out

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, RECORDED, ROOT
+from conftest import DATA, FAILED, RECORDED, ROOT
 from tfmatrix import catalog, record, runner
+from tfmatrix.errors import InputError
 
 REPLAY = Path(__file__).resolve().parent / "replay_session.py"
 LOG = DATA / "logs" / "tensorflow-cpu-2.1.0.log"
@@ -22,17 +23,21 @@ def variants(releases: list[catalog.Release]) -> dict[str, catalog.Variant]:
     return {v.id: v for v in catalog.variants(releases)}
 
 
-def replay(status: int = 0) -> list[str]:
-    return [sys.executable, str(REPLAY), str(LOG), str(RESULT), str(status)]
+def replay(status: int = 0, log: Path = LOG, result: Path = RESULT) -> list[str]:
+    return [sys.executable, str(REPLAY), str(log), str(result), str(status)]
 
 
 def run(
-    variants: list[catalog.Variant], tmp_path: Path, status: int = 0, **options: object
+    variants: list[catalog.Variant],
+    tmp_path: Path,
+    status: int = 0,
+    session: list[str] | None = None,
+    **options: object,
 ) -> tuple[list[runner.Outcome], str]:
     out = io.StringIO()
     outcomes = runner.run(
         variants,
-        nox_command=replay(status),
+        nox_command=session or replay(status),
         probe=ROOT / "probes" / "freeze_probe.py",
         results_dir=tmp_path / "results",
         logs_dir=tmp_path / "logs",
@@ -63,7 +68,7 @@ def test_runs_a_missing_result_with_one_line_per_state(variants: dict[str, catal
         encoding="utf-8"
     )
     assert outcomes[0].phases.keys() == {"venv", "installing", "probing", "import", "cases"}
-    assert (outcomes[0].phases["import"], outcomes[0].phases["cases"]) == (2.99, 6.85)
+    assert (outcomes[0].phases["import"], outcomes[0].phases["cases"]) == (3.56, 7.48)
 
 
 def test_current_results_are_not_run_again(variants: dict[str, catalog.Variant], tmp_path: Path) -> None:
@@ -109,6 +114,29 @@ def test_a_failing_session_is_reported_and_logged(variants: dict[str, catalog.Va
     assert printed.splitlines()[-2].split()[2] == "failed"
     assert printed.splitlines()[-1].startswith("1 failed in ")
     assert (tmp_path / "logs" / "tensorflow-cpu-2.1.0.log").exists()
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_failed_attempt_is_its_own_state(variants: dict[str, catalog.Variant], tmp_path: Path) -> None:
+    crashed = replay(
+        log=DATA / "logs" / "tensorflow-cpu-2.1.0-crashed.log", result=FAILED / "tensorflow-cpu-2.1.0.json"
+    )
+    outcomes, printed = run([variants["tensorflow-cpu-2.1.0"]], tmp_path, session=crashed)
+    assert [o.state for o in outcomes] == ["crashed"]
+    assert printed.splitlines()[-2].split()[2] == "crashed"
+    assert printed.splitlines()[-1].startswith("1 crashed in ")
+
+
+def test_a_refusing_check_stops_the_run_before_anything_starts(
+    variants: dict[str, catalog.Variant], tmp_path: Path
+) -> None:
+    def refuse(todo: list[catalog.Variant]) -> None:
+        problem = f"Python is not installed for {todo[0].id}"
+        raise InputError(Path("catalog.toml"), "release[2].python", problem)
+
+    with pytest.raises(InputError, match=r"tensorflow-cpu-2\.1\.0"):
+        run([variants["tensorflow-cpu-2.1.0"]], tmp_path, check=refuse)
+    assert not (tmp_path / "logs").exists()
     assert not (tmp_path / "results").exists()
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, nox_env
 
 VARIANTS = ["tensorflow-cpu-2.1.0", "tensorflow-cpu-2.21.0"]
 
@@ -40,7 +40,7 @@ def script(checkout: Path, name: str, *args: str, env: dict[str, str]) -> subpro
 
 @pytest.mark.slow
 def test_fan_out_then_aggregate_equals_the_local_full_run(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NOX_")} | {"PYTHON": sys.executable}
+    env = nox_env() | {"PYTHON": sys.executable}
     artifacts = tmp_path / "artifacts"
     for variant in VARIANTS:
         job = clone(tmp_path, f"job-{variant}")
@@ -65,7 +65,7 @@ def test_fan_out_then_aggregate_equals_the_local_full_run(tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_aggregate_rejects_a_broken_artifact(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NOX_")} | {"PYTHON": sys.executable}
+    env = nox_env() | {"PYTHON": sys.executable}
     broken = tmp_path / "artifacts" / "result-tensorflow-cpu-2.1.0" / "results"
     broken.mkdir(parents=True)
     (broken / "tensorflow-cpu-2.1.0.json").write_text('{"schema_version": 3', encoding="utf-8")

@@ -3,4 +3,4 @@
 Data flows one way: catalog -> environments (nox + uv) -> probe JSON -> aggregate -> report.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -20,6 +20,8 @@ PARTIAL = "partial"  # some frozen weights moved
 STALLED = "stalled"  # frozen weights stayed, but a weight that should train did not
 ERROR = "error"  # the case raised
 NOT_APPLICABLE = "n/a"  # the release lacks what the case needs
+FLAKY = "flaky"  # the outcome differed between repeats of the case (``--repeat N``), in any aspect
+COLUMNS = ("position", "release", "version", "track", "case", "group", *AXES, *ASPECTS, "moved", "computed", "error")
 
 
 def release_label(result: Result) -> str:
@@ -64,12 +66,24 @@ def counts_label(counts: dict[str, int | None] | None) -> str:
     return " / ".join("?" if counts[k] is None else str(counts[k]) for k in ("total", "trainable", "non_trainable"))
 
 
+def is_flaky(case: dict[str, Any], aspect: str) -> bool:
+    return aspect in case["flaky"] or "status" in case["flaky"]
+
+
 def cases_frame(results: list[Result]) -> pd.DataFrame:
-    """One row per (variant, case), variants in the order given (bundled releases oldest first, then tf-keras)."""
+    """One row per (variant, case), variants in the order given (bundled releases oldest first, then tf-keras).
+
+    A failed attempt has no cases, so it has no rows: the report lists it on its own.
+    """
     rows = []
     for position, result in enumerate(results):
         for case in result["cases"]:
             error = case["error"]
+            outcomes = {
+                "weights": weights_outcome(case),
+                "printed": counts_label(case["summary_printed"]),
+                "batchnorm": batchnorm_outcome(case),
+            }
             rows.append(
                 {
                     "position": position,
@@ -79,16 +93,13 @@ def cases_frame(results: list[Result]) -> pd.DataFrame:
                     "case": case["id"],
                     "group": case["group"],
                     **{axis: case["axes"].get(axis, "") for axis in AXES},
-                    "weights": weights_outcome(case),
+                    **{aspect: FLAKY if is_flaky(case, aspect) else value for aspect, value in outcomes.items()},
                     "moved": "".join("1" if w["moved"] else "0" for w in case["weights"]),
-                    "printed": counts_label(case["summary_printed"]),
                     "computed": counts_label(case["summary_computed"]),
-                    "batchnorm": batchnorm_outcome(case),
                     "error": f"{error['type']}: {error['message']}" if error else "",
-                    "warnings": len(case["warnings"]),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,7 @@ def change_points(frame: pd.DataFrame, aspects: tuple[str, ...] = ASPECTS) -> li
     """Every (case, aspect) whose value differs from the release just before it on the same track.
 
     A case that is not applicable in either release is not a change: the feature did not exist.
+    Nor is a flaky outcome: it is marked where it occurs instead.
     """
     changes = []
     ordered = frame.sort_values(["case", "position"])
@@ -114,7 +126,8 @@ def change_points(frame: pd.DataFrame, aspects: tuple[str, ...] = ASPECTS) -> li
         for aspect in aspects:
             values = rows[aspect].tolist()
             for i in range(1, len(values)):
-                if values[i] != values[i - 1] and applicable[i] and applicable[i - 1]:
+                steady = FLAKY not in (values[i], values[i - 1])
+                if values[i] != values[i - 1] and applicable[i] and applicable[i - 1] and steady:
                     changes.append(
                         ChangePoint(releases[i], releases[i - 1], str(case), aspect, values[i - 1], values[i])
                     )

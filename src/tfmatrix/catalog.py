@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +17,7 @@ from tfmatrix.errors import InputError, read_toml
 
 DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu")
 PYTHON_PATTERN = re.compile(r"^3\.\d{1,2}$")
+TIMEOUT_SECONDS = 900  # per step (install, probe); the slowest probe takes under a minute here
 T = TypeVar("T")
 
 
@@ -44,6 +45,9 @@ class Release:
     python: str
     resolved_as_of: dt.date
     tf_keras: TfKeras | None = None
+    # How the run goes, not what it finds: neither takes part in comparisons or the cache key.
+    timeout_seconds: float = field(default=TIMEOUT_SECONDS, compare=False)
+    origin: str = field(default="", compare=False)  # where the catalog declares it, e.g. release[3]
 
     @property
     def id(self) -> str:
@@ -95,7 +99,8 @@ def variants(releases: list[Release]) -> list[Variant]:
 
 def load_nightly(path: Path, today: dt.date) -> Variant | None:
     """The catalog's opt-in [nightly] table as a variant resolved ``today``, or None without one."""
-    table = read_toml(path).get("nightly")
+    document = read_toml(path)
+    table = document.get("nightly")
     if table is None:
         return None
     if not isinstance(table, dict) or set(table) != {"distribution", "python"}:
@@ -106,16 +111,22 @@ def load_nightly(path: Path, today: dt.date) -> Variant | None:
     python = _field(path, "nightly", table, "python", str)
     if not PYTHON_PATTERN.match(python):
         raise InputError(path, "nightly.python", f"expected a Python version like 3.13, got {python!r}")
-    return Variant(Release(NIGHTLY, distribution, python, today), NIGHTLY)
+    timeout = _timeout(path, "timeout_seconds", document.get("timeout_seconds", TIMEOUT_SECONDS))
+    return Variant(Release(NIGHTLY, distribution, python, today, None, timeout, "nightly"), NIGHTLY)
 
 
-def load(path: Path) -> list[Release]:
+def load(path: Path, today: dt.date | None = None) -> list[Release]:
     """Read and validate a catalog file; releases come back oldest first."""
     document = read_toml(path)
+    unknown = sorted(set(document) - {"timeout_seconds", "release", "nightly"})
+    if unknown:
+        raise InputError(path, unknown[0], "unknown field")
     entries = document.get("release")
     if not isinstance(entries, list) or not entries:
         raise InputError(path, "release", "expected one or more [[release]] tables")
-    releases = [_release(path, index, entry) for index, entry in enumerate(entries)]
+    timeout = _timeout(path, "timeout_seconds", document.get("timeout_seconds", TIMEOUT_SECONDS))
+    today = today or dt.date.today()
+    releases = [_release(path, index, entry, timeout, today) for index, entry in enumerate(entries)]
     seen: dict[str, int] = {}
     for index, release in enumerate(releases):
         if release.id in seen:
@@ -124,11 +135,12 @@ def load(path: Path) -> list[Release]:
     return sorted(releases, key=lambda r: r.sort_key)
 
 
-def _release(path: Path, index: int, entry: Any) -> Release:
+def _release(path: Path, index: int, entry: Any, timeout: float, today: dt.date) -> Release:
     where = f"release[{index}]"
     if not isinstance(entry, dict):
         raise InputError(path, where, "expected a table")
-    unknown = sorted(set(entry) - {"version", "distribution", "python", "resolved_as_of", "tf_keras"})
+    fields = {"version", "distribution", "python", "resolved_as_of", "tf_keras", "timeout_seconds"}
+    unknown = sorted(set(entry) - fields)
     if unknown:
         raise InputError(path, f"{where}.{unknown[0]}", "unknown field")
     version = _field(path, where, entry, "version", str)
@@ -146,7 +158,7 @@ def _release(path: Path, index: int, entry: Any) -> Release:
     python = _field(path, where, entry, "python", str)
     if not PYTHON_PATTERN.match(python):
         raise InputError(path, f"{where}.python", f"expected a Python version like 3.7, got {python!r}")
-    resolved_as_of = _date(path, where, entry)
+    resolved_as_of = _date(path, where, entry, today)
     tf_keras = None
     if "tf_keras" in entry:
         table = entry["tf_keras"]
@@ -155,16 +167,26 @@ def _release(path: Path, index: int, entry: Any) -> Release:
         if parsed < Version("2.16"):
             raise InputError(path, f"{where}.tf_keras", "tf-keras is a separate package only from TensorFlow 2.16")
         tf_keras = TfKeras(
-            _field(path, f"{where}.tf_keras", table, "version", str), _date(path, f"{where}.tf_keras", table)
+            _field(path, f"{where}.tf_keras", table, "version", str), _date(path, f"{where}.tf_keras", table, today)
         )
-    return Release(version, distribution, python, resolved_as_of, tf_keras)
+    timeout = _timeout(path, f"{where}.timeout_seconds", entry.get("timeout_seconds", timeout))
+    return Release(version, distribution, python, resolved_as_of, tf_keras, timeout, where)
 
 
-def _date(path: Path, where: str, entry: dict[str, Any]) -> dt.date:
+def _date(path: Path, where: str, entry: dict[str, Any], today: dt.date) -> dt.date:
     resolved_as_of = _field(path, where, entry, "resolved_as_of", dt.date)
     if isinstance(resolved_as_of, dt.datetime):
         raise InputError(path, f"{where}.resolved_as_of", "expected a date like 2020-01-15, not a date-time")
+    if resolved_as_of > today:
+        # The index can still change before then: such a resolution would not be reproducible.
+        raise InputError(path, f"{where}.resolved_as_of", f"{resolved_as_of} is in the future")
     return resolved_as_of
+
+
+def _timeout(path: Path, where: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise InputError(path, where, f"expected a positive number of seconds, got {value!r}")
+    return float(value)
 
 
 def _field(path: Path, where: str, entry: dict[str, Any], name: str, kind: type[T]) -> T:

@@ -1,6 +1,7 @@
 """Command line: ``report`` renders the markdown matrix, ``diff`` compares two result sets, ``variants`` lists them.
 
-Exit status: 0 success (diff: nothing changed), 1 diff found a semantic change, 2 bad input.
+Exit status: 0 success (diff: nothing changed), 2 bad input, 4 a semantic change (diff, or report
+with --previous). See tfmatrix.status.
 """
 
 from __future__ import annotations
@@ -11,11 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-from tfmatrix import catalog, diff, explanations, render, results
+from tfmatrix import catalog, diff, explanations, render, results, status
 from tfmatrix.errors import InputError
 from tfmatrix.record import write_text_atomic
-
-EXIT_BAD_INPUT = 2
 
 
 def parser() -> argparse.ArgumentParser:
@@ -28,6 +27,9 @@ def parser() -> argparse.ArgumentParser:
         "--explanations", type=Path, default=Path("explanations.toml"), help="why each change point happened (TOML)"
     )
     report.add_argument("--out", type=Path, default=Path("reports/freeze-matrix.md"), help="markdown file to write")
+    report.add_argument(
+        "--previous", type=Path, help="earlier results: print what changed since, exit 4 if the behaviour did"
+    )
     listing = commands.add_parser("variants", help="print the catalog's variants as JSON: [{id, python}], for CI")
     listing.add_argument("--nightly", action="store_true", help="include the opt-in nightly variant")
     compare = commands.add_parser("diff", help="what changed between two directories of results")
@@ -53,10 +55,19 @@ def main(argv: list[str] | None = None) -> int:
         known = explanations.load(args.explanations)
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return status.BAD_INPUT
     write_text_atomic(args.out, render.render(loaded, known))
-    print(f"tfmatrix: wrote {args.out} from {len(loaded)} results")
-    return 0
+    failed = [r for r in loaded if r["status"] != "ok"]
+    print(f"tfmatrix: wrote {args.out} from {len(loaded)} results, {len(failed)} of them failed attempts")
+    if args.previous is None:
+        return status.OK
+    previous, skipped = results.load_comparable(args.previous, releases, nightly)
+    if skipped:
+        print(f"tfmatrix: {skipped} earlier results are not comparable (another schema or catalog); left out")
+    if not previous:
+        print("tfmatrix: no earlier results to compare with")
+        return status.OK
+    return run_diff(previous, loaded)
 
 
 def run_diff(old: list[results.Result], new: list[results.Result]) -> int:
@@ -64,7 +75,7 @@ def run_diff(old: list[results.Result], new: list[results.Result]) -> int:
     for line in lines:
         print(line)
     print(f"tfmatrix: {len(lines)} semantic changes" if lines else "tfmatrix: no semantic change")
-    return diff.CHANGED if lines else diff.NO_CHANGE
+    return status.CHANGED if lines else status.OK
 
 
 if __name__ == "__main__":

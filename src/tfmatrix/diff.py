@@ -1,14 +1,12 @@
 """Compare two sets of results: which cells flipped, and which new releases behave differently.
 
-Used to alert on change: exit status 0 when nothing changed, 1 when semantics changed, 2 on bad input.
+Used to alert on change: ``tfmatrix diff`` exits 0 when nothing changed, 4 when the behaviour did.
 """
 
 from __future__ import annotations
 
 from tfmatrix import aggregate
 from tfmatrix.results import Result
-
-NO_CHANGE, CHANGED = 0, 1
 
 
 def semantic_changes(old: list[Result], new: list[Result]) -> list[str]:

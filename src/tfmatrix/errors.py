@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,23 @@ class InputError(Exception):
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML input file; an unreadable or malformed one is an InputError naming it."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(path, "", f"cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "", "is not UTF-8 text") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, "", f"is not valid TOML: {exc}") from None
+        raise InputError(path, toml_key_at(text, str(exc)), f"is not valid TOML: {exc}") from None
+
+
+def toml_key_at(text: str, message: str) -> str:
+    """The key on the line a TOML error points at, e.g. ``line 16: resolved_as_of``; empty if there is none."""
+    where = re.search(r"\(at line (\d+), column \d+\)", message)
+    if where is None:
+        return ""
+    number = int(where.group(1))
+    lines = text.splitlines()
+    key = re.match(r"\s*([\w.\"-]+)\s*=", lines[number - 1]) if number <= len(lines) else None
+    return f"line {number}: {key.group(1)}" if key else f"line {number}"

@@ -10,14 +10,17 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfmatrix import __version__
 from tfmatrix.catalog import NIGHTLY, Variant
 from tfmatrix.errors import InputError
 
-SCHEMA_VERSION = 3
-PROBE_KEYS = ("probe", "environment", "cases")
+if TYPE_CHECKING:
+    from tfmatrix.attempt import Step
+
+SCHEMA_VERSION = 4
+PROBE_KEYS = ("probe", "environment", "repeat", "cases")
 
 
 def result_path(results_dir: Path, variant: Variant) -> Path:
@@ -43,8 +46,12 @@ def runner() -> dict[str, str]:
     return {"tfmatrix": __version__}
 
 
-def is_current(path: Path, variant: Variant, probe_sha256: str) -> bool:
-    """Does ``path`` hold a result made from this catalog entry, this probe and this runner?"""
+def is_current(path: Path, variant: Variant, probe_sha256: str, repeat: int = 1) -> bool:
+    """Does ``path`` hold a successful result made from this catalog entry, this probe and this runner?
+
+    A failed attempt is never current: the next run tries again. A result made with more
+    repeats than asked for serves a run that asks for fewer.
+    """
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -52,6 +59,9 @@ def is_current(path: Path, variant: Variant, probe_sha256: str) -> bool:
     return (
         isinstance(document, dict)
         and document.get("schema_version") == SCHEMA_VERSION
+        and document.get("status") == "ok"
+        and isinstance(document.get("repeat"), int)
+        and document["repeat"] >= repeat
         and document.get("catalog_entry") == catalog_entry(variant)
         and document.get("runner") == runner()
         and isinstance(document.get("probe"), dict)
@@ -74,6 +84,7 @@ def parse_freeze(text: str) -> dict[str, str]:
 
 
 def build_result(probe_output: Path, variant: Variant, packages: dict[str, str], probe_sha256: str) -> dict[str, Any]:
+    """The result of a probe that ran to the end, from the JSON document it wrote."""
     try:
         document = json.loads(probe_output.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -83,15 +94,29 @@ def build_result(probe_output: Path, variant: Variant, packages: dict[str, str],
     for key in PROBE_KEYS:
         if key not in document:
             raise InputError(probe_output, key, "missing from probe output")
-    release = variant.release
-    environment = dict(document["environment"])
-    environment["packages"] = packages
-    environment["resolved_as_of"] = release.resolved_as_of.isoformat()
-    tf_keras = variant.tf_keras
-    environment["tf_keras_resolved_as_of"] = tf_keras.resolved_as_of.isoformat() if tf_keras else None
+    result = envelope(variant, packages, document["probe"], probe_sha256, document["repeat"])
+    result["environment"] = {**document["environment"], **result["environment"]}
+    result["cases"] = document["cases"]
+    return result
+
+
+def build_failure(
+    variant: Variant, packages: dict[str, str], probe: Path, repeat: int, status: str, phase: str, step: Step
+) -> dict[str, Any]:
+    """The result of an attempt that did not get through: which step failed, how, and the end of its output."""
+    name = probe.stem.removesuffix("_probe")  # freeze_probe.py -> freeze, as the probe names itself
+    result = envelope(variant, packages, name, probe_digest(probe), repeat)
+    result["status"] = status
+    result["failure"] = {"phase": phase, "exit": step.exit, "message": step.excerpt()}
+    return result
+
+
+def envelope(variant: Variant, packages: dict[str, str], probe: str, probe_sha256: str, repeat: int) -> dict[str, Any]:
+    """Everything a result says about what was attempted, before anything about how it went."""
+    release, tf_keras = variant.release, variant.tf_keras
     return {
         "schema_version": SCHEMA_VERSION,
-        "probe": {"name": document["probe"], "sha256": probe_sha256},
+        "probe": {"name": probe, "sha256": probe_sha256},
         "runner": runner(),
         "catalog_entry": catalog_entry(variant),
         "release": {
@@ -103,8 +128,15 @@ def build_result(probe_output: Path, variant: Variant, packages: dict[str, str],
             "python": release.python,
             "flavour": variant.flavour,
         },
-        "environment": environment,
-        "cases": document["cases"],
+        "status": "ok",
+        "failure": None,
+        "repeat": repeat,
+        "environment": {
+            "packages": packages,
+            "resolved_as_of": release.resolved_as_of.isoformat(),
+            "tf_keras_resolved_as_of": tf_keras.resolved_as_of.isoformat() if tf_keras else None,
+        },
+        "cases": [],
     }
 
 

@@ -20,6 +20,7 @@ WEIGHT_SYMBOLS = {
     aggregate.STALLED: "⚠️ stalled",
     aggregate.ERROR: "💥 error",
     aggregate.NOT_APPLICABLE: "n/a",
+    aggregate.FLAKY: "🎲 flaky",
 }
 LEGEND = {
     aggregate.HELD: "the frozen weights did not move; every other weight did",
@@ -28,6 +29,7 @@ LEGEND = {
     aggregate.STALLED: "the frozen weights held, but a weight that should train did not move",
     aggregate.ERROR: "the case raised an exception (see the result file)",
     aggregate.NOT_APPLICABLE: "the release lacks what the case needs (e.g. `compile(run_eagerly=...)`)",
+    aggregate.FLAKY: "the outcome differed between repeats of the case (`--repeat N`); never counted as a change",
 }
 AXIS_HEADERS = {
     "api": "API",
@@ -73,6 +75,7 @@ QUESTIONS = {
         "against freeze then compile; every training step.",
     ),
 }
+ERROR_LINE = re.compile(r"^\s*(cause: |error: |Fatal Python error|[\w.]*(Error|Exception|Exit):)")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|#])")
 
 
@@ -96,15 +99,53 @@ def table(frame: pd.DataFrame) -> str:
 def render(results: list[Result], known: Sequence[Explanation] = ()) -> str:
     """The whole report; ``known`` explanations are attached to the change points they match."""
     frame = aggregate.cases_frame(results)
-    sections = [
-        header(results),
-        change_points_section(frame, known),
-        grid_section(frame),
-        *[question_section(frame, group, known) for group in QUESTIONS if group in set(frame["group"])],
-        summary_section(frame[frame["group"] == "seed"]),
-        releases_section(results),
-    ]
+    failed = [result for result in results if result["status"] != "ok"]
+    sections = [header(results)]
+    if failed:
+        sections.append(failures_section(failed))
+    if len(frame):  # some attempt succeeded
+        sections += [
+            change_points_section(frame, known),
+            grid_section(frame),
+            *[question_section(frame, group, known) for group in QUESTIONS if group in set(frame["group"])],
+            summary_section(frame[frame["group"] == "seed"]),
+        ]
+    sections.append(releases_section(results))
     return "\n\n".join(sections) + "\n"
+
+
+def failures_section(failed: list[Result]) -> str:
+    """The attempts that produced no findings, and the end of the error each one met."""
+    rows = [
+        {
+            "release": escape(aggregate.release_label(result)),
+            "state": f"**{result['status']}**",
+            "step": result["failure"]["phase"],
+            "how it ended": escape(result["failure"]["exit"]),
+            "error": escape(headline(result["failure"]["message"])),
+        }
+        for result in failed
+    ]
+    return "\n".join(
+        [
+            "## Failed attempts",
+            "",
+            (
+                "These variants have no findings in this report: installing, importing or probing them failed. "
+                "Their result files in `reports/results/` hold up to 20 lines of the error. "
+                "A failed attempt is tried again on the next run."
+            ),
+            "",
+            table(pd.DataFrame(rows)),
+        ]
+    )
+
+
+def headline(message: str, limit: int = 200) -> str:
+    """The line that names the error: the last exception, fatal error or resolver cause; else the last line."""
+    lines = message.strip().splitlines() or [""]
+    line = next((line.strip() for line in reversed(lines) if ERROR_LINE.match(line)), lines[-1])
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def header(results: list[Result]) -> str:
@@ -275,16 +316,17 @@ def releases_section(results: list[Result]) -> str:
             {
                 "release": escape(aggregate.release_label(result)),
                 "distribution": escape(result["release"]["distribution"]),
-                "Python": escape(env["python"]),
-                "Keras": escape(env["keras"]),
-                "tf.keras is": escape(env["keras_flavour"]),
-                "numpy": escape(env["numpy"]),
+                "Python": escape(env.get("python", result["release"]["python"])),
+                "Keras": escape(env.get("keras", "-")),
+                "tf.keras is": escape(env.get("keras_flavour", "-")),
+                "numpy": escape(env.get("numpy", env["packages"].get("numpy", "-"))),
                 "resolved as of": escape(env["resolved_as_of"]),
                 "tf-keras resolved as of": escape(env["tf_keras_resolved_as_of"] or "n/a"),
                 "cases": ", ".join(
                     f"{statuses.count(s)} {s}" for s in ("ok", "error", "not_applicable") if s in statuses
-                ),
-                "note": "graph mode by default; probe enabled eager" if env["eager_enabled_by_probe"] else "",
+                )
+                or f"none: **{result['status']}**",
+                "note": "graph mode by default; probe enabled eager" if env.get("eager_enabled_by_probe") else "",
             }
         )
     return "\n".join(["## Releases", "", table(pd.DataFrame(rows))])

@@ -58,11 +58,19 @@ def load_all(directory: Path, releases: list[Release], nightly: Variant | None =
     """
     if not directory.is_dir():
         raise InputError(directory, "", "is not a directory of result files")
+    loaded = load_paths(sorted(directory.glob("*.json")), releases, nightly)
+    if not loaded:
+        raise InputError(directory, "", "holds no result files (*.json): run the probe sessions first")
+    return loaded
+
+
+def load_paths(paths: list[Path], releases: list[Release], nightly: Variant | None = None) -> list[Result]:
+    """Load and validate these result files: each of a catalog variant, no variant twice; in catalog order."""
     known = variants(releases) + ([nightly] if nightly else [])
     catalog_order = {variant_key(v.release.distribution, v.release.version, v.flavour): i for i, v in enumerate(known)}
     found: dict[tuple[str, str, str], Path] = {}
     loaded = []
-    for path in sorted(directory.glob("*.json")):
+    for path in paths:
         result = load_one(path)
         distribution, version, flavour = release_key(result)
         key = variant_key(distribution, version, flavour)
@@ -74,9 +82,25 @@ def load_all(directory: Path, releases: list[Release], nightly: Variant | None =
             )
         found[key] = path
         loaded.append((catalog_order[key], result))
-    if not loaded:
-        raise InputError(directory, "", "holds no result files (*.json): run the probe sessions first")
     return [result for _, result in sorted(loaded, key=lambda pair: pair[0])]
+
+
+def load_comparable(
+    directory: Path, releases: list[Release], nightly: Variant | None = None
+) -> tuple[list[Result], int]:
+    """The results in ``directory`` that load under today's schema and catalog, and how many did not.
+
+    For comparing with what a run started from: results of an older schema were replaced by the run.
+    """
+    paths = sorted(directory.glob("*.json"))
+    good = []
+    for path in paths:
+        try:
+            load_paths([path], releases, nightly)
+        except InputError:
+            continue
+        good.append(path)
+    return load_paths(good, releases, nightly), len(paths) - len(good)
 
 
 def variant_key(distribution: str, version: str, flavour: str) -> tuple[str, str, str]:

@@ -1,8 +1,10 @@
 """Run the probe sessions of many variants at once.
 
 A variant whose result is current (same catalog entry, probe and runner) is not run again. Each
-running variant gets one progress line per state (queued, venv, installing, probing, done, failed)
-and its full nox output in a log file, so parallel runs never interleave on the terminal.
+running variant gets one progress line per state (queued, venv, installing, probing, then how it
+ended) and its full nox output in a log file, so parallel runs never interleave on the terminal.
+An interrupt (Ctrl-C, or SIGTERM turned into one by the caller) stops every running session, so
+nothing keeps running behind the user's back; finished results stay, unfinished ones are not written.
 
 Standard library only: the noxfile calls it in nox's own interpreter.
 """
@@ -12,26 +14,31 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from subprocess import Popen
 from typing import TextIO
 
-from tfmatrix import record
+from tfmatrix import attempt, record
 from tfmatrix.catalog import Variant
 
-# nox's own output lines that mark where a session is; the probe prints its timing line itself.
+# The output lines that mark where a session is: nox's own, the attempt's, the probe's timing line.
 STATES = (
     ("venv", re.compile(r"^nox > Creating virtual environment")),
-    ("installing", re.compile(r"^nox > uv pip install")),
-    ("probing", re.compile(r"^nox > python \S*freeze_probe\.py")),
+    ("installing", re.compile(rf"^{attempt.MARK} \S+ pip install ")),
+    ("probing", re.compile(rf"^{attempt.MARK} \S+/bin/python ")),
 )
 PROBE_TIMING = re.compile(r"tfmatrix-timing import_s=([\d.]+) cases_s=([\d.]+)")
-DONE, FAILED, CACHED, SKIPPED = "done", "failed", "cached", "skipped"
+WROTE = re.compile(r"^nox > wrote \S+: (\S+)$")
+DONE, CACHED = "done", "cached"
+FAILED = "failed"  # the session ended without writing a result (nox or tfmatrix itself went wrong)
+GRACE_SECONDS = 5.0  # after an interrupt, how long a session gets to stop by itself before it is told to
 
 
 @dataclass
@@ -60,33 +67,46 @@ class Progress:
             self.out.flush()
 
 
-def run_one(index: int, variant: Variant, command: Sequence[str], log: Path, progress: Progress) -> Outcome:
+def run_one(
+    index: int, variant: Variant, command: Sequence[str], log: Path, progress: Progress, running: dict[str, Popen[str]]
+) -> Outcome:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOX_")}  # a nested nox, not a nox session
     started = time.perf_counter()
     marks: dict[str, float] = {}
     timing: dict[str, float] = {}
-    successful = skipped = False
+    state = FAILED
     with (
         log.open("w", encoding="utf-8") as sink,
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as child,
     ):
+        running[variant.id] = child
         assert child.stdout is not None
         for line in child.stdout:
             sink.write(line)
-            for state, pattern in STATES:
-                if state not in marks and pattern.search(line):
-                    marks[state] = time.perf_counter() - started
-                    progress.show(index, variant.id, state, marks[state])
+            for name, pattern in STATES:
+                if name not in marks and pattern.search(line):
+                    marks[name] = time.perf_counter() - started
+                    progress.show(index, variant.id, name, marks[name])
             if match := PROBE_TIMING.search(line):
                 timing = {"import": float(match.group(1)), "cases": float(match.group(2))}
-            successful = successful or "was successful" in line
-            skipped = skipped or " skipped: " in line
+            if match := WROTE.search(line.rstrip()):
+                state = DONE if match.group(1) == attempt.OK else match.group(1)
+    running.pop(variant.id, None)
     seconds = time.perf_counter() - started
-    state = FAILED
-    if child.returncode == 0:
-        state = SKIPPED if skipped else DONE if successful else FAILED
+    if child.returncode != 0:
+        state = FAILED
     progress.show(index, variant.id, state, seconds)
     return Outcome(variant.id, state, round(seconds, 2), phases(marks, seconds) | timing, str(log))
+
+
+def stop(running: dict[str, Popen[str]]) -> None:
+    """Stop every running session: a terminal's Ctrl-C has reached them already; SIGTERM has not."""
+    deadline = time.monotonic() + GRACE_SECONDS
+    for child in list(running.values()):
+        try:
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGINT)  # nox stops its session and the attempt kills its step
 
 
 def phases(marks: dict[str, float], end: float) -> dict[str, float]:
@@ -116,39 +136,65 @@ def run(
     force: Iterable[str] = (),
     force_all: bool = False,
     keep_venvs: bool = False,
+    repeat: int = 1,
+    timeout: float | None = None,
+    check: Callable[[list[Variant]], None] | None = None,
     out: TextIO,
 ) -> list[Outcome]:
-    """Probe every variant whose result is not current, ``jobs`` at a time; return what happened to each."""
-    logs_dir.mkdir(parents=True, exist_ok=True)
+    """Probe every variant whose result is not current, ``jobs`` at a time; return what happened to each.
+
+    ``check`` sees the variants about to be probed before anything starts, and may refuse them by raising.
+    """
     digest = record.probe_digest(probe)
     forced = set(force)
+    todo = [
+        variant
+        for variant in variants
+        if force_all
+        or variant.id in forced
+        or not record.is_current(record.result_path(results_dir, variant), variant, digest, repeat)
+    ]
+    if check is not None:
+        check(todo)
+    logs_dir.mkdir(parents=True, exist_ok=True)
     progress = Progress(variants, out)
     outcomes: dict[str, Outcome] = {}
-    todo = []
     for index, variant in enumerate(variants, start=1):
-        current = record.is_current(record.result_path(results_dir, variant), variant, digest)
-        if current and not force_all and variant.id not in forced:
+        if variant not in todo:
             outcomes[variant.id] = Outcome(variant.id, CACHED)
-            progress.show(index, variant.id, CACHED)
-        else:
-            todo.append((index, variant))
-            progress.show(index, variant.id, "queued")
+        progress.show(index, variant.id, "queued" if variant in todo else CACHED)
+    options = ["--results-dir", str(results_dir), "--probe", str(probe), "--repeat", str(repeat)]
+    options += ["--keep-venv"] if keep_venvs else []
+    options += ["--timeout", str(timeout)] if timeout else []
     started = time.perf_counter()
+    running: dict[str, Popen[str]] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = []
-        for index, variant in todo:
-            command = [*nox_command, "-s", f"probe({variant.id})", "--", "--results-dir", str(results_dir)]
-            if keep_venvs:
-                command.append("--keep-venv")
-            log = logs_dir / f"{variant.id}.log"
-            futures.append(pool.submit(run_one, index, variant, command, log, progress))
-        for future in futures:
-            outcome = future.result()
-            outcomes[outcome.variant] = outcome
+        futures = [
+            pool.submit(
+                run_one,
+                variants.index(variant) + 1,
+                variant,
+                [*nox_command, "-s", f"probe({variant.id})", "--", *options],
+                logs_dir / f"{variant.id}.log",
+                progress,
+                running,
+            )
+            for variant in todo
+        ]
+        try:
+            for future in futures:
+                outcome = future.result()
+                outcomes[outcome.variant] = outcome
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            stop(running)
+            raise
     ordered = [outcomes[v.id] for v in variants]
     write_timings(logs_dir / "timings.json", ordered, time.perf_counter() - started, jobs)
-    counts = {state: sum(o.state == state for o in ordered) for state in (DONE, CACHED, FAILED, SKIPPED)}
-    summary = ", ".join(f"{n} {state}" for state, n in counts.items() if n)
+    counts: dict[str, int] = {}
+    for outcome in ordered:
+        counts[outcome.state] = counts.get(outcome.state, 0) + 1
+    summary = ", ".join(f"{n} {state}" for state, n in counts.items())
     out.write(f"{summary} in {time.perf_counter() - started:.1f} s with {jobs} jobs; logs in {logs_dir}\n")
     return ordered
 

@@ -1,0 +1,92 @@
+"""Before a run probes anything: is every variant it is about to probe installable here?
+
+A catalog entry whose Python is not installed, or whose version has no wheel for that Python on
+the package index, is bad input: the run stops with one line naming the catalog field. An index
+that cannot be reached is not: the run goes on and the installs say what failed, as results.
+The index is asked through uv, as the installs will be; no dependency is resolved here.
+
+Standard library only: the noxfile runs it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tfmatrix.catalog import NIGHTLY, Variant
+from tfmatrix.errors import InputError
+
+# (requirement, Python version) -> None if the index has a wheel for it, else why not.
+AskIndex = Callable[[str, str], str | None]
+
+
+def interpreter_found(python: str) -> bool:
+    """Does ``python3.X`` exist here and start? (A pyenv shim exists even for versions it cannot run.)"""
+    command = shutil.which(f"python{python}")
+    if command is None:
+        return False
+    return subprocess.run([command, "-c", ""], capture_output=True, check=False).returncode == 0
+
+
+def uv_finds(uv: str, requirement: str, python: str) -> str | None:
+    """Ask the configured index, through ``uv pip compile --no-deps``, for a wheel of ``requirement`` for ``python``."""
+    asked = subprocess.run(
+        [uv, "pip", "compile", "-", "--no-deps", "--no-header", "--quiet", "--python-version", python],
+        input=requirement,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if asked.returncode == 0:
+        return None
+    lines = [line.strip() for line in asked.stderr.splitlines() if line.strip()]
+    if "No solution found" not in asked.stderr:  # the index could not be asked, e.g. offline
+        message = f"uv pip compile {requirement}: {lines[-1] if lines else 'failed'}"
+        raise RuntimeError(message)
+    cause = re.search(r"cause: (.+?)(?:\n\s*\n|\nhint:|\Z)", asked.stderr, re.DOTALL)
+    return " ".join(cause.group(1).split()) if cause else lines[-1]  # uv wraps long causes
+
+
+def wanted(variants: Sequence[Variant]) -> list[tuple[str, str, str]]:
+    """(catalog field, requirement, Python) for every package a variant pins."""
+    pins = []
+    for variant in variants:
+        release = variant.release
+        if variant.flavour != NIGHTLY:
+            pins.append((f"{release.origin}.version", release.requirement, release.python))
+        if variant.tf_keras is not None:
+            pins.append((f"{release.origin}.tf_keras.version", f"tf-keras=={variant.tf_keras.version}", release.python))
+    return pins
+
+
+def check(
+    variants: Sequence[Variant],
+    catalog_path: Path,
+    *,
+    ask: AskIndex,
+    found: Callable[[str], bool] = interpreter_found,
+    warn: Callable[[str], None] = print,
+) -> None:
+    """Raise InputError for the first variant that cannot be installed here; warn if the index cannot say."""
+    for variant in variants:
+        release = variant.release
+        if not found(release.python):
+            where = f"{release.origin}.python"
+            problem = f"Python {release.python} is not installed (python{release.python} does not run): "
+            problem += "install it, or leave this release out with --only"
+            raise InputError(catalog_path, where, problem)
+    pins = list(dict.fromkeys(wanted(variants)))  # each question once, in catalog order
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        try:
+            answers = list(pool.map(lambda pin: ask(pin[1], pin[2]), pins))
+        except RuntimeError as exc:  # the index could not be asked; the installs will tell
+            warn(f"tfmatrix: cannot check versions against the package index ({exc}); installing anyway")
+            return
+    for (where, requirement, python), why_not in zip(pins, answers, strict=True):
+        if why_not is not None:
+            problem = f"{requirement} has no wheel for Python {python} on the package index ({why_not})"
+            raise InputError(catalog_path, where, problem)

@@ -1,0 +1,92 @@
+"""Bad input to the main command: one line naming the file and field, exit status 2, nothing touched.
+
+Each case runs ``nox -s matrix`` for real in a copy of this checkout.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_checkout, nox_env
+
+ENTRY = 'version = "2.1.0"\ndistribution = "tensorflow-cpu"\npython = "3.7"\nresolved_as_of = 2020-01-15\n'
+
+
+def run_matrix(checkout: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "matrix", "--", *options],
+        cwd=checkout,
+        env=nox_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def snapshot(checkout: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(checkout)): p.read_bytes() for p in sorted((checkout / "reports").rglob("*")) if p.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    ("catalog", "options", "message"),
+    [
+        (
+            "[[release]]\n" + ENTRY.replace("2020-01-15", "2020-13-45"),
+            (),
+            "catalog.toml: line 5: resolved_as_of: is not valid TOML",
+        ),
+        (
+            "[[release]]\n" + ENTRY.replace("2020-01-15", "2999-01-15"),
+            (),
+            "catalog.toml: release[0].resolved_as_of: 2999-01-15 is in the future",
+        ),
+        (
+            "[[release]]\n" + ENTRY.replace('"3.7"', '"3.99"'),
+            (),
+            "catalog.toml: release[0].python: Python 3.99 is not installed",
+        ),
+        (  # asks the configured package index, as the installs would
+            "[[release]]\n" + ENTRY.replace('"2.1.0"', '"2.1.99"'),
+            (),
+            "catalog.toml: release[0].version: tensorflow-cpu==2.1.99 has no wheel for Python 3.7",
+        ),
+        ("[[release]]\n" + ENTRY, ("--only", "tensorflow-cpu-9.9.9"), "unknown variant 'tensorflow-cpu-9.9.9'"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_touches_nothing(
+    tmp_path: Path, catalog: str, options: tuple[str, ...], message: str
+) -> None:
+    checkout = copy_checkout(tmp_path, catalog)
+    before = snapshot(checkout)
+    run = run_matrix(checkout, *options)
+    assert run.returncode == 2, run.stdout + run.stderr
+    errors = [line for line in run.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1
+    assert message in errors[0]
+    assert "Traceback" not in run.stderr
+    assert snapshot(checkout) == before
+    assert not (checkout / ".nox" / "logs").exists()  # nothing was started
+
+
+def test_a_broken_result_file_is_bad_input_for_the_report(tmp_path: Path) -> None:
+    checkout = copy_checkout(tmp_path)
+    broken = checkout / "reports" / "results" / "tensorflow-cpu-2.1.0.json"
+    broken.write_text(broken.read_text(encoding="utf-8")[:500], encoding="utf-8")
+    report = (checkout / "reports" / "freeze-matrix.md").read_bytes()
+    run = subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "report"],
+        cwd=checkout,
+        env=nox_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"{broken}: is not valid JSON" in run.stderr
+    assert (checkout / "reports" / "freeze-matrix.md").read_bytes() == report

@@ -1,0 +1,125 @@
+"""Failures become results: real releases that cannot install or import, and probes that crash or hang.
+
+The run goes through ``nox -s matrix`` in a copy of this checkout with a catalog made for it:
+- tensorflow-cpu 2.2.3 resolved as of a day before it was uploaded: uv finds no such version;
+- tensorflow 2.0.4 resolved as of 2023: protobuf 4 arrives, and TensorFlow 2.0 cannot import with it;
+- TensorFlow 1.15.5, 2.1.0 and 2.1.4 really installed and imported by a stand-in probe that then
+  hangs (1.15.5, with a time limit of its own), dies of SIGSEGV (2.1.0) or exits without output (2.1.4).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, RECORDED, copy_checkout, nox_env
+from tfmatrix import catalog, results
+
+MISBEHAVING = DATA / "probes" / "misbehaving_probe.py"
+EARLIER = "tensorflow-cpu-2.15.1"  # a finished result from before the run, which must stay as it was
+CATALOG = """
+[[release]]
+version = "1.15.5"
+distribution = "tensorflow"
+python = "3.7"
+resolved_as_of = 2021-01-13
+timeout_seconds = 45
+
+[[release]]
+version = "2.0.4"
+distribution = "tensorflow"
+python = "3.7"
+resolved_as_of = 2023-06-01
+
+[[release]]
+version = "2.1.0"
+distribution = "tensorflow-cpu"
+python = "3.7"
+resolved_as_of = 2020-01-15
+
+[[release]]
+version = "2.1.4"
+distribution = "tensorflow-cpu"
+python = "3.7"
+resolved_as_of = 2021-06-22
+
+[[release]]
+version = "2.2.3"
+distribution = "tensorflow-cpu"
+python = "3.8"
+resolved_as_of = 2020-01-01
+
+[[release]]
+version = "2.15.1"
+distribution = "tensorflow-cpu"
+python = "3.11"
+resolved_as_of = 2024-03-15
+"""
+EXPECTED = {  # variant: (status, failed step, how it ended, a line of the error)
+    "tensorflow-cpu-2.2.3": ("install-failed", "install", "exit status 1", "there is no version of tensorflow-cpu"),
+    "tensorflow-2.0.4": ("import-failed", "import", "exit status 1", "Descriptors cannot"),
+    "tensorflow-1.15.5": ("timeout", "probe", "timed out after 45 s", "hanging"),
+    "tensorflow-cpu-2.1.0": ("crashed", "probe", "killed by SIGSEGV", "Fatal Python error: Segmentation fault"),
+    "tensorflow-cpu-2.1.4": ("crashed", "probe", "exit status 0", "without writing its result"),
+}
+
+
+@pytest.mark.slow
+def test_every_failure_becomes_a_result_and_the_others_still_run(tmp_path: Path) -> None:
+    checkout = copy_checkout(tmp_path, CATALOG)
+    results_dir = checkout / "reports" / "results"
+    for stale in results_dir.glob("*.json"):
+        stale.unlink()
+    (results_dir / f"{EARLIER}.json").write_bytes((RECORDED / f"{EARLIER}.json").read_bytes())
+    plan = {"1.15.5": "hang", "2.1.0": "crash", "2.1.4": "quiet"}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nox",
+            "-s",
+            "matrix",
+            "--",
+            "--jobs",
+            "2",
+            "--probe",
+            str(MISBEHAVING),
+            "--only",
+            *EXPECTED,
+        ],
+        cwd=checkout,
+        env=nox_env() | {"TFMATRIX_MISBEHAVE": json.dumps(plan)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "exit status 3: some variants failed" in run.stderr
+    assert "Traceback" not in run.stderr
+    for variant, (state, phase, ended, line) in EXPECTED.items():
+        result = results.load_one(results_dir / f"{variant}.json")  # a valid result, whatever happened
+        assert (result["status"], result["failure"]["phase"], result["failure"]["exit"]) == (state, phase, ended)
+        assert line in result["failure"]["message"]
+        assert result["cases"] == []
+    assert (results_dir / f"{EARLIER}.json").read_bytes() == (RECORDED / f"{EARLIER}.json").read_bytes()
+    report = (checkout / "reports" / "freeze-matrix.md").read_text(encoding="utf-8")
+    assert "## Failed attempts" in report
+    failures = [line.split("|")[1:-1] for line in report.split("## Failed attempts")[1].splitlines() if "| **" in line]
+    errors = {cells[0].strip(): cells[-1].strip() for cells in failures}
+    assert errors == {
+        "1.15.5": "hanging",
+        "2.0.4": "TypeError: Descriptors cannot not be created directly.",
+        "2.1.0": "Fatal Python error: Segmentation fault",
+        "2.1.4": "tfmatrix: the probe exited with status 0 without writing its result",
+        "2.2.3": (
+            "cause: Because there is no version of tensorflow-cpu==2.2.3 and you require tensorflow-cpu==2.2.3, "
+            "we can conclude that your requirements are unsatisfiable."
+        ),
+    }
+    assert "## Change points" in report  # the earlier result still yields findings
+    every = results.load_all(results_dir, catalog.load(checkout / "catalog.toml"))
+    assert [r["status"] for r in every].count("ok") == 1

@@ -1,0 +1,125 @@
+"""Interrupting a real run: Ctrl-C, SIGTERM or kill -9 while a release is being probed.
+
+Whatever the signal, the report and every finished result stay intact and valid, nothing is
+half-written, no probe is left running, and the next run picks up where the interrupted one stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_checkout, nox_env
+from tfmatrix import results
+
+FIRST, SECOND = "tensorflow-1.15.5", "tensorflow-cpu-2.1.0"
+CATALOG = """
+[[release]]
+version = "1.15.5"
+distribution = "tensorflow"
+python = "3.7"
+resolved_as_of = 2021-01-13
+
+[[release]]
+version = "2.1.0"
+distribution = "tensorflow-cpu"
+python = "3.7"
+resolved_as_of = 2020-01-15
+"""
+
+
+def start_run(checkout: Path) -> subprocess.Popen[bytes]:
+    """``nox -s matrix`` one variant at a time, in a process group of its own as a terminal would give it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "nox", "-s", "matrix", "--", "--jobs", "1"],
+        cwd=checkout,
+        env=nox_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def wait_until_probing(checkout: Path, variant: str, run: subprocess.Popen[bytes]) -> None:
+    """Until ``variant``'s probe has imported TensorFlow: the middle of its run."""
+    log = checkout / ".nox" / "logs" / f"{variant}.log"
+    deadline = time.monotonic() + 300
+    while not (log.exists() and "tfmatrix-imported" in log.read_text(encoding="utf-8", errors="replace")):
+        assert run.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() < deadline, f"{variant} never started probing"
+        time.sleep(0.2)
+
+
+def processes_of(checkout: Path) -> list[int]:
+    """Processes whose command line mentions the checkout: the run and anything it started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if entry.name.isdigit() and str(checkout).encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("how", "status"),
+    [
+        ("ctrl-c", 130),  # SIGINT to the whole foreground process group, as a terminal sends it
+        ("sigterm", 130),  # `kill PID`: the run stops its sessions as for Ctrl-C
+        ("kill -9", -signal.SIGKILL),  # the whole group killed at once, e.g. by the OOM killer
+    ],
+)
+def test_an_interrupted_run_keeps_what_it_had_and_resumes(tmp_path: Path, how: str, status: int) -> None:
+    checkout = copy_checkout(tmp_path, CATALOG)
+    results_dir = checkout / "reports" / "results"
+    for stale in results_dir.glob("*.json"):
+        stale.unlink()
+    report = checkout / "reports" / "freeze-matrix.md"
+    previous_report = report.read_bytes()
+
+    run = start_run(checkout)
+    wait_until_probing(checkout, SECOND, run)
+    finished = (results_dir / f"{FIRST}.json").read_bytes()
+    if how == "ctrl-c":
+        os.killpg(run.pid, signal.SIGINT)
+    elif how == "sigterm":
+        run.send_signal(signal.SIGTERM)
+    else:
+        os.killpg(run.pid, signal.SIGKILL)
+        for pid in processes_of(checkout):  # steps run in groups of their own; a machine kill takes them too
+            os.kill(pid, signal.SIGKILL)
+    assert run.wait(timeout=60) == status
+
+    deadline = time.monotonic() + 30
+    while processes_of(checkout) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_of(checkout) == []  # no probe or install left running behind the user's back
+    assert report.read_bytes() == previous_report
+    assert sorted(p.name for p in results_dir.iterdir()) == [f"{FIRST}.json"]  # nothing half-written
+    assert (results_dir / f"{FIRST}.json").read_bytes() == finished
+    assert results.load_one(results_dir / f"{FIRST}.json")["status"] == "ok"
+
+    if how == "kill -9":  # the hardest case; resuming works alike after the others
+        resumed = subprocess.run(
+            [sys.executable, "-m", "nox", "-s", "matrix", "--", "--jobs", "1"],
+            cwd=checkout,
+            env=nox_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert resumed.returncode == 4, resumed.stdout + resumed.stderr  # 2.1.0 is new, and differs from 1.15.5
+        assert f"{FIRST}  cached" in resumed.stdout
+        assert f"{SECOND}  done" in resumed.stdout
+        assert (results_dir / f"{FIRST}.json").read_bytes() == finished
+        assert results.load_one(results_dir / f"{SECOND}.json")["status"] == "ok"
+        assert report.read_bytes() != previous_report
