@@ -76,7 +76,7 @@ def run_one(
     timing: dict[str, float] = {}
     state = FAILED
     with (
-        log.open("w", encoding="utf-8") as sink,
+        log.open("w", encoding="utf-8", buffering=1) as sink,  # line by line, so `tail -f` follows it
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as child,
     ):
         running[variant.id] = child
