@@ -97,11 +97,11 @@ def recorded(tmp_path: Path) -> Path:
     return Path(shutil.copytree(RECORDED, tmp_path / "results"))
 
 
-def run_probe_session(variant_id: str, tmp_path: Path) -> results.Result:
+def run_probe_session(variant_id: str, tmp_path: Path, *options: str) -> results.Result:
     """Build a real venv through the nox session users run, probe it, and load the validated result."""
     out = tmp_path / "results"
     command = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "--envdir", str(tmp_path / "nox")]
-    command += ["-s", f"probe({variant_id})", "--", "--results-dir", str(out)]
+    command += ["-s", f"probe({variant_id})", "--", "--results-dir", str(out), *options]
     subprocess.run(command, check=True, env=nox_env())
     written = sorted(out.iterdir())
     assert [p.name for p in written] == [f"{variant_id}.json"]

@@ -1,7 +1,8 @@
 """The whole grid on one real Keras 2 release (TF 2.1.0) and one real Keras 3 release (TF 2.21.0).
 
 The expected outcomes are what those releases did in the recorded full run; the point is that a
-fresh environment, built the way users build it, still answers the same.
+fresh environment, built the way users build it, still answers the same; TF 2.1.0 runs every case
+twice (`--repeat 2`), and every case must agree with its repeat.
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ def timing(order: str, train_api: str, run_eagerly: str = "false") -> str:
 
 @pytest.mark.slow
 def test_keras_2_release_end_to_end(tmp_path: Path) -> None:
-    result = run_probe_session("tensorflow-cpu-2.1.0", tmp_path)
+    result = run_probe_session("tensorflow-cpu-2.1.0", tmp_path, "--repeat", "2")
+    assert result["repeat"] == 2
+    assert [c["id"] for c in result["cases"] if c["flaky"]] == []  # every case agrees with its repeat
     assert_same_as_committed(result, "tensorflow-cpu-2.1.0")
     assert result["environment"]["keras_flavour"] == "keras2"
     assert_whole_grid(result)

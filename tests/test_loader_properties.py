@@ -13,11 +13,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import RECORDED
+from conftest import FAILED, RECORDED
 from tfmatrix import render, results
 from tfmatrix.errors import InputError
 
 VALID: dict[str, Any] = json.loads((RECORDED / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))
+FAILED_ATTEMPT: dict[str, Any] = json.loads((FAILED / "tensorflow-2.0.4.json").read_text(encoding="utf-8"))
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
@@ -77,7 +78,18 @@ def test_renderer_keeps_tables_whole_whatever_text_results_carry(keras: str, num
     document["environment"]["keras"], document["environment"]["numpy"] = keras, numpy
     document["cases"][0]["status"] = "error"
     document["cases"][0]["error"] = {"type": "ValueError", "message": message}
-    text = render.render([document])
+    assert_tables_whole(render.render([document]))
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=40, deadline=None)
+@given(st.text(max_size=80), st.text(max_size=200))
+def test_renderer_keeps_tables_whole_whatever_a_failed_attempt_says(exit: str, message: str) -> None:
+    failed = json.loads(json.dumps(FAILED_ATTEMPT))
+    failed["failure"]["exit"], failed["failure"]["message"] = exit, message
+    assert_tables_whole(render.render([failed, VALID]))
+
+
+def assert_tables_whole(text: str) -> None:
     assert "<" not in "".join(line for line in text.splitlines() if line.startswith("|"))
     for table in text.split("\n\n"):
         rows = [line for line in table.splitlines() if line.startswith("|")]
