@@ -8,14 +8,18 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conftest import RECORDED, ROOT
+from conftest import FAILED, RECORDED, ROOT
 from tfmatrix import catalog, record, results
 from tfmatrix.errors import InputError
 
 COMMITTED = sorted((ROOT / "reports" / "results").glob("*.json"))
 
 
-@pytest.mark.parametrize("path", COMMITTED + sorted(RECORDED.glob("*.json")), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "path",
+    COMMITTED + sorted(RECORDED.glob("*.json")) + sorted(FAILED.glob("*.json")),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
 def test_every_result_matches_the_schema(path: Path) -> None:
     document = json.loads(path.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(results.schema()).validate(document)
@@ -88,6 +92,26 @@ def test_missing_field(recorded: Path) -> None:
     _write(path, document)
     with pytest.raises(InputError, match=r": environment: 'numpy' is a required property"):
         results.load_one(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d.update(cases=[]), "cases"),  # an ok result without findings
+        (lambda d: d.update(failure={"phase": "import", "exit": "exit status 1", "message": "x"}), "failure"),
+        (lambda d: d.update(status="crashed"), "failure"),  # a failure that does not say why
+        (lambda d: d.update(status="segfault"), "status"),
+        (lambda d: d.update(repeat=0), "repeat"),
+        (lambda d: d["cases"][0].update(flaky=["colour"]), "cases[0].flaky[0]"),
+    ],
+)
+def test_status_failure_and_cases_must_agree(recorded: Path, change: Any, field: str) -> None:
+    path, document = _first(recorded)
+    change(document)
+    _write(path, document)
+    with pytest.raises(InputError) as caught:
+        results.load_one(path)
+    assert str(caught.value).startswith(f"{path}: {field}: ")
 
 
 def test_release_not_in_catalog(recorded: Path, releases: list[catalog.Release]) -> None:
