@@ -168,10 +168,25 @@ def test_a_flaky_outcome_is_marked_and_never_a_change_point(loaded: list[results
     assert len(flaky_changes) == len(changes) - 1
 
 
-def test_a_failed_attempt_has_no_rows_and_neighbours_are_compared_across_it(
+def test_a_failed_attempt_fills_its_cells_with_its_state_and_is_bridged(
     loaded: list[results.Result], failed: results.Result
 ) -> None:
-    frame = aggregate.cases_frame([by_label(loaded, "2.1.4"), failed, by_label(loaded, "2.2.3")])
-    assert set(frame["release"]) == {"2.1.4", "2.2.3"}
-    assert {c.previous for c in aggregate.change_points(frame)} == {"2.1.4"}
-    assert aggregate.cases_frame([failed]).empty
+    before, after = by_label(loaded, "2.1.4"), by_label(loaded, "2.2.3")
+    direct = aggregate.change_points(aggregate.cases_frame([before, after]))
+    frame = aggregate.cases_frame([before, failed, after])
+    cells = frame[frame["release"] == "2.0.4"]
+    assert len(cells) == len(before["cases"])
+    assert set(cells["weights"]) == set(cells["printed"]) == set(cells["batchnorm"]) == {"import-failed"}
+    bridged = aggregate.change_points(frame)
+    assert bridged == direct  # 2.2.3 is still compared with 2.1.4, across the failed attempt
+    assert {c.previous for c in bridged} == {"2.1.4"}
+    assert aggregate.cases_frame([failed]).empty  # no case to show it in
+
+
+def test_a_flaky_cell_is_bridged_too(loaded: list[results.Result]) -> None:
+    first, middle, last = (copy.deepcopy(by_label(loaded, label)) for label in ("2.1.0", "2.1.4", "2.2.3"))
+    for c in middle["cases"]:
+        c["flaky"] = ["status"]
+    assert aggregate.change_points(aggregate.cases_frame([first, middle, last])) == aggregate.change_points(
+        aggregate.cases_frame([first, last])
+    )

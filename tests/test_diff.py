@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RECORDED, ROOT
+from conftest import FAILED, RECORDED, ROOT
 from tfmatrix import cli, status
 
 
@@ -22,7 +22,7 @@ def test_identical_results_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines == ["tfmatrix: no semantic change"]
 
 
-def test_a_flipped_cell_exits_1_and_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_flipped_cell_exits_4_and_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     new = Path(shutil.copytree(RECORDED, tmp_path / "new"))
     path = new / "tensorflow-cpu-2.15.1.json"
     document = json.loads(path.read_text(encoding="utf-8"))
@@ -59,3 +59,12 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureF
     assert lines == []
     assert err.count("\n") == 1
     assert "tensorflow-cpu-2.1.0.json: is not valid JSON" in err
+
+
+def test_a_release_that_now_fails_is_not_a_semantic_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    new = Path(shutil.copytree(RECORDED, tmp_path / "new"))
+    shutil.copy(FAILED / "tensorflow-cpu-2.1.0.json", new / "tensorflow-cpu-2.1.0.json")  # a real crash
+    code, lines, _ = run(RECORDED, new, capsys)
+    assert (code, lines) == (status.OK, ["tfmatrix: no semantic change"])
+    code, lines, _ = run(new, RECORDED, capsys)  # and back
+    assert (code, lines) == (status.OK, ["tfmatrix: no semantic change"])

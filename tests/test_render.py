@@ -49,7 +49,7 @@ def table_rows(text: str) -> list[list[str]]:
 def test_grid_lists_every_question_with_its_case_count(report: str) -> None:
     text = section(report, "Grid")
     for symbol in render.WEIGHT_SYMBOLS.values():
-        assert f"- {symbol}: " in text
+        assert f" {symbol}" in text
     _, *rows = table_rows(text)
     counts = {row[0].split("](")[0].lstrip("["): int(row[1]) for row in rows}
     assert counts == {
@@ -174,6 +174,9 @@ def test_failed_attempts_get_a_section_and_a_row_in_releases(
     assert rows[0][4].startswith("TypeError: Descriptors cannot")
     assert "| 2.0.4 " in section(text, "Releases")
     assert "none: **import-failed**" in section(text, "Releases")
+    seed_header, *seed_rows = table_rows(section(text, "The seed notebook's cases"))
+    assert "2.0.4" in seed_header  # its own column, between 1.15.5 and 2.1.0
+    assert {row[seed_header.index("2.0.4")] for row in seed_rows} == {"⛔ import-failed"}
 
 
 def test_a_report_of_failures_only_still_renders(failed: results.Result) -> None:

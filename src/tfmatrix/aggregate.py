@@ -21,6 +21,9 @@ STALLED = "stalled"  # frozen weights stayed, but a weight that should train did
 ERROR = "error"  # the case raised
 NOT_APPLICABLE = "n/a"  # the release lacks what the case needs
 FLAKY = "flaky"  # the outcome differed between repeats of the case (``--repeat N``), in any aspect
+# A failed attempt fills every cell of its variant with its state (``install-failed``, ...).
+FAILED_STATES = ("install-failed", "import-failed", "crashed", "timeout")
+BRIDGED = (FLAKY, *FAILED_STATES)  # says nothing about behaviour: change points compare across it
 COLUMNS = ("position", "release", "version", "track", "case", "group", *AXES, *ASPECTS, "moved", "computed", "error")
 
 
@@ -73,10 +76,23 @@ def is_flaky(case: dict[str, Any], aspect: str) -> bool:
 def cases_frame(results: list[Result]) -> pd.DataFrame:
     """One row per (variant, case), variants in the order given (bundled releases oldest first, then tf-keras).
 
-    A failed attempt has no cases, so it has no rows: the report lists it on its own.
+    A failed attempt has no cases of its own: it gets a row for every case the others ran, each
+    aspect holding its state, so that the matrices show it where its findings would be.
     """
+    known = {case["id"]: case for result in results for case in result["cases"]}
     rows = []
     for position, result in enumerate(results):
+        variant = {
+            "position": position,
+            "release": release_label(result),
+            "version": result["release"]["version"],
+            "track": result["release"]["flavour"],
+        }
+        if result["status"] != "ok":
+            state = dict.fromkeys((*ASPECTS, "computed"), result["status"])
+            exit_ = result["failure"]["exit"]
+            rows += [{**variant, **case_columns(case), **state, "moved": "", "error": exit_} for case in known.values()]
+            continue
         for case in result["cases"]:
             error = case["error"]
             outcomes = {
@@ -86,13 +102,8 @@ def cases_frame(results: list[Result]) -> pd.DataFrame:
             }
             rows.append(
                 {
-                    "position": position,
-                    "release": release_label(result),
-                    "version": result["release"]["version"],
-                    "track": result["release"]["flavour"],
-                    "case": case["id"],
-                    "group": case["group"],
-                    **{axis: case["axes"].get(axis, "") for axis in AXES},
+                    **variant,
+                    **case_columns(case),
                     **{aspect: FLAKY if is_flaky(case, aspect) else value for aspect, value in outcomes.items()},
                     "moved": "".join("1" if w["moved"] else "0" for w in case["weights"]),
                     "computed": counts_label(case["summary_computed"]),
@@ -100,6 +111,10 @@ def cases_frame(results: list[Result]) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def case_columns(case: dict[str, Any]) -> dict[str, str]:
+    return {"case": case["id"], "group": case["group"], **{axis: case["axes"].get(axis, "") for axis in AXES}}
 
 
 @dataclass(frozen=True)
@@ -113,10 +128,11 @@ class ChangePoint:
 
 
 def change_points(frame: pd.DataFrame, aspects: tuple[str, ...] = ASPECTS) -> list[ChangePoint]:
-    """Every (case, aspect) whose value differs from the release just before it on the same track.
+    """Every (case, aspect) whose value differs from the release before it on the same track.
 
     A case that is not applicable in either release is not a change: the feature did not exist.
-    Nor is a flaky outcome: it is marked where it occurs instead.
+    A flaky outcome or a failed attempt says nothing about behaviour: the comparison skips over it
+    to the release before, and the cell itself shows what happened.
     """
     changes = []
     ordered = frame.sort_values(["case", "position"])
@@ -125,12 +141,15 @@ def change_points(frame: pd.DataFrame, aspects: tuple[str, ...] = ASPECTS) -> li
         applicable = (rows["weights"] != NOT_APPLICABLE).tolist()
         for aspect in aspects:
             values = rows[aspect].tolist()
-            for i in range(1, len(values)):
-                steady = FLAKY not in (values[i], values[i - 1])
-                if values[i] != values[i - 1] and applicable[i] and applicable[i - 1] and steady:
+            previous = None
+            for i, value in enumerate(values):
+                if value in BRIDGED:
+                    continue
+                if previous is not None and value != values[previous] and applicable[i] and applicable[previous]:
                     changes.append(
-                        ChangePoint(releases[i], releases[i - 1], str(case), aspect, values[i - 1], values[i])
+                        ChangePoint(releases[i], releases[previous], str(case), aspect, values[previous], value)
                     )
+                previous = i
     positions = dict(zip(frame["release"], frame["position"], strict=False))
     return sorted(changes, key=lambda c: (positions[c.release], ASPECTS.index(c.aspect), c.case))
 

@@ -21,6 +21,7 @@ WEIGHT_SYMBOLS = {
     aggregate.ERROR: "💥 error",
     aggregate.NOT_APPLICABLE: "n/a",
     aggregate.FLAKY: "🎲 flaky",
+    **{state: f"⛔ {state}" for state in aggregate.FAILED_STATES},
 }
 LEGEND = {
     aggregate.HELD: "the frozen weights did not move; every other weight did",
@@ -245,6 +246,8 @@ def grid_section(frame: pd.DataFrame) -> str:
         for group, (title, grid) in QUESTIONS.items()
     ]
     legend = [f"- {WEIGHT_SYMBOLS[key]}: {text}" for key, text in LEGEND.items()]
+    failed = ", ".join(WEIGHT_SYMBOLS[state] for state in aggregate.FAILED_STATES)
+    legend.append(f"- {failed}: the attempt failed and the release has no findings; see *Failed attempts*")
     return "\n".join(
         [
             "## Grid",
@@ -272,7 +275,8 @@ def question_section(frame: pd.DataFrame, group: str, known: Sequence[Explanatio
     title, _ = QUESTIONS[group]
     rows = frame[frame["group"] == group]
     symbols = rows["weights"].map(WEIGHT_SYMBOLS)
-    cells = symbols.where(rows["batchnorm"] == "", symbols + " · " + rows["batchnorm"])
+    plain = (rows["batchnorm"] == "") | rows["weights"].isin(aggregate.FAILED_STATES)
+    cells = symbols.where(plain, symbols + " · " + rows["batchnorm"])
     matrix = aggregate.release_ranges(rows.assign(cell=cells), "cell")
     changes = [c for c in aggregate.change_points(rows) if c.aspect != "printed"]
     lines = [f"## {title}", ""]
