@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -76,14 +77,28 @@ def expose_pyenv_interpreters() -> None:
 expose_pyenv_interpreters()
 
 
-def options(session: nox.Session) -> argparse.Namespace:
+def attempt_parser(session: nox.Session) -> argparse.ArgumentParser:
+    """The options of probing, shared by `matrix` (which hands them on) and `probe(...)`."""
     parser = argparse.ArgumentParser(prog=f"nox -s {session.name} --")
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where result JSON files go")
-    parser.add_argument("--keep-venv", action="store_true", help="keep the release's venv after probing")
-    parser.add_argument("--timeout", type=float, help="seconds each step may take (default: the catalog's)")
-    parser.add_argument("--repeat", type=int, default=1, help="run every case N times; differing outcomes are flaky")
+    parser.add_argument("--timeout", type=positive(float), help="seconds each step may take (default: the catalog's)")
+    parser.add_argument("--repeat", type=positive(int), default=1, help="run every case N times; differing = flaky")
     parser.add_argument("--probe", type=Path, default=PROBE, help=argparse.SUPPRESS)  # tests: a misbehaving probe
-    return parser.parse_args(session.posargs)
+    return parser
+
+
+def positive(kind: type[float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0  # not a number: rejected below
+        if value <= 0:
+            message = f"expected a positive {kind.__name__}, got {text!r}"
+            raise argparse.ArgumentTypeError(message)
+        return value
+
+    return parse
 
 
 @nox.session(venv_backend="none", tags=["matrix"])
@@ -93,17 +108,13 @@ def matrix(session: nox.Session) -> None:
     Exit status: 0 all ok and no semantic change, 2 bad input, 3 some variants failed (install,
     import, crash, timeout), 4 the results changed in behaviour; see README "Failure states".
     """
-    parser = argparse.ArgumentParser(prog="nox -s matrix --")
-    parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where result JSON files go")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="variants probed at once")
+    parser = attempt_parser(session)
+    parser.add_argument("--jobs", type=positive(int), default=os.cpu_count() or 1, help="variants probed at once")
     parser.add_argument("--force", nargs="*", default=[], metavar="ID", help="re-run these variants (session ids)")
     parser.add_argument("--force-all", action="store_true", help="re-run every variant")
     parser.add_argument("--keep-venvs", action="store_true", help="keep each variant's venv after probing")
     parser.add_argument("--only", nargs="*", metavar="ID", help="probe only these variants")
     parser.add_argument("--nightly", action="store_true", help="also probe the newest nightly build (opt-in)")
-    parser.add_argument("--timeout", type=float, help="seconds each step may take (default: the catalog's)")
-    parser.add_argument("--repeat", type=int, default=1, help="run every case N times; differing outcomes are flaky")
-    parser.add_argument("--probe", type=Path, default=PROBE, help=argparse.SUPPRESS)  # tests: a misbehaving probe
     opts = parser.parse_args(session.posargs)
     try:
         chosen = runner.select(EVERY_VARIANT, only=opts.only, force=opts.force)
@@ -158,7 +169,9 @@ def probe(session: nox.Session, variant: catalog.Variant) -> None:
 
     Whatever happens (install, import, crash, time limit) is written as the variant's result.
     """
-    opts = options(session)
+    parser = attempt_parser(session)
+    parser.add_argument("--keep-venv", action="store_true", help="keep the release's venv after probing")
+    opts = parser.parse_args(session.posargs)
     out = record.result_path(opts.results_dir.resolve(), variant)
     result = attempt.attempt(
         variant,

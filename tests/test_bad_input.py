@@ -57,6 +57,8 @@ def snapshot(checkout: Path) -> dict[str, bytes]:
             "catalog.toml: release[0].version: tensorflow-cpu==2.1.99 has no wheel for Python 3.7",
         ),
         ("[[release]]\n" + ENTRY, ("--only", "tensorflow-cpu-9.9.9"), "unknown variant 'tensorflow-cpu-9.9.9'"),
+        ("[[release]]\n" + ENTRY, ("--repeat", "0"), "argument --repeat: expected a positive int, got '0'"),
+        ("[[release]]\n" + ENTRY, ("--timeout", "soon"), "argument --timeout: expected a positive float"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_touches_nothing(
