@@ -107,6 +107,10 @@ def stop(running: dict[str, Popen[str]]) -> None:
             child.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             child.send_signal(signal.SIGINT)  # nox stops its session and the attempt kills its step
+            try:
+                child.wait(timeout=GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()  # last resort: a session that ignores the interrupt
 
 
 def phases(marks: dict[str, float], end: float) -> dict[str, float]:
