@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tfmatrix import attempt
 
 
@@ -24,11 +26,17 @@ def test_a_step_echoes_its_output_as_it_comes_and_keeps_it() -> None:
     assert out.getvalue().startswith(f"{attempt.MARK} {sys.executable} -c ")
 
 
-def test_a_crash_is_named_by_its_signal() -> None:
-    step = attempt.run_step(
-        python("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"), timeout=60, out=io.StringIO()
-    )
-    assert (step.returncode, step.exit) == (-signal.SIGSEGV, "killed by SIGSEGV")
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", "SIGSEGV"),  # a segfault
+        ("import os; os.abort()", "SIGABRT"),  # an abort, as from a failed C++ check
+        ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "SIGKILL"),  # as the OOM killer does
+    ],
+)
+def test_a_crash_is_named_by_its_signal(code: str, name: str) -> None:
+    step = attempt.run_step(python(code), timeout=60, out=io.StringIO())
+    assert (step.returncode, step.exit) == (-signal.Signals[name], f"killed by {name}")
 
 
 def test_a_step_past_its_time_limit_is_killed_with_everything_it_started(tmp_path: Path) -> None:
