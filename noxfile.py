@@ -256,7 +256,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def tests(session: nox.Session) -> None:
-    """Run the test suite, with real TF 2.1.0 and 2.21.0 environments and a simulated workflow fan-out."""
+    """Run the test suite: real TF 2.1.0 and 2.21.0 environments, real failures and interrupted runs, a simulated workflow."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv")
     session.run("pytest", *session.posargs)
 
