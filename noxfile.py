@@ -200,13 +200,20 @@ def report(session: nox.Session) -> None:
     parser.add_argument("--previous", type=Path, help="earlier results: exit 4 if the behaviour changed since")
     opts = parser.parse_args(session.posargs)
     session.install(".")
-    command = ["tfmatrix", "--catalog", str(CATALOG), "report", "--explanations", str(ROOT / "explanations.toml")]
     results_dir = opts.results_dir.resolve()
     report_file = REPORT if results_dir == RESULTS else results_dir.parent / REPORT.name  # beside its results
-    command += ["--results", str(results_dir), "--out", str(report_file)]
+    command = [str(Path(session.bin, "tfmatrix")), "--catalog", str(CATALOG), "report"]
+    command += [
+        "--explanations",
+        str(ROOT / "explanations.toml"),
+        "--results",
+        str(results_dir),
+        "--out",
+        str(report_file),
+    ]
     command += ["--previous", str(opts.previous.resolve())] if opts.previous else []
     session.log(" ".join(command))
-    reported = subprocess.run([str(Path(session.bin, command[0])), *command[1:]], check=False).returncode
+    reported = subprocess.run(command, check=False).returncode
     if reported:
         sys.exit(reported)  # 2 bad input, 4 changed: through session.run nox would make both 1
 

@@ -109,12 +109,11 @@ def install(variant: Variant, *, uv: str, python: Path, timeout: float, out: Tex
         # tf-keras requires the full `tensorflow` package; the release already provides TensorFlow.
         when, version = variant.tf_keras.resolved_as_of.isoformat(), variant.tf_keras.version
         commands.append([*pip, "--no-deps", "--exclude-newer", when, f"tf-keras=={version}"])
-    step = Step(0, "", timeout)
     for command in commands:
         step = run_step(command, timeout=timeout, out=out)
         if step.returncode != 0:
-            break
-    return step
+            return step
+    return step  # the last one, which succeeded
 
 
 def attempt(

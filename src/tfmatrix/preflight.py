@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tfmatrix.catalog import NIGHTLY, Variant
+from tfmatrix.catalog import NIGHTLY, Release, Variant
 from tfmatrix.errors import InputError
 
 # (requirement, Python version) -> None if the index has a wheel for it, else why not.
@@ -72,8 +72,10 @@ def check(
     warn: Callable[[str], None] = print,
 ) -> None:
     """Raise InputError for the first variant that cannot be installed here; warn if the index cannot say."""
+    first_on: dict[str, Release] = {}  # each Python is started once, named by the first release that needs it
     for variant in variants:
-        release = variant.release
+        first_on.setdefault(variant.release.python, variant.release)
+    for release in first_on.values():
         if not found(release.python):
             where = f"{release.origin}.python"
             problem = f"Python {release.python} is not installed (python{release.python} does not run): "

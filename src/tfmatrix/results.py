@@ -66,23 +66,8 @@ def load_all(directory: Path, releases: list[Release], nightly: Variant | None =
 
 def load_paths(paths: list[Path], releases: list[Release], nightly: Variant | None = None) -> list[Result]:
     """Load and validate these result files: each of a catalog variant, no variant twice; in catalog order."""
-    known = variants(releases) + ([nightly] if nightly else [])
-    catalog_order = {variant_key(v.release.distribution, v.release.version, v.flavour): i for i, v in enumerate(known)}
-    found: dict[tuple[str, str, str], Path] = {}
-    loaded = []
-    for path in paths:
-        result = load_one(path)
-        distribution, version, flavour = release_key(result)
-        key = variant_key(distribution, version, flavour)
-        if key not in catalog_order:
-            raise InputError(path, "release", f"{distribution}=={version} ({flavour}) is not in the catalog")
-        if key in found:
-            raise InputError(
-                path, "release", f"{distribution}=={version} ({flavour}) already has a result in {found[key].name}"
-            )
-        found[key] = path
-        loaded.append((catalog_order[key], result))
-    return [result for _, result in sorted(loaded, key=lambda pair: pair[0])]
+    order = catalog_order(releases, nightly)
+    return in_catalog_order([(path, *keyed(path, order)) for path in paths], order)
 
 
 def load_comparable(
@@ -92,15 +77,46 @@ def load_comparable(
 
     For comparing with what a run started from: results of an older schema were replaced by the run.
     """
+    order = catalog_order(releases, nightly)
     paths = sorted(directory.glob("*.json"))
     good = []
     for path in paths:
         try:
-            load_paths([path], releases, nightly)
+            good.append((path, *keyed(path, order)))
         except InputError:
             continue
-        good.append(path)
-    return load_paths(good, releases, nightly), len(paths) - len(good)
+    return in_catalog_order(good, order), len(paths) - len(good)
+
+
+Key = tuple[str, str, str]
+
+
+def catalog_order(releases: list[Release], nightly: Variant | None) -> dict[Key, int]:
+    known = variants(releases) + ([nightly] if nightly else [])
+    return {variant_key(v.release.distribution, v.release.version, v.flavour): i for i, v in enumerate(known)}
+
+
+def keyed(path: Path, order: dict[Key, int]) -> tuple[Key, Result]:
+    """One validated result with its variant key; a variant the catalog lacks is an InputError."""
+    result = load_one(path)
+    distribution, version, flavour = release_key(result)
+    key = variant_key(distribution, version, flavour)
+    if key not in order:
+        raise InputError(path, "release", f"{distribution}=={version} ({flavour}) is not in the catalog")
+    return key, result
+
+
+def in_catalog_order(loaded: list[tuple[Path, Key, Result]], order: dict[Key, int]) -> list[Result]:
+    """The results sorted as the catalog lists their variants; a variant with two results is an InputError."""
+    found: dict[Key, Path] = {}
+    for path, key, result in loaded:
+        if key in found:
+            distribution, version, flavour = release_key(result)
+            raise InputError(
+                path, "release", f"{distribution}=={version} ({flavour}) already has a result in {found[key].name}"
+            )
+        found[key] = path
+    return [result for _, key, result in sorted(loaded, key=lambda item: order[item[1]])]
 
 
 def variant_key(distribution: str, version: str, flavour: str) -> tuple[str, str, str]:

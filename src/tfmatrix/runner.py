@@ -70,14 +70,15 @@ class Progress:
 def run_one(
     index: int, variant: Variant, command: Sequence[str], log: Path, progress: Progress, running: dict[str, Popen[str]]
 ) -> Outcome:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NOX_")}  # a nested nox, not a nox session
     started = time.perf_counter()
     marks: dict[str, float] = {}
     timing: dict[str, float] = {}
     state = FAILED
     with (
         log.open("w", encoding="utf-8", buffering=1) as sink,  # line by line, so `tail -f` follows it
-        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as child,
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=nested_nox_env()
+        ) as child,
     ):
         running[variant.id] = child
         assert child.stdout is not None
@@ -97,6 +98,11 @@ def run_one(
         state = FAILED
     progress.show(index, variant.id, state, seconds)
     return Outcome(variant.id, state, round(seconds, 2), phases(marks, seconds) | timing, str(log))
+
+
+def nested_nox_env() -> dict[str, str]:
+    """The environment for a nox started from within nox: a nox of its own, not the calling session."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("NOX_")}
 
 
 def stop(running: dict[str, Popen[str]]) -> None:
