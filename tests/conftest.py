@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
 import subprocess
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tfmatrix import catalog, results
+from tfmatrix import catalog, results, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -52,8 +51,11 @@ def seed_cells() -> list[SeedCell]:
     return cells
 
 
-def copy_checkout(target: Path, catalog_text: str | None = None) -> Path:
-    """This checkout's files (committed or not, ignored ones left out) in ``target``, optionally with another catalog."""
+def copy_checkout(target: Path, catalog_text: str | None = None, *, keep_results: bool = True) -> Path:
+    """This checkout's files (committed or not, ignored ones left out) in ``target``.
+
+    Optionally with another catalog, and without the committed results (which that catalog may not hold).
+    """
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=ROOT,
@@ -67,12 +69,27 @@ def copy_checkout(target: Path, catalog_text: str | None = None) -> Path:
             shutil.copy2(source, target / name)
     if catalog_text is not None:
         (target / "catalog.toml").write_text(catalog_text, encoding="utf-8")
+    if not keep_results:
+        for result in (target / "reports" / "results").glob("*.json"):
+            result.unlink()
     return target
 
 
 def nox_env() -> dict[str, str]:
     """The environment for a nox started from a test: not the nox session the tests run in."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("NOX_")}
+    return runner.nested_nox_env()
+
+
+def run_nox(checkout: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``nox ARGS`` in ``checkout``, as a user runs it there; output captured, status returned."""
+    return subprocess.run(
+        [sys.executable, "-m", "nox", *args],
+        cwd=checkout,
+        env=env or nox_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 @pytest.fixture

@@ -5,26 +5,13 @@ Each case runs ``nox -s matrix`` for real in a copy of this checkout.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import copy_checkout, nox_env
+from conftest import copy_checkout, run_nox
 
 ENTRY = 'version = "2.1.0"\ndistribution = "tensorflow-cpu"\npython = "3.7"\nresolved_as_of = 2020-01-15\n'
-
-
-def run_matrix(checkout: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nox", "-s", "matrix", "--", *options],
-        cwd=checkout,
-        env=nox_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def snapshot(checkout: Path) -> dict[str, bytes]:
@@ -66,7 +53,7 @@ def test_bad_input_is_one_line_exit_2_and_touches_nothing(
 ) -> None:
     checkout = copy_checkout(tmp_path, catalog)
     before = snapshot(checkout)
-    run = run_matrix(checkout, *options)
+    run = run_nox(checkout, "-s", "matrix", "--", *options)
     assert run.returncode == 2, run.stdout + run.stderr
     errors = [line for line in run.stderr.splitlines() if "error" in line]
     assert len(errors) == 1
@@ -81,14 +68,7 @@ def test_a_broken_result_file_is_bad_input_for_the_report(tmp_path: Path) -> Non
     broken = checkout / "reports" / "results" / "tensorflow-cpu-2.1.0.json"
     broken.write_text(broken.read_text(encoding="utf-8")[:500], encoding="utf-8")
     report = (checkout / "reports" / "freeze-matrix.md").read_bytes()
-    run = subprocess.run(
-        [sys.executable, "-m", "nox", "-s", "report"],
-        cwd=checkout,
-        env=nox_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = run_nox(checkout, "-s", "report")
     assert run.returncode == 2, run.stdout + run.stderr
     assert f"{broken}: is not valid JSON" in run.stderr
     assert (checkout / "reports" / "freeze-matrix.md").read_bytes() == report

@@ -10,13 +10,11 @@ The run goes through ``nox -s matrix`` in a copy of this checkout with a catalog
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import DATA, RECORDED, copy_checkout, nox_env
+from conftest import DATA, RECORDED, copy_checkout, nox_env, run_nox
 from tfmatrix import catalog, results
 
 MISBEHAVING = DATA / "probes" / "misbehaving_probe.py"
@@ -70,33 +68,12 @@ EXPECTED = {  # variant: (status, failed step, how it ended, a line of the error
 
 @pytest.mark.slow
 def test_every_failure_becomes_a_result_and_the_others_still_run(tmp_path: Path) -> None:
-    checkout = copy_checkout(tmp_path, CATALOG)
+    checkout = copy_checkout(tmp_path, CATALOG, keep_results=False)
     results_dir = checkout / "reports" / "results"
-    for stale in results_dir.glob("*.json"):
-        stale.unlink()
     (results_dir / f"{EARLIER}.json").write_bytes((RECORDED / f"{EARLIER}.json").read_bytes())
     plan = {"1.15.5": "hang", "2.1.0": "crash", "2.1.4": "quiet"}
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nox",
-            "-s",
-            "matrix",
-            "--",
-            "--jobs",
-            "2",
-            "--probe",
-            str(MISBEHAVING),
-            "--only",
-            *EXPECTED,
-        ],
-        cwd=checkout,
-        env=nox_env() | {"TFMATRIX_MISBEHAVE": json.dumps(plan)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    options = ["--jobs", "2", "--probe", str(MISBEHAVING), "--only", *EXPECTED]
+    run = run_nox(checkout, "-s", "matrix", "--", *options, env=nox_env() | {"TFMATRIX_MISBEHAVE": json.dumps(plan)})
     assert run.returncode == 3, run.stdout + run.stderr
     assert "exit status 3: some variants failed" in run.stderr
     assert "Traceback" not in run.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_checkout, nox_env
+from conftest import copy_checkout, nox_env, run_nox
 from tfmatrix import results
 
 FIRST, SECOND = "tensorflow-1.15.5", "tensorflow-cpu-2.1.0"
@@ -80,10 +80,8 @@ def processes_of(checkout: Path) -> list[int]:
     ],
 )
 def test_an_interrupted_run_keeps_what_it_had_and_resumes(tmp_path: Path, how: str, status: int) -> None:
-    checkout = copy_checkout(tmp_path, CATALOG)
+    checkout = copy_checkout(tmp_path, CATALOG, keep_results=False)
     results_dir = checkout / "reports" / "results"
-    for stale in results_dir.glob("*.json"):
-        stale.unlink()
     report = checkout / "reports" / "freeze-matrix.md"
     previous_report = report.read_bytes()
 
@@ -110,14 +108,7 @@ def test_an_interrupted_run_keeps_what_it_had_and_resumes(tmp_path: Path, how: s
     assert results.load_one(results_dir / f"{FIRST}.json")["status"] == "ok"
 
     if how == "kill -9":  # the hardest case; resuming works alike after the others
-        resumed = subprocess.run(
-            [sys.executable, "-m", "nox", "-s", "matrix", "--", "--jobs", "1"],
-            cwd=checkout,
-            env=nox_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        resumed = run_nox(checkout, "-s", "matrix", "--", "--jobs", "1")
         assert resumed.returncode == 4, resumed.stdout + resumed.stderr  # 2.1.0 is new, and differs from 1.15.5
         assert re.search(rf"{FIRST} +cached", resumed.stdout)
         assert re.search(rf"{SECOND} +done", resumed.stdout)
