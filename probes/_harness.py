@@ -1,0 +1,270 @@
+"""The harness every probe runs on: arguments, seeding, warnings, errors as data, repeats, JSON output.
+
+A probe is a module next to this file (``freeze.py``, ...) that declares what it asks and how to
+ask it; the harness discovers it by name, runs its cases and writes one JSON document per probe.
+One process runs every probe it is given, so the framework is imported once per environment.
+
+The harness uses only the standard library and numpy. Probes import their framework in ``setup()``,
+never at import time, so ``--describe`` prints every probe's metadata where no framework is
+installed, and the report imports the probes to read the same metadata and judge their cases.
+Everything here must stay valid Python 3.7 (TensorFlow 1.15 to 2.1 run on nothing newer).
+
+A probe module has:
+    NAME         its file name without ``.py``
+    TITLE        the question the whole probe answers, as a heading
+    DESCRIPTION  what every case does, in a paragraph
+    AXES         {axis: {"title": ..., "values": [...]}}, in case-id order
+    GROUPS       {group: {"question": ..., "grid": ...}}: each group of cases answers one question
+    ASPECTS      {aspect: {"title": ..., ...}}: what the report judges per case, see ``judge``
+    FIELDS       {field: default}: what the probe records per case besides the harness's fields
+    setup()      imports the framework, calling framework_imported() once it has; returns facts
+                 about the environment (a dict)
+    cases()      [{"group": ..., "axes": {...}}]
+    reset(seed)  before each case, once Python's and numpy's generators are seeded: a fresh
+                 framework session with its own generators on ``seed``
+    run_case(spec, record)  fills ``record`` in; raises NotApplicable where the release lacks a feature
+    judge(case)  {aspect: outcome}: one comparable string per aspect (and any extra cell text);
+                 repeats of a case are compared by what it says
+
+Usage:
+    python _harness.py --describe [PROBE ...]
+    python _harness.py --out DIR [--repeat N] PROBE [PROBE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib
+import json
+import logging
+import os
+import random
+import re
+import sys
+import time
+import warnings
+
+import numpy as np
+
+SEED = 0
+MAX_MESSAGE_CHARS = 500
+ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
+METADATA = ("NAME", "TITLE", "DESCRIPTION", "AXES", "GROUPS", "ASPECTS")
+FUNCTIONS = ("setup", "cases", "reset", "run_case", "judge")
+CASE_FIELDS = ("id", "group", "axes", "status", "warnings", "error", "flaky")  # what the harness records
+# The runner tells "the framework cannot be imported" from "the probe crashed later" by this line.
+IMPORTED_MARK = "tfmatrix-imported"
+TIMING_FILE = "_timing.json"  # no probe is named with a leading _
+
+
+IMPORTED = []  # what framework_imported() said, once
+
+
+class NotApplicable(Exception):
+    """The release has no such feature: the case is recorded as not applicable, not as an error."""
+
+
+class ProbeError(Exception):
+    """A probe file that does not declare what the harness needs: names the probe and the attribute."""
+
+    def __init__(self, name, attribute, problem):
+        Exception.__init__(self, "probe %s: %s: %s" % (name, attribute, problem))
+        self.name, self.attribute, self.problem = name, attribute, problem
+
+
+def framework_imported(description):
+    """Say, once, that the framework is imported: a process that dies after this crashed, not failed to import."""
+    if not IMPORTED:
+        IMPORTED.append(description)
+        sys.stderr.write("%s %s\n" % (IMPORTED_MARK, description))
+        sys.stderr.flush()
+
+
+def load(name):
+    """The probe module ``name`` from this directory, checked to declare what the harness needs."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    module = importlib.import_module(name)
+    missing = [attr for attr in (*METADATA, "FIELDS", *FUNCTIONS) if not hasattr(module, attr)]
+    if missing:
+        raise ProbeError(name, missing[0], "missing")
+    if name != module.NAME:
+        raise ProbeError(name, "NAME", "is %r, expected its file name %r" % (module.NAME, name))
+    clashing = sorted(set(module.FIELDS) & set(CASE_FIELDS))
+    if clashing:
+        raise ProbeError(name, "FIELDS", "%s is a field the harness records itself" % clashing[0])
+    return module
+
+
+def discover():
+    """The names of every probe next to this file, sorted; files starting with _ are helpers."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return sorted(f[:-3] for f in os.listdir(here) if f.endswith(".py") and not f.startswith("_"))
+
+
+def describe(module):
+    """The probe's metadata as plain JSON data."""
+    described = {attr.lower(): getattr(module, attr) for attr in METADATA}
+    described["fields"] = sorted(module.FIELDS)
+    return described
+
+
+def case_id(module, axes):
+    """The axes' values joined by / in the probe's axis order; a case may leave trailing axes out."""
+    return "/".join(axes[name] for name in module.AXES if name in axes)
+
+
+def first_line(text):
+    lines = str(text).strip().splitlines()
+    line = ADDRESS.sub("0x?", lines[0] if lines else "")  # object addresses differ run to run
+    return line[:MAX_MESSAGE_CHARS]
+
+
+class WarningRecorder(logging.Handler):
+    """Collects WARNING+ log records from the loggers TensorFlow and Keras use."""
+
+    LOGGERS = ("", "tensorflow", "absl", "keras")
+
+    def __init__(self):
+        logging.Handler.__init__(self, logging.WARNING)
+        self.records = []
+
+    def emit(self, record):
+        if all(r is not record for r in self.records):  # propagation delivers a record twice
+            self.records.append(record)
+
+    def __enter__(self):
+        for name in self.LOGGERS:
+            logging.getLogger(name).addHandler(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        for name in self.LOGGERS:
+            logging.getLogger(name).removeHandler(self)
+
+
+def collected_warnings(caught, records):
+    found = []
+    for w in caught:
+        found.append({"source": "warnings", "category": w.category.__name__, "message": first_line(w.message)})
+    for record in records:
+        found.append({"source": "logging", "category": record.levelname, "message": first_line(record.getMessage())})
+    unique = []
+    for item in found:
+        if item not in unique:
+            unique.append(item)
+    return unique
+
+
+def seed_everything(module):
+    """Python's and numpy's generators, then the probe's framework (the probe knows which one it has)."""
+    random.seed(SEED)
+    np.random.seed(SEED)
+    module.reset(SEED)
+
+
+def run_case(module, spec):
+    """One case from fresh seeds: the harness's fields, the probe's, and any exception as data."""
+    record = {
+        "id": case_id(module, spec["axes"]),
+        "group": spec["group"],
+        "axes": dict(spec["axes"]),
+        "status": "ok",
+        "warnings": [],
+        "error": None,
+        "flaky": [],
+    }
+    record.update(copy.deepcopy(module.FIELDS))
+    seed_everything(module)  # outside the capture: a fresh session's own warnings are no finding of the case
+    with warnings.catch_warnings(record=True) as caught, WarningRecorder() as recorder:
+        warnings.simplefilter("always")
+        try:
+            module.run_case(spec, record)
+        except NotApplicable as exc:
+            record["status"] = "not_applicable"
+            record["error"] = {"type": "NotApplicable", "message": first_line(exc)}
+        except Exception as exc:  # noqa: BLE001 - one failing case must not stop the others
+            record["status"] = "error"
+            record["error"] = {"type": type(exc).__name__, "message": first_line(exc)}
+    record["warnings"] = collected_warnings(caught, recorder.records)
+    return record
+
+
+def signature(module, record):
+    """What a repeat of the case must reproduce: its status and every judged aspect."""
+    error = record["error"]
+    judged = module.judge(record)
+    found = {aspect: judged[aspect] for aspect in module.ASPECTS}
+    found["status"] = [record["status"], error and error["type"]]
+    return found
+
+
+def run_repeated(module, spec, repeat):
+    """The case's first run, with the aspects whose outcome differed in any of ``repeat`` runs."""
+    first = run_case(module, spec)
+    expected = signature(module, first)
+    differing = set()
+    for _ in range(repeat - 1):
+        again = signature(module, run_case(module, spec))
+        differing.update(aspect for aspect, value in expected.items() if again[aspect] != value)
+    first["flaky"] = sorted(differing)
+    return first
+
+
+def write_json_atomic(path, document):
+    partial = path + ".partial"
+    with open(partial, "w") as handle:
+        json.dump(document, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    os.replace(partial, path)
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="_harness.py", description="Run probes; write one JSON file per probe.")
+    parser.add_argument("probes", nargs="*", help="probe names (default with --describe: every probe)")
+    parser.add_argument("--describe", action="store_true", help="print the probes' metadata as JSON and exit")
+    parser.add_argument("--out", help="directory for <probe>.json and _timing.json")
+    parser.add_argument("--repeat", type=int, default=1, help="run every case N times to find flaky outcomes")
+    args = parser.parse_args(argv)
+    if args.describe:
+        try:
+            described = [describe(load(name)) for name in args.probes or discover()]
+        except ProbeError as exc:
+            parser.error(str(exc))
+        print(json.dumps(described, indent=2))
+        return 0
+    if not args.out or not args.probes:
+        parser.error("--out and at least one probe are required")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    try:
+        modules = [load(name) for name in args.probes]
+    except ProbeError as exc:
+        parser.error(str(exc))
+    timing = {"cases_s": {}}
+    for module in modules:  # one after the other: a probe that dies takes no earlier probe's results
+        began = time.perf_counter()
+        environment = module.setup()
+        framework_imported(module.NAME)  # for a probe whose setup imports no framework
+        timing.setdefault("import_s", round(time.perf_counter() - began, 2))  # the first setup imports it
+        document = {
+            "probe": module.NAME,
+            "environment": environment,
+            "repeat": args.repeat,
+            "cases": [run_repeated(module, spec, args.repeat) for spec in module.cases()],
+        }
+        write_json_atomic(os.path.join(args.out, module.NAME + ".json"), document)
+        timing["cases_s"][module.NAME] = round(time.perf_counter() - began, 2)
+    # Timings go beside the results, not into them: results stay identical run to run.
+    write_json_atomic(os.path.join(args.out, TIMING_FILE), timing)
+    return 0
+
+
+if __name__ == "__main__":
+    # Run as the module probes import, not as __main__: else a probe's _harness.NotApplicable
+    # would be another class than the one this file catches.
+    import _harness
+
+    sys.exit(_harness.main(sys.argv[1:]))

@@ -1,0 +1,101 @@
+"""Which TensorFlow and Keras this environment has, imported on demand, and what probes ask of them.
+
+``load()`` imports the framework; until then ``tf`` and ``keras`` are None, so that probes can be
+described (and the report can read their metadata) where no framework is installed.
+Standard library, numpy and the framework only; valid Python 3.7.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import sys
+
+import _harness
+import numpy as np
+
+tf = None
+keras = None
+FACTS = {}  # the environment's facts, found by the first load()
+
+
+def load():
+    """Import TensorFlow and its Keras (once); the environment's facts as a probe result records them."""
+    global tf, keras  # noqa: PLW0603 - imported on demand, so that probes can be described without it
+    if not FACTS:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # C++ start-up banners are not findings
+        os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
+        import tensorflow as tf
+
+        _harness.framework_imported("tensorflow %s" % tf.__version__)
+        keras = tf.keras
+        FACTS.update(
+            python=platform.python_version(),
+            tensorflow=tf.__version__,
+            keras=keras_version(),
+            keras_flavour=keras_major(),  # which Keras tf.keras is; the key predates the word "track"
+            numpy=np.__version__,
+            eager_enabled_by_probe=enable_eager(),
+        )
+    return dict(FACTS)
+
+
+def keras_version():
+    version = getattr(keras, "__version__", None)
+    if version is None:  # from TF 2.13, tf.keras is an API module of the keras (or tf_keras) package
+        package = sys.modules.get(keras.__name__.split(".")[0])
+        version = getattr(package, "__version__", None)
+    return str(version)
+
+
+def keras_major():
+    return "keras3" if keras_version().startswith("3.") else "keras2"
+
+
+def enable_eager():
+    """TF 1.x builds graphs by default; probes read weights eagerly."""
+    if tf.executing_eagerly():
+        return False
+    tf.compat.v1.enable_eager_execution()
+    return True
+
+
+def fresh_session(seed):
+    """Same layer names in every case and release, and the framework's generators on ``seed``."""
+    keras.backend.clear_session()
+    if keras_major() == "keras3":
+        keras.utils.set_random_seed(seed)  # Keras 3 draws from its own SeedGenerator
+    elif hasattr(tf.random, "set_seed"):
+        # Not keras.utils.set_random_seed: in tf-keras 2.16-2.18 on Python 3.12 it makes every
+        # later layer creation fail (tf_keras/src/backend.py: generator.randint(1, 1e9)).
+        tf.random.set_seed(seed)
+    else:
+        tf.compat.v1.set_random_seed(seed)
+
+
+def variable_path(variable):
+    # Keras 3 names a variable just "kernel" and keeps the scoped name in .path.
+    path = getattr(variable, "path", None) or variable.name
+    return re.sub(r":\d+$", "", path)
+
+
+def owners(model):
+    """id(variable) -> name of the innermost layer that owns it."""
+    found = {}
+    for layer in model.layers:
+        if getattr(layer, "layers", None):  # a nested model: its own layers own the variables
+            found.update(owners(layer))
+        for variable in layer.weights:
+            found.setdefault(id(variable), layer.name)
+    return found
+
+
+def weight_refs(model):
+    """(layer name, variable path, variable) for model.weights, in that order."""
+    owner = owners(model)
+    return [(owner.get(id(v), ""), variable_path(v), v) for v in model.weights]
+
+
+def weight_labels(model):
+    return ["%s:%s" % (layer, path) for layer, path, _ in weight_refs(model)]

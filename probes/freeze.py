@@ -1,0 +1,473 @@
+"""Freeze probe: what does ``trainable = False`` really do in this TensorFlow?
+
+Builds small models (the seed notebook's Dense 7 -> Dense 4 -> Dense 1 on 3 inputs, or a variation
+of it), sets ``trainable = False`` on the whole model, one layer or a sub-model, trains, and records
+which weights moved, what ``model.summary()`` printed and every warning. Runs on the harness
+(``_harness.py``) inside one release's environment: standard library, numpy and TensorFlow only,
+valid Python 3.7.
+
+Usage: python freeze.py --describe | python freeze.py --out DIR [--repeat N]
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import _harness
+import _keras as fw
+import numpy as np
+
+NAME = "freeze"
+TITLE = "Freeze matrix: does `trainable = False` stop training?"
+DESCRIPTION = (
+    "Every case builds a small model (the seed notebook's Dense 7 → Dense 4 → Dense 1 on 3 inputs, "
+    "or a variation of it), sets `trainable = False` on the whole model, one layer or a sub-model, "
+    "trains, and records which weights moved, what `model.summary()` printed and every warning. "
+    "A weight *moved* if it is not `numpy.allclose` to its value before the judged training step."
+)
+# Axis order is case-id order. The seed's cases carry only the first four axes, so their ids stay
+# exactly as the seed notebook's matrix first published them.
+AXES = {
+    "api": {"title": "API", "values": ["sequential", "functional", "subclassed"]},
+    "target": {
+        "title": "frozen",
+        "values": ["model", "layer", "nested"],
+        "description": "model: model.trainable = False; layer: the middle layer (Dense or BatchNormalization); "
+        "nested: a Sequential sub-model used as a layer.",
+    },
+    "order": {
+        "title": "order",
+        "values": [
+            "freeze_then_compile",
+            "compile_then_freeze",
+            "freeze_after_first_step",
+            "compile_freeze_recompile",
+            "unfreeze_without_recompile",
+        ],
+    },
+    "train_api": {
+        "title": "training step",
+        "values": ["train_on_batch", "fit", "custom_loop"],
+        "description": "custom_loop: tf.GradientTape over model.trainable_variables + optimizer.apply_gradients, "
+        "the reference.",
+    },
+    "layer": {"title": "layer", "values": ["dense", "batchnorm"]},
+    "optimizer": {"title": "optimizer", "values": ["adam", "sgd_momentum"]},
+    "run_eagerly": {"title": "run_eagerly", "values": ["false", "true"]},
+}
+GROUPS = {
+    "seed": {
+        "question": "The seed notebook's cases",
+        "grid": "{Sequential, Functional} × {whole model, middle layer} × {freeze then compile, compile then freeze}, "
+        "`train_on_batch`, Adam.",
+    },
+    "timing": {
+        "question": "Does freezing take effect, whenever you freeze and however you train?",
+        "grid": "Sequential, middle Dense layer, Adam: every `order` × every training step (`train_on_batch`, `fit`, "
+        "a `tf.GradientTape` loop over `model.trainable_variables` as the reference) × `run_eagerly` off and on.",
+    },
+    "nested": {
+        "question": "Does a frozen sub-model stay frozen inside an outer model?",
+        "grid": "A Sequential sub-model (Dense 7 → Dense 4) used as a layer in a Sequential or Functional outer model "
+        "with Dense 1 on top; the sub-model is frozen; every `order`; `train_on_batch`.",
+    },
+    "subclassed": {
+        "question": "Do subclassed models behave like Sequential and Functional ones?",
+        "grid": "A `keras.Model` subclass with the same three Dense layers; whole model or middle layer; "
+        "freeze then compile, compile then freeze; `train_on_batch`.",
+    },
+    "batchnorm": {
+        "question": "Does a frozen BatchNormalization update its statistics?",
+        "grid": "Dense 7 → BatchNormalization → Dense 1, batches of 8, the BatchNormalization frozen; "
+        "`train_on_batch` and `fit`. Cells add whether its moving mean/variance changed during the step and "
+        "whether, after the freeze, `model(x, training=True)` equals `model(x, training=False)` (inference mode).",
+    },
+    "momentum": {
+        "question": "Does momentum from an earlier step keep moving a frozen weight?",
+        "grid": "SGD with momentum 0.9: freeze after a first training step (only the second step is judged) "
+        "against freeze then compile; every training step.",
+    },
+}
+# What training did to the weights, judged against what the case froze.
+HELD, IGNORED, PARTIAL, STALLED, ERROR, NOT_APPLICABLE = "held", "ignored", "partial", "stalled", "error", "n/a"
+ASPECTS = {
+    "weights": {
+        "title": "weights",
+        "matrix": True,
+        "symbols": {
+            HELD: "✅ held",
+            IGNORED: "❌ trained",
+            PARTIAL: "⚠️ partly trained",
+            STALLED: "⚠️ stalled",
+            ERROR: "💥 error",
+            NOT_APPLICABLE: "n/a",
+        },
+        "legend": {
+            HELD: "the frozen weights did not move; every other weight did",
+            IGNORED: "every frozen weight moved anyway: `trainable = False` had no effect on training",
+            PARTIAL: "some frozen weights moved",
+            STALLED: "the frozen weights held, but a weight that should train did not move",
+            ERROR: "the case raised an exception (see the result file)",
+            NOT_APPLICABLE: "the release lacks what the case needs (e.g. `compile(run_eagerly=...)`)",
+        },
+    },
+    "printed": {
+        "title": "summary() printed",
+        "section": {
+            "title": "What `model.summary()` printed",
+            "groups": ["seed"],
+            "cell": "printed_vs_weights",
+            "text": "For the seed notebook's cases. Total / trainable / non-trainable parameters as printed, "
+            "parsed from the summary text. ⚠️ marks a summary that disagrees with `model.trainable_weights` / "
+            "`model.non_trainable_weights` at the same moment; those counts follow in parentheses.",
+        },
+    },
+    "batchnorm": {"title": "BatchNorm", "matrix": True},
+}
+FIELDS = {
+    "frozen_layers": [],
+    "weights": [],
+    "summary_text": None,
+    "summary_printed": None,
+    "summary_computed": None,
+    "weight_order_before": [],
+    "weight_order_after": [],
+    "batchnorm": None,
+}
+BASELINE = {"layer": "dense", "optimizer": "adam", "run_eagerly": "false"}
+ORDERS = {
+    "freeze_then_compile": ("freeze", "compile", "summary", "train"),
+    "compile_then_freeze": ("compile", "freeze", "summary", "train"),
+    # The question is whether the *second* step moves the frozen weights: "mark" resets the baseline.
+    "freeze_after_first_step": ("compile", "train", "mark", "freeze", "summary", "train"),
+    "compile_freeze_recompile": ("compile", "freeze", "compile", "summary", "train"),
+    "unfreeze_without_recompile": ("freeze", "compile", "unfreeze", "summary", "train"),
+}
+TRAIN_APIS = ("train_on_batch", "fit", "custom_loop")
+
+
+def setup():
+    return fw.load()
+
+
+def reset(seed):
+    fw.fresh_session(seed)
+
+
+def case(group, **axes):
+    full = dict(BASELINE)
+    full.update(axes)
+    return {"group": group, "axes": full}
+
+
+def cases():
+    """Every case, grouped by the question it answers. See the report's "Grid" section."""
+    found = []
+    # The seed notebook's eight cases, in the notebook's order, with the seed's four axes only.
+    for order in ("freeze_then_compile", "compile_then_freeze"):
+        for target in ("model", "layer"):
+            for api in ("sequential", "functional"):
+                axes = {"api": api, "target": target, "order": order, "train_api": "train_on_batch"}
+                found.append({"group": "seed", "axes": axes})
+    # When you freeze x how you train x run_eagerly: the interactions users hit most.
+    for order in ORDERS:
+        for train_api in TRAIN_APIS:
+            for run_eagerly in ("false", "true"):
+                found.append(
+                    case(
+                        "timing",
+                        api="sequential",
+                        target="layer",
+                        order=order,
+                        train_api=train_api,
+                        run_eagerly=run_eagerly,
+                    )
+                )
+    # Transfer learning: a whole sub-model frozen inside an outer model.
+    for api in ("sequential", "functional"):
+        for order in ORDERS:
+            found.append(case("nested", api=api, target="nested", order=order, train_api="train_on_batch"))
+    # Subclassed models, against the seed's sequential/functional baseline.
+    for target in ("model", "layer"):
+        for order in ("freeze_then_compile", "compile_then_freeze"):
+            found.append(case("subclassed", api="subclassed", target=target, order=order, train_api="train_on_batch"))
+    # A frozen BatchNormalization: parameters, moving statistics and inference mode.
+    for order in ("freeze_then_compile", "compile_then_freeze"):
+        for train_api in ("train_on_batch", "fit"):
+            found.append(
+                case("batchnorm", api="sequential", target="layer", order=order, train_api=train_api, layer="batchnorm")
+            )
+    # Momentum carried from an earlier step.
+    for train_api in TRAIN_APIS:
+        for order in ("freeze_after_first_step", "freeze_then_compile"):
+            found.append(
+                case(
+                    "momentum",
+                    api="sequential",
+                    target="layer",
+                    order=order,
+                    train_api=train_api,
+                    optimizer="sgd_momentum",
+                )
+            )
+    return found
+
+
+def middle_layer(kind):
+    layers = fw.keras.layers
+    return layers.BatchNormalization() if kind == "batchnorm" else layers.Dense(4)
+
+
+def make_model(axes):
+    keras = fw.keras
+    Dense = keras.layers.Dense
+    api, target, kind = axes["api"], axes["target"], axes.get("layer", "dense")
+    if target == "nested":
+        inner = keras.models.Sequential([Dense(7, input_dim=3), Dense(4)], name="inner")
+        if api == "functional":
+            x = keras.layers.Input((3,))
+            return keras.models.Model(inputs=x, outputs=Dense(1)(inner(x)))
+        return keras.models.Sequential([inner, Dense(1)])
+    if api == "functional":
+        x = keras.layers.Input((3,))
+        y = Dense(7)(x)
+        y = Dense(4)(y)
+        y = Dense(1)(y)
+        return keras.models.Model(inputs=x, outputs=y)
+    if api == "subclassed":
+        model = subclassed_model_class()()
+        model(np.zeros((1, 3), dtype="float32"))  # creates the weights
+        return model
+    return keras.models.Sequential([Dense(7, input_dim=3), middle_layer(kind), Dense(1)])
+
+
+def subclassed_model_class():
+    keras = fw.keras
+
+    class ThreeDense(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.first = keras.layers.Dense(7)
+            self.middle = keras.layers.Dense(4)
+            self.last = keras.layers.Dense(1)
+
+        def call(self, inputs, training=None):  # noqa: ARG002 - Keras passes training=
+            return self.last(self.middle(self.first(inputs)))
+
+    return ThreeDense
+
+
+def targets_of(model, target):
+    """What the case sets ``trainable`` on: the model, the middle layer, or the nested sub-model."""
+    if target == "model":
+        return [model]
+    layers = [layer for layer in model.layers if layer.weights]
+    if target == "nested":
+        return [layer for layer in layers if layer.name == "inner"]
+    return [layers[1]]
+
+
+def variable_value(variable):
+    if hasattr(variable, "numpy"):
+        return np.array(variable.numpy())
+    return np.array(variable)
+
+
+def count_params(weights):
+    return int(sum(int(np.prod(w.shape)) for w in weights))
+
+
+def computed_counts(model):
+    trainable = count_params(model.trainable_weights)
+    non_trainable = count_params(model.non_trainable_weights)
+    return {"total": trainable + non_trainable, "trainable": trainable, "non_trainable": non_trainable}
+
+
+SUMMARY_COUNTS = {
+    "total": re.compile(r"^\s*Total params:\s*([\d,]+)", re.MULTILINE),
+    "trainable": re.compile(r"^\s*Trainable params:\s*([\d,]+)", re.MULTILINE),
+    "non_trainable": re.compile(r"^\s*Non-trainable params:\s*([\d,]+)", re.MULTILINE),
+}
+
+
+def printed_counts(text):
+    counts = {}
+    for key, pattern in SUMMARY_COUNTS.items():
+        match = pattern.search(text)
+        counts[key] = int(match.group(1).replace(",", "")) if match else None
+    return counts
+
+
+def summary_text(model):
+    lines = []
+
+    def collect(*args, **kwargs):  # noqa: ARG001 - Keras 2.13+ passes line_break=
+        lines.append(str(args[0]) if args else "")
+
+    model.summary(print_fn=collect)
+    return "\n".join(lines)
+
+
+def make_optimizer(name):
+    optimizers = fw.keras.optimizers
+    if name == "sgd_momentum":
+        return optimizers.SGD(learning_rate=0.01, momentum=0.9)
+    return optimizers.Adam()
+
+
+def compile_model(model, axes):
+    optimizer = make_optimizer(axes.get("optimizer", "adam"))
+    if axes.get("run_eagerly") != "true":
+        model.compile(loss="mse", optimizer=optimizer)
+        return
+    try:
+        model.compile(loss="mse", optimizer=optimizer, run_eagerly=True)
+    except TypeError as exc:
+        if "run_eagerly" in str(exc):
+            raise _harness.NotApplicable("Model.compile does not take run_eagerly") from exc
+        raise
+    if getattr(model, "run_eagerly", None) is not True:
+        raise _harness.NotApplicable("Model.compile ignored run_eagerly=True")
+
+
+class Trainer:
+    """One training step through the case's entry point; the custom loop is the reference."""
+
+    def __init__(self, model, axes, batch_size):
+        self.model = model
+        self.api = axes["train_api"]
+        self.optimizer = None
+        self.rng = np.random.RandomState(_harness.SEED)
+        self.batch_size = batch_size
+        self.loss = fw.keras.losses.MeanSquaredError()
+        self.optimizer_name = axes.get("optimizer", "adam")
+
+    def step(self):
+        x = self.rng.standard_normal((self.batch_size, 3)).astype("float32")
+        y = self.rng.standard_normal((self.batch_size, 1)).astype("float32")
+        if self.api == "train_on_batch":
+            self.model.train_on_batch(x, y)
+        elif self.api == "fit":
+            self.model.fit(x, y, epochs=1, batch_size=self.batch_size, verbose=0)
+        else:
+            self.custom_step(x, y)
+
+    def custom_step(self, x, y):
+        # The compiled optimizer if there is one, so momentum carries over between steps.
+        if self.optimizer is None:
+            self.optimizer = getattr(self.model, "optimizer", None) or make_optimizer(self.optimizer_name)
+        variables = list(self.model.trainable_variables)
+        with fw.tf.GradientTape() as tape:
+            loss = self.loss(y, self.model(x, training=True))
+        if variables:
+            gradients = tape.gradient(loss, variables)
+            self.optimizer.apply_gradients(zip(gradients, variables))
+
+
+def batchnorm_check(model, layer, batch_size):
+    """Does the frozen BatchNormalization normalise with moving statistics even when training=True?"""
+    x = np.random.RandomState(_harness.SEED + 1).standard_normal((batch_size, 3)).astype("float32") * 3 + 1
+    before = [variable_value(v) for v in layer.weights]
+    training = np.array(model(x, training=True))
+    inference = np.array(model(x, training=False))
+    for variable, value in zip(layer.weights, before):  # a training-mode call may update moving stats
+        variable.assign(value)
+    return {"inference_mode_in_training": bool(np.allclose(training, inference))}
+
+
+def run_case(spec, result):
+    """Build a fresh model, perform the case's steps, and record what happened."""
+    axes = spec["axes"]
+    batch_size = 8 if axes.get("layer") == "batchnorm" else 1  # batch statistics need a batch
+    model = make_model(axes)
+    targets = targets_of(model, axes["target"])
+    result["frozen_layers"] = [layer.name for layer in targets]
+    trainer = Trainer(model, axes, batch_size)
+    refs = fw.weight_refs(model)
+    trainable_at_start = {id(v) for v in model.trainable_weights}
+    before = [variable_value(v) for _, _, v in refs]
+    result["weight_order_before"] = fw.weight_labels(model)
+    frozen_now = False
+    for step in ORDERS[axes["order"]]:
+        if step in ("freeze", "unfreeze"):
+            frozen_now = step == "freeze"
+            for layer in targets:
+                layer.trainable = not frozen_now
+            if step == "freeze":
+                result["weight_order_after"] = fw.weight_labels(model)
+        elif step == "compile":
+            compile_model(model, axes)
+        elif step == "summary":
+            result["summary_text"] = summary_text(model)
+            result["summary_printed"] = printed_counts(result["summary_text"])
+            result["summary_computed"] = computed_counts(model)
+            if axes.get("layer") == "batchnorm":
+                result["batchnorm"] = batchnorm_check(model, targets[0], batch_size)
+        elif step == "mark":
+            before = [variable_value(v) for _, _, v in refs]
+        elif step == "train":
+            trainer.step()
+    frozen = {id(v) for layer in targets for v in layer.weights} if frozen_now else set()
+    for (layer, path, variable), old in zip(refs, before):
+        new = variable_value(variable)
+        result["weights"].append(
+            {
+                "layer": layer,
+                "path": path,
+                "trainable_at_start": id(variable) in trainable_at_start,
+                "frozen": id(variable) in frozen,
+                "moved": not np.allclose(old, new),
+                "max_abs_change": float(np.max(np.abs(new - old))) if old.size else 0.0,
+            }
+        )
+
+
+def judge(case):
+    """Each aspect of a recorded case as one comparable string, plus the summary table's cell."""
+    printed, computed = counts_label(case["summary_printed"]), counts_label(case["summary_computed"])
+    return {
+        "weights": weights_outcome(case),
+        "printed": printed,
+        "batchnorm": batchnorm_outcome(case),
+        "printed_vs_weights": printed if printed == computed else "⚠️ %s (weights: %s)" % (printed, computed),
+    }
+
+
+def weights_outcome(case):
+    """Compare what moved with what was frozen; BatchNorm moving statistics are judged separately."""
+    if case["status"] == "not_applicable":
+        return NOT_APPLICABLE
+    if case["status"] == "error":
+        return ERROR
+    weights = [w for w in case["weights"] if w["trainable_at_start"]]
+    frozen_moved = [w["moved"] for w in weights if w["frozen"]]
+    free_moved = [w["moved"] for w in weights if not w["frozen"]]
+    if frozen_moved and all(frozen_moved):
+        return IGNORED
+    if any(frozen_moved):
+        return PARTIAL
+    if not all(free_moved):
+        return STALLED
+    return HELD
+
+
+def batchnorm_outcome(case):
+    """For a frozen BatchNormalization: did its moving statistics change, and which mode does it run in?"""
+    if case["batchnorm"] is None:
+        return ""
+    statistics = [w["moved"] for w in case["weights"] if w["frozen"] and not w["trainable_at_start"]]
+    moved = "statistics updated" if any(statistics) else "statistics still"
+    mode = "inference mode" if case["batchnorm"]["inference_mode_in_training"] else "training mode"
+    return "%s, %s" % (moved, mode)
+
+
+def counts_label(counts):
+    """``total / trainable / non-trainable`` as one comparable string; ``-`` where there is none."""
+    if counts is None:
+        return "-"
+    return " / ".join("?" if counts[k] is None else str(counts[k]) for k in ("total", "trainable", "non_trainable"))
+
+
+if __name__ == "__main__":
+    sys.exit(_harness.main([*sys.argv[1:], NAME]))
