@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tfmatrix.catalog import NIGHTLY, Release, Variant
 from tfmatrix.errors import InputError
+from tfmatrix.variant import Variant
 
 # (requirement, Python version) -> None if the index has a wheel for it, else why not.
 AskIndex = Callable[[str, str], str | None]
@@ -53,14 +53,7 @@ def uv_finds(uv: str, requirement: str, python: str) -> str | None:
 
 def wanted(variants: Sequence[Variant]) -> list[tuple[str, str, str]]:
     """(catalog field, requirement, Python) for every package a variant pins."""
-    pins = []
-    for variant in variants:
-        release = variant.release
-        if variant.flavour != NIGHTLY:
-            pins.append((f"{release.origin}.version", release.requirement, release.python))
-        if variant.tf_keras is not None:
-            pins.append((f"{release.origin}.tf_keras.version", f"tf-keras=={variant.tf_keras.version}", release.python))
-    return pins
+    return [(i.origin, i.requirement, v.python) for v in variants for i in v.installs if i.origin]
 
 
 def check(
@@ -72,13 +65,13 @@ def check(
     warn: Callable[[str], None] = print,
 ) -> None:
     """Raise InputError for the first variant that cannot be installed here; warn if the index cannot say."""
-    first_on: dict[str, Release] = {}  # each Python is started once, named by the first release that needs it
+    first_on: dict[str, Variant] = {}  # each Python is started once, named by the first variant that needs it
     for variant in variants:
-        first_on.setdefault(variant.release.python, variant.release)
-    for release in first_on.values():
-        if not found(release.python):
-            where = f"{release.origin}.python"
-            problem = f"Python {release.python} is not installed (python{release.python} does not run): "
+        first_on.setdefault(variant.python, variant)
+    for variant in first_on.values():
+        if not found(variant.python):
+            where = f"{variant.origin}.python"
+            problem = f"Python {variant.python} is not installed (python{variant.python} does not run): "
             problem += "install it, or leave this release out with --only"
             raise InputError(catalog_path, where, problem)
     pins = list(dict.fromkeys(wanted(variants)))  # each question once, in catalog order

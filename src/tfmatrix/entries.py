@@ -1,0 +1,59 @@
+"""Checks on the fields of catalog entries: each problem is one InputError naming the file and field.
+
+Standard library and ``packaging`` only: the noxfile loads the catalog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tfmatrix.errors import InputError
+
+PYTHON_PATTERN = re.compile(r"^3\.\d{1,2}$")
+T = TypeVar("T")
+
+
+def required(path: Path, where: str, entry: dict[str, Any], name: str, kind: type[T]) -> T:
+    if name not in entry:
+        raise InputError(path, f"{where}.{name}", "missing")
+    value = entry[name]
+    if not isinstance(value, kind):
+        expected = "a TOML date like 2020-01-15" if kind is dt.date else "a string"
+        raise InputError(path, f"{where}.{name}", f"expected {expected}, got {value!r}")
+    return value
+
+
+def table(path: Path, where: str, value: Any, fields: set[str]) -> dict[str, Any]:
+    """A TOML table with no fields but ``fields``."""
+    if not isinstance(value, dict):
+        raise InputError(path, where, "expected a table")
+    unknown = sorted(set(value) - fields)
+    if unknown:
+        raise InputError(path, f"{where}.{unknown[0]}", "unknown field")
+    return value
+
+
+def python(path: Path, where: str, entry: dict[str, Any]) -> str:
+    value = required(path, where, entry, "python", str)
+    if not PYTHON_PATTERN.match(value):
+        raise InputError(path, f"{where}.python", f"expected a Python version like 3.7, got {value!r}")
+    return value
+
+
+def date(path: Path, where: str, entry: dict[str, Any], today: dt.date) -> dt.date:
+    resolved_as_of = required(path, where, entry, "resolved_as_of", dt.date)
+    if isinstance(resolved_as_of, dt.datetime):
+        raise InputError(path, f"{where}.resolved_as_of", "expected a date like 2020-01-15, not a date-time")
+    if resolved_as_of > today:
+        # The index can still change before then: such a resolution would not be reproducible.
+        raise InputError(path, f"{where}.resolved_as_of", f"{resolved_as_of} is in the future")
+    return resolved_as_of
+
+
+def timeout(path: Path, where: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise InputError(path, where, f"expected a positive number of seconds, got {value!r}")
+    return float(value)

@@ -1,0 +1,34 @@
+"""Kinds of environment, in one registry: each turns its table of catalog.toml into variants.
+
+A kind is a module with ``NAME``, ``TABLE`` (the catalog table it reads), ``TRACKS`` (the report's
+column groups its variants belong to) and ``load()``. Adding a kind is adding a module and its name here.
+The registry's order is the report's: tracks of earlier kinds come first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Protocol
+
+from tfmatrix.kinds import nightly, tensorflow
+from tfmatrix.variant import Track, Variant
+
+
+class Kind(Protocol):
+    NAME: str
+    TABLE: str
+    TRACKS: tuple[Track, ...]
+
+    def load(self, path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:
+        """The variants of the catalog's ``TABLE`` (None where the catalog has none), oldest first."""
+        ...
+
+
+KINDS: dict[str, Kind] = {kind.NAME: kind for kind in (tensorflow, nightly)}
+TRACKS: dict[str, Track] = {track.name: track for kind in KINDS.values() for track in kind.TRACKS}
+
+
+def label(version: str, track: str) -> str:
+    """How the report names a variant: ``2.16.2`` on a main track, ``2.16.2 tf-keras`` on another."""
+    return f"{version}{TRACKS[track].suffix}"

@@ -1,0 +1,58 @@
+"""The newest TensorFlow nightly build (``[nightly]``): opt-in, resolved on the day it runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from tfmatrix import entries
+from tfmatrix.errors import InputError
+from tfmatrix.variant import Install, Track, Variant
+
+NAME = "tf-nightly"
+TABLE = "nightly"
+NIGHTLY = Track(
+    "nightly",
+    " nightly",
+    "the TensorFlow nightly build",
+    "ran the newest nightly build on the day of the run (opt-in: `--nightly`)",
+)
+TRACKS: tuple[Track, ...] = (NIGHTLY,)
+DISTRIBUTIONS = ("tf-nightly", "tf-nightly-cpu")
+VERSION = "nightly"  # until installed: the result records the version the index served
+
+
+def load(path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:
+    if value is None:
+        return []
+    if not isinstance(value, dict) or set(value) != {"distribution", "python"}:
+        raise InputError(path, TABLE, "expected a table with distribution and python")
+    distribution = entries.required(path, TABLE, value, "distribution", str)
+    if distribution not in DISTRIBUTIONS:
+        raise InputError(path, f"{TABLE}.distribution", f"expected one of {', '.join(DISTRIBUTIONS)}")
+    python = entries.python(path, TABLE, value)
+    entry = {
+        "version": VERSION,
+        "distribution": distribution,
+        "python": python,
+        "resolved_as_of": today.isoformat(),
+        "track": NIGHTLY.name,
+        "tf_keras": None,
+    }
+    variant = Variant(
+        id=distribution,
+        kind=NAME,
+        track=NIGHTLY.name,
+        distribution=distribution,
+        version=VERSION,
+        python=python,
+        installs=(Install(distribution, None, prerelease=True),),
+        floating=True,
+        opt_in=True,
+        entry=entry,
+        facts={"resolved_as_of": today.isoformat(), "tf_keras_resolved_as_of": None},
+        timeout_seconds=timeout,
+        origin=TABLE,
+    )
+    return [variant]

@@ -1,0 +1,108 @@
+"""TensorFlow releases (``[[release]]``): each with the Keras it bundles, and from 2.16 with tf-keras too.
+
+From 2.16, tf.keras is Keras 3; the legacy Keras 2 package ``tf-keras`` (selected with
+TF_USE_LEGACY_KERAS=1) makes a second variant of the same release, on its own track.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from tfmatrix import entries
+from tfmatrix.errors import InputError
+from tfmatrix.variant import Install, Track, Variant
+
+NAME = "tensorflow"
+TABLE = "release"
+BUNDLED = Track("bundled", "", "TensorFlow", "ran with tf.keras as the release ships it")
+TF_KERAS = Track(
+    "tf-keras",
+    " tf-keras",
+    "TensorFlow with tf-keras",
+    "ran with the legacy Keras 2 package (`TF_USE_LEGACY_KERAS=1`), which exists from TensorFlow 2.16",
+)
+TRACKS: tuple[Track, ...] = (BUNDLED, TF_KERAS)
+DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu")
+FIELDS = {"version", "distribution", "python", "resolved_as_of", "tf_keras", "timeout_seconds"}
+TF_KERAS_FROM = Version("2.16")
+
+
+def load(path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:
+    if not isinstance(value, list) or not value:
+        raise InputError(path, TABLE, "expected one or more [[release]] tables")
+    releases = [release(path, index, entry, timeout, today) for index, entry in enumerate(value)]
+    seen: dict[str, int] = {}
+    for index, (bundled, _) in enumerate(releases):
+        if bundled.id in seen:
+            raise InputError(path, f"{TABLE}[{index}]", f"duplicates {TABLE}[{seen[bundled.id]}] ({bundled.id})")
+        seen[bundled.id] = index
+    releases.sort(key=lambda pair: Version(pair[0].version))
+    return [bundled for bundled, _ in releases] + [tf_keras for _, tf_keras in releases if tf_keras]
+
+
+def release(path: Path, index: int, value: Any, timeout: float, today: dt.date) -> tuple[Variant, Variant | None]:
+    """One entry as its bundled variant, and its tf-keras variant where it names one."""
+    where = f"{TABLE}[{index}]"
+    entry = entries.table(path, where, value, FIELDS)
+    version = entries.required(path, where, entry, "version", str)
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        raise InputError(path, f"{where}.version", f"expected a release version like 2.1.0, got {version!r}") from None
+    if parsed.is_prerelease or parsed.is_devrelease:
+        raise InputError(path, f"{where}.version", f"expected a final release, got {version!r}")
+    distribution = entries.required(path, where, entry, "distribution", str)
+    if distribution not in DISTRIBUTIONS:
+        raise InputError(
+            path, f"{where}.distribution", f"expected one of {', '.join(DISTRIBUTIONS)}, got {distribution!r}"
+        )
+    python = entries.python(path, where, entry)
+    resolved_as_of = entries.date(path, where, entry, today)
+    timeout = entries.timeout(path, f"{where}.timeout_seconds", entry.get("timeout_seconds", timeout))
+    catalog_entry = {
+        "version": version,
+        "distribution": distribution,
+        "python": python,
+        "resolved_as_of": resolved_as_of.isoformat(),
+        "track": BUNDLED.name,
+        "tf_keras": None,
+    }
+    bundled = Variant(
+        id=f"{distribution}-{version}",
+        kind=NAME,
+        track=BUNDLED.name,
+        distribution=distribution,
+        version=version,
+        python=python,
+        installs=(Install(f"{distribution}=={version}", resolved_as_of, origin=f"{where}.version"),),
+        entry=catalog_entry,
+        facts={"resolved_as_of": resolved_as_of.isoformat(), "tf_keras_resolved_as_of": None},
+        timeout_seconds=timeout,
+        origin=where,
+    )
+    if "tf_keras" not in entry:
+        return bundled, None
+    table = entry["tf_keras"]
+    if not isinstance(table, dict) or set(table) != {"version", "resolved_as_of"}:
+        raise InputError(path, f"{where}.tf_keras", "expected { version = ..., resolved_as_of = ... }")
+    if parsed < TF_KERAS_FROM:
+        raise InputError(path, f"{where}.tf_keras", "tf-keras is a separate package only from TensorFlow 2.16")
+    tf_keras_version = entries.required(path, f"{where}.tf_keras", table, "version", str)
+    tf_keras_date = entries.date(path, f"{where}.tf_keras", table, today)
+    # tf-keras requires the full `tensorflow` package; the release already provides TensorFlow.
+    tf_keras = Install(f"tf-keras=={tf_keras_version}", tf_keras_date, no_deps=True, origin=f"{where}.tf_keras.version")
+    pinned = {"version": tf_keras_version, "resolved_as_of": tf_keras_date.isoformat()}
+    return bundled, replace(
+        bundled,
+        id=f"{bundled.id}-{TF_KERAS.name}",
+        track=TF_KERAS.name,
+        installs=(*bundled.installs, tf_keras),
+        environment=(("TF_USE_LEGACY_KERAS", "1"),),
+        entry={**catalog_entry, "track": TF_KERAS.name, "tf_keras": pinned},
+        facts={**bundled.facts, "tf_keras_resolved_as_of": tf_keras_date.isoformat()},
+    )
