@@ -1,119 +1,51 @@
-"""One attempt at one variant: install it, run the probe in it, and turn whatever happened into a result.
+"""One attempt at one variant: install it, run the probes in it, and turn whatever happened into results.
 
 Every way an attempt can end is a result state, never a lost variant:
 ok, install-failed, import-failed, crashed (signal, non-zero exit or no output after the import)
 and timeout (a step ran past its time limit and was killed with its whole process group).
+Each probe gets its own result; a failure before the probes ran is every probe's.
 
 Standard library only: the probe session runs it in nox's own interpreter.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import signal
+import json
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from tfmatrix import record
-from tfmatrix.catalog import NIGHTLY, Variant
 from tfmatrix.errors import InputError
+from tfmatrix.probes import HARNESS, Source
+from tfmatrix.process import MARK, Step, run_step
+from tfmatrix.variant import Install, Variant
 
 OK, INSTALL_FAILED, IMPORT_FAILED, CRASHED, TIMEOUT = "ok", "install-failed", "import-failed", "crashed", "timeout"
 FAILURES = (INSTALL_FAILED, IMPORT_FAILED, CRASHED, TIMEOUT)
-IMPORTED = "tfmatrix-imported "  # the probe prints this once TensorFlow is imported
-EXCERPT_LINES = 20
-ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
-# Every line this module prints starts with this, so the runner can follow an attempt from its log.
-MARK = "tfmatrix >"
+IMPORTED = "tfmatrix-imported "  # the harness prints this once the framework is imported (probes/_harness.py)
+TIMING_FILE = "_timing.json"  # written by the harness beside the results: seconds to import and per probe
 
 
-@dataclass(frozen=True)
-class Step:
-    """How one command ended, with everything it printed."""
-
-    returncode: int | None  # None: killed at the time limit
-    output: str
-    timeout: float
-
-    @property
-    def exit(self) -> str:
-        if self.returncode is None:
-            return f"timed out after {self.timeout:g} s"
-        if self.returncode < 0:
-            return f"killed by {signal.Signals(-self.returncode).name}"
-        return f"exit status {self.returncode}"
-
-    def excerpt(self) -> str:
-        """The end of the output, where a traceback or a resolver puts the error."""
-        lines = [line for line in self.output.splitlines() if line.strip()]
-        return ADDRESS.sub("0x…", "\n".join(lines[-EXCERPT_LINES:]))
-
-
-def run_step(command: Sequence[str], *, timeout: float, out: TextIO, env: dict[str, str] | None = None) -> Step:
-    """Run ``command``, echoing its output to ``out`` as it comes; past ``timeout`` seconds, kill it.
-
-    The command gets a process group of its own so that a timeout or an interrupt kills
-    everything it started, not just the first process.
-    """
-    out.write(f"{MARK} {' '.join(command)}\n")
-    out.flush()
-    lines: list[str] = []
-    child = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        env=None if env is None else {**os.environ, **env},
-        start_new_session=True,
-    )
-    assert child.stdout is not None
-    reader = threading.Thread(target=echo, args=(child.stdout, lines, out), daemon=True)
-    reader.start()
-    try:
-        returncode: int | None = child.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        returncode = None
-    finally:  # a timeout, Ctrl-C or SIGTERM must not leave the step running
-        if child.poll() is None:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
-    reader.join()
-    child.stdout.close()
-    return Step(returncode, "".join(lines), timeout)
-
-
-def echo(stream: TextIO, lines: list[str], out: TextIO) -> None:
-    for line in stream:
-        lines.append(line)
-        out.write(line)
-        out.flush()
+def install_command(uv: str, python: Path, install: Install) -> list[str]:
+    command = [uv, "pip", "install", "--python", str(python)]
+    command += ["--pre"] if install.prerelease else []
+    command += ["--no-deps"] if install.no_deps else []
+    command += ["--exclude-newer", install.resolved_as_of.isoformat()] if install.resolved_as_of else []
+    return [*command, install.requirement]
 
 
 def install(variant: Variant, *, uv: str, python: Path, timeout: float, out: TextIO) -> Step:
-    """Install the release as of its resolution date, then tf-keras where the variant names it."""
-    release = variant.release
-    pip = [uv, "pip", "install", "--python", str(python)]
-    if variant.flavour == NIGHTLY:
-        commands = [[*pip, "--pre", release.requirement]]  # the newest build, as of today
-    else:
-        commands = [[*pip, "--exclude-newer", release.resolved_as_of.isoformat(), release.requirement]]
-    if variant.tf_keras is not None:
-        # tf-keras requires the full `tensorflow` package; the release already provides TensorFlow.
-        when, version = variant.tf_keras.resolved_as_of.isoformat(), variant.tf_keras.version
-        commands.append([*pip, "--no-deps", "--exclude-newer", when, f"tf-keras=={version}"])
-    for command in commands:
-        step = run_step(command, timeout=timeout, out=out)
+    """Install what the variant names, in order, each as of its resolution date; the first failure ends it."""
+    step = Step(0, "", timeout)  # nothing to install is an install that succeeded
+    for step_install in variant.installs:
+        step = run_step(install_command(uv, python, step_install), timeout=timeout, out=out)
         if step.returncode != 0:
             return step
-    return step  # the last one, which succeeded
+    return step
 
 
 def attempt(
@@ -121,41 +53,62 @@ def attempt(
     *,
     uv: str,
     python: Path,
-    probe: Path,
+    probes_dir: Path,
+    probes: Sequence[Source],
     env: dict[str, str],
     timeout: float,
     repeat: int,
     out: TextIO,
-) -> dict[str, Any]:
-    """Install and probe ``variant`` in the venv of ``python``; the result document, whatever happened."""
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Install ``variant`` in the venv of ``python`` and run ``probes`` in one process.
+
+    Returns each probe's result document, whatever happened, and the harness's timings.
+    """
     installed = install(variant, uv=uv, python=python, timeout=timeout, out=out)
     frozen = subprocess.run([uv, "pip", "freeze", "--python", str(python)], capture_output=True, text=True, check=False)
     packages = record.parse_freeze(frozen.stdout)
+
     if installed.returncode != 0:
         state = TIMEOUT if installed.returncode is None else INSTALL_FAILED
-        return record.build_failure(variant, packages, probe, repeat, state, "install", installed)
+        return {
+            p.name: record.build_failure(variant, packages, p, repeat, state, "install", installed) for p in probes
+        }, {}
     with tempfile.TemporaryDirectory(prefix="tfmatrix-") as scratch:
-        output = Path(scratch) / "probe.json"
         started = time.perf_counter()
-        probed = run_step(
-            [str(python), str(probe), str(output), "--repeat", str(repeat)],
-            timeout=timeout,
-            out=out,
-            env={**env, **variant.environment},
-        )
-        out.write(f"{MARK} probe took {time.perf_counter() - started:.1f} s, TensorFlow import included\n")
-        imported = IMPORTED in probed.output
-        phase = "probe" if imported else "import"
-        if probed.returncode is None:
-            return record.build_failure(variant, packages, probe, repeat, TIMEOUT, phase, probed)
-        if probed.returncode != 0:
-            state = CRASHED if imported else IMPORT_FAILED
-            return record.build_failure(variant, packages, probe, repeat, state, phase, probed)
-        try:
-            return record.build_result(output, variant, packages, record.probe_digest(probe))
-        except InputError as exc:  # exit status 0 but no usable output: the probe died quietly
-            said = "without writing its result" if not output.exists() else f"with an unusable result ({exc.problem})"
-            quiet = Step(
-                probed.returncode, f"{probed.output}\ntfmatrix: the probe exited with status 0 {said}", timeout
-            )
-            return record.build_failure(variant, packages, probe, repeat, CRASHED, phase, quiet)
+        harness = [str(python), str(probes_dir / HARNESS), "--out", scratch, "--repeat", str(repeat)]
+        env = {**env, **dict(variant.environment)}
+        probed = run_step([*harness, *(p.name for p in probes)], timeout=timeout, out=out, env=env)
+        out.write(f"{MARK} probes took {time.perf_counter() - started:.1f} s, framework import included\n")
+        results = {p.name: finished(Path(scratch), variant, packages, p, repeat, probed) for p in probes}
+        return results, read_timing(Path(scratch) / TIMING_FILE)
+
+
+def finished(
+    scratch: Path, variant: Variant, packages: dict[str, str], probe: Source, repeat: int, probed: Step
+) -> dict[str, Any]:
+    """The probe's result from its output, if it wrote one before the process ended; else how the process ended.
+
+    The harness writes each probe's output whole once its cases ran: a later probe that crashes
+    or hangs does not take an earlier one's findings with it.
+    """
+    output = scratch / f"{probe.name}.json"
+    phase = "probe" if IMPORTED in probed.output else "import"
+    try:
+        return record.build_result(output, variant, packages, probe)
+    except InputError as exc:
+        unusable = "without writing its result" if not output.exists() else f"with an unusable result ({exc.problem})"
+    if probed.returncode is None:
+        return record.build_failure(variant, packages, probe, repeat, TIMEOUT, phase, probed)
+    if probed.returncode != 0:
+        state = CRASHED if phase == "probe" else IMPORT_FAILED
+        return record.build_failure(variant, packages, probe, repeat, state, phase, probed)
+    quiet = Step(0, f"{probed.output}\ntfmatrix: the probe exited with status 0 {unusable}", probed.timeout)
+    return record.build_failure(variant, packages, probe, repeat, CRASHED, phase, quiet)
+
+
+def read_timing(path: Path) -> dict[str, Any]:
+    try:
+        timing = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return timing if isinstance(timing, dict) else {}

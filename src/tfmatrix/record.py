@@ -1,53 +1,37 @@
-"""Turn one probe run into one result file: probe output + the release + its resolved packages.
+"""Turn one probe run into result files: per probe, its output + the variant + the resolved packages.
 
-Standard library only: the noxfile calls it in nox's own interpreter.
+Results live at ``<results>/<probe>/<variant id>.json``. Standard library only: the noxfile calls
+it in nox's own interpreter.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tfmatrix import __version__
-from tfmatrix.catalog import NIGHTLY, Variant
 from tfmatrix.errors import InputError
+from tfmatrix.probes import Source
+from tfmatrix.process import Step
+from tfmatrix.variant import Variant
 
-if TYPE_CHECKING:
-    from tfmatrix.attempt import Step
-
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 PROBE_KEYS = ("probe", "environment", "repeat", "cases")
 
 
-def result_path(results_dir: Path, variant: Variant) -> Path:
-    return results_dir / f"{variant.id}.json"
-
-
-def catalog_entry(variant: Variant) -> dict[str, Any]:
-    """What the catalog said about this variant: with the probe and runner, what a result depends on."""
-    release, tf_keras = variant.release, variant.tf_keras
-    return {
-        "version": release.version,
-        "distribution": release.distribution,
-        "python": release.python,
-        "resolved_as_of": release.resolved_as_of.isoformat(),
-        "flavour": variant.flavour,
-        "tf_keras": {"version": tf_keras.version, "resolved_as_of": tf_keras.resolved_as_of.isoformat()}
-        if tf_keras
-        else None,
-    }
+def result_path(results_dir: Path, probe: str, variant_id: str) -> Path:
+    return results_dir / probe / f"{variant_id}.json"
 
 
 def runner() -> dict[str, str]:
     return {"tfmatrix": __version__}
 
 
-def is_current(path: Path, variant: Variant, probe_sha256: str, repeat: int = 1) -> bool:
-    """Does ``path`` hold a successful result made from this catalog entry, this probe and this runner?
+def is_current(path: Path, variant: Variant, probe: Source, repeat: int = 1) -> bool:
+    """Does ``path`` hold a successful result made from this catalog entry, this probe, harness and runner?
 
     A failed attempt is never current: the next run tries again. A result made with more
     repeats than asked for serves a run that asks for fewer.
@@ -62,15 +46,10 @@ def is_current(path: Path, variant: Variant, probe_sha256: str, repeat: int = 1)
         and document.get("status") == "ok"
         and isinstance(document.get("repeat"), int)
         and document["repeat"] >= repeat
-        and document.get("catalog_entry") == catalog_entry(variant)
+        and document.get("catalog_entry") == dict(variant.entry)
         and document.get("runner") == runner()
-        and isinstance(document.get("probe"), dict)
-        and document["probe"].get("sha256") == probe_sha256
+        and document.get("probe") == probe.identity()
     )
-
-
-def probe_digest(probe: Path) -> str:
-    return hashlib.sha256(probe.read_bytes()).hexdigest()
 
 
 def parse_freeze(text: str) -> dict[str, str]:
@@ -83,7 +62,7 @@ def parse_freeze(text: str) -> dict[str, str]:
     return dict(sorted(packages.items()))
 
 
-def build_result(probe_output: Path, variant: Variant, packages: dict[str, str], probe_sha256: str) -> dict[str, Any]:
+def build_result(probe_output: Path, variant: Variant, packages: dict[str, str], probe: Source) -> dict[str, Any]:
     """The result of a probe that ran to the end, from the JSON document it wrote."""
     try:
         document = json.loads(probe_output.read_text(encoding="utf-8"))
@@ -94,48 +73,51 @@ def build_result(probe_output: Path, variant: Variant, packages: dict[str, str],
     for key in PROBE_KEYS:
         if key not in document:
             raise InputError(probe_output, key, "missing from probe output")
-    result = envelope(variant, packages, document["probe"], probe_sha256, document["repeat"])
+    if document["probe"] != probe.name:
+        raise InputError(probe_output, "probe", f"expected {probe.name!r}, got {document['probe']!r}")
+    if not isinstance(document["environment"], dict):
+        raise InputError(probe_output, "environment", "expected an object of facts")
+    if isinstance(document["repeat"], bool) or not isinstance(document["repeat"], int) or document["repeat"] < 1:
+        raise InputError(probe_output, "repeat", f"expected a positive integer, got {document['repeat']!r}")
+    cases = document["cases"]
+    if not isinstance(cases, list) or not cases or not all(isinstance(case, dict) for case in cases):
+        raise InputError(probe_output, "cases", "expected a non-empty list of case records")
+    result = envelope(variant, packages, probe, document["repeat"])
     result["environment"] = {**document["environment"], **result["environment"]}
     result["cases"] = document["cases"]
     return result
 
 
 def build_failure(
-    variant: Variant, packages: dict[str, str], probe: Path, repeat: int, status: str, phase: str, step: Step
+    variant: Variant, packages: dict[str, str], probe: Source, repeat: int, status: str, phase: str, step: Step
 ) -> dict[str, Any]:
     """The result of an attempt that did not get through: which step failed, how, and the end of its output."""
-    name = probe.stem.removesuffix("_probe")  # freeze_probe.py -> freeze, as the probe names itself
-    result = envelope(variant, packages, name, probe_digest(probe), repeat)
+    result = envelope(variant, packages, probe, repeat)
     result["status"] = status
     result["failure"] = {"phase": phase, "exit": step.exit, "message": step.excerpt()}
     return result
 
 
-def envelope(variant: Variant, packages: dict[str, str], probe: str, probe_sha256: str, repeat: int) -> dict[str, Any]:
+def envelope(variant: Variant, packages: dict[str, str], probe: Source, repeat: int) -> dict[str, Any]:
     """Everything a result says about what was attempted, before anything about how it went."""
-    release, tf_keras = variant.release, variant.tf_keras
     return {
         "schema_version": SCHEMA_VERSION,
-        "probe": {"name": probe, "sha256": probe_sha256},
+        "variant": variant.id,
+        "kind": variant.kind,
+        "probe": probe.identity(),
         "runner": runner(),
-        "catalog_entry": catalog_entry(variant),
+        "catalog_entry": dict(variant.entry),
         "release": {
-            "distribution": release.distribution,
-            # A nightly's version is whatever the index served that day.
-            "version": packages.get(release.distribution, release.version)
-            if variant.flavour == NIGHTLY
-            else release.version,
-            "python": release.python,
-            "flavour": variant.flavour,
+            "distribution": variant.distribution,
+            # A floating variant's version is whatever the index served that day.
+            "version": packages.get(variant.distribution, variant.version) if variant.floating else variant.version,
+            "python": variant.python,
+            "track": variant.track,
         },
         "status": "ok",
         "failure": None,
         "repeat": repeat,
-        "environment": {
-            "packages": packages,
-            "resolved_as_of": release.resolved_as_of.isoformat(),
-            "tf_keras_resolved_as_of": tf_keras.resolved_as_of.isoformat() if tf_keras else None,
-        },
+        "environment": {"packages": packages, **variant.facts},
         "cases": [],
     }
 

@@ -1,7 +1,8 @@
-"""Load result files and check each against the schema and the catalog before anything uses it."""
+"""Load result files and check each against the schemas, its probe and the catalog before anything uses it."""
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from importlib import resources
@@ -10,22 +11,64 @@ from typing import Any
 
 import jsonschema
 
-from tfmatrix.catalog import NIGHTLY, Release, Variant, variants
+from tfmatrix import migrations
 from tfmatrix.errors import InputError
+from tfmatrix.kinds import KINDS, TRACKS
+from tfmatrix.probes import Probe
 from tfmatrix.record import SCHEMA_VERSION
+from tfmatrix.variant import Variant
 
 Result = dict[str, Any]
 
 
+def schema_text(name: str) -> str:
+    return resources.files("tfmatrix").joinpath("schemas", name).read_text(encoding="utf-8")
+
+
 @cache
 def schema() -> dict[str, Any]:
-    text = resources.files("tfmatrix").joinpath("result.schema.json").read_text(encoding="utf-8")
-    document: dict[str, Any] = json.loads(text)
+    """The result envelope's schema, the same for every probe."""
+    document: dict[str, Any] = json.loads(schema_text("result.schema.json"))
     return document
 
 
-def load_one(path: Path) -> Result:
-    """Parse one result file and validate it; any problem is one InputError naming file and field."""
+def own_fields_schema(name: str) -> dict[str, Any]:
+    """What ``cases/<probe>.schema.json`` says of the probe's own fields; nothing where there is no such file."""
+    try:
+        document: dict[str, Any] = json.loads(schema_text(f"cases/{name}.schema.json"))
+    except FileNotFoundError:
+        return {"properties": {}}
+    return document
+
+
+def case_schema(probe: Probe) -> dict[str, Any]:
+    """The generic case schema, completed from the probe's metadata and its own fields' schema."""
+    document: dict[str, Any] = json.loads(schema_text("case.schema.json"))
+    own = own_fields_schema(probe.name)
+    properties = document["properties"]
+    properties["group"]["enum"] = list(probe.groups)
+    properties["axes"]["properties"] = {
+        axis: {"enum": spec["values"], "description": spec.get("description", spec["title"])}
+        for axis, spec in probe.axes.items()
+    }
+    properties["flaky"]["items"]["enum"] = ["status", *probe.aspects]
+    properties.update({field: own["properties"].get(field, {}) for field in probe.fields})
+    document["required"] += probe.fields
+    document["$defs"] = copy.deepcopy(own.get("$defs", {}))
+    return document
+
+
+def first_error(validator: jsonschema.Draft202012Validator, document: Any, prefix: str = "") -> tuple[str, str] | None:
+    """(field, message) of the most relevant violation, the field as ``cases[3].axes.api``."""
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is None:
+        return None
+    field = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    return field.lstrip("."), error.message
+
+
+def load_one(path: Path, probes: dict[str, Probe]) -> Result:
+    """Parse one result file (upgrading an older schema) and validate it; any problem is one InputError."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -34,91 +77,92 @@ def load_one(path: Path) -> Result:
         raise InputError(path, "", "is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InputError(path, "", f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    if isinstance(document, dict) and document.get("schema_version") != SCHEMA_VERSION:
-        found = document.get("schema_version")
-        raise InputError(path, "schema_version", f"expected {SCHEMA_VERSION}, got {found!r}")
-    validator = jsonschema.Draft202012Validator(schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
-    if error is not None:
-        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-        raise InputError(path, field, error.message)
+    if isinstance(document, dict):
+        try:
+            document = migrations.upgrade(document)
+        except migrations.CannotUpgrade as exc:
+            found = document.get("schema_version")
+            raise InputError(
+                path, str(exc), f"missing: a schema {found} result cannot be upgraded without it"
+            ) from None
+        if document.get("schema_version") != SCHEMA_VERSION:
+            found = document.get("schema_version")
+            raise InputError(path, "schema_version", f"expected {SCHEMA_VERSION} or older, got {found!r}")
+    problem = first_error(jsonschema.Draft202012Validator(schema()), document)
+    if problem is not None:
+        raise InputError(path, *problem)
+    if document["kind"] not in KINDS:
+        raise InputError(path, "kind", f"expected one of {', '.join(KINDS)}, got {document['kind']!r}")
+    if document["release"]["track"] not in TRACKS:
+        raise InputError(
+            path, "release.track", f"expected one of {', '.join(TRACKS)}, got {document['release']['track']!r}"
+        )
+    name = document["probe"]["name"]
+    if name not in probes:
+        known = f"no probe {name!r} in the probes directory (it has {', '.join(probes) or 'none'}); "
+        raise InputError(path, "probe.name", known + "delete the results of a probe that was removed")
+    validator = jsonschema.Draft202012Validator(case_schema(probes[name]))
+    for index, case in enumerate(document["cases"]):
+        problem = first_error(validator, case, f"cases[{index}]")
+        if problem is not None:
+            raise InputError(path, *problem)
     result: Result = document
     return result
 
 
-def release_key(result: Result) -> tuple[str, str, str]:
-    release = result["release"]
-    return release["distribution"], release["version"], release["flavour"]
+def load_all(directory: Path, variants: list[Variant], probes: dict[str, Probe]) -> list[Result]:
+    """Every result in ``directory`` (``<probe>/<variant>.json``), validated, in catalog order, then by probe.
 
-
-def load_all(directory: Path, releases: list[Release], nightly: Variant | None = None) -> list[Result]:
-    """Every ``*.json`` in ``directory``, validated, at most one per catalog variant, in catalog order.
-
-    With the catalog's ``nightly`` variant, a result of that nightly distribution is accepted too, last.
+    Each must be of a catalog variant (``variants``, opt-in ones included) and of a known probe.
     """
     if not directory.is_dir():
         raise InputError(directory, "", "is not a directory of result files")
-    loaded = load_paths(sorted(directory.glob("*.json")), releases, nightly)
+    loaded = load_paths(paths(directory), variants, probes)
     if not loaded:
-        raise InputError(directory, "", "holds no result files (*.json): run the probe sessions first")
+        raise InputError(directory, "", "holds no result files (<probe>/<variant>.json): run the probe sessions first")
     return loaded
 
 
-def load_paths(paths: list[Path], releases: list[Release], nightly: Variant | None = None) -> list[Result]:
-    """Load and validate these result files: each of a catalog variant, no variant twice; in catalog order."""
-    order = catalog_order(releases, nightly)
-    return in_catalog_order([(path, *keyed(path, order)) for path in paths], order)
+def paths(directory: Path) -> list[Path]:
+    """The result files of ``directory``; one left in the layout before schema 5 is an InputError."""
+    for old in sorted(directory.glob("*.json")):
+        raise InputError(old, "", "is in the layout before schema 5: `nox -s migrate` moves it to <probe>/")
+    return sorted(directory.glob("*/*.json"))
 
 
-def load_comparable(
-    directory: Path, releases: list[Release], nightly: Variant | None = None
-) -> tuple[list[Result], int]:
-    """The results in ``directory`` that load under today's schema and catalog, and how many did not.
+def load_paths(found: list[Path], variants: list[Variant], probes: dict[str, Probe]) -> list[Result]:
+    """Load and validate these result files, each of a catalog variant; in catalog order, then by probe."""
+    order = {variant.id: index for index, variant in enumerate(variants)}
+    loaded = [(path, keyed(path, order, probes)) for path in found]
+    return [result for _, result in sorted(loaded, key=lambda item: sort_key(item[1], order))]
 
-    For comparing with what a run started from: results of an older schema were replaced by the run.
+
+def sort_key(result: Result, order: dict[str, int]) -> tuple[int, str]:
+    return order[result["variant"]], result["probe"]["name"]
+
+
+def load_comparable(directory: Path, variants: list[Variant], probes: dict[str, Probe]) -> tuple[list[Result], int]:
+    """The results in ``directory`` that load under today's schema, probes and catalog, and how many did not.
+
+    For comparing with what a run started from: results the catalog or the probes no longer have are left out.
     """
-    order = catalog_order(releases, nightly)
-    paths = sorted(directory.glob("*.json"))
+    order = {variant.id: index for index, variant in enumerate(variants)}
+    found = sorted([*directory.glob("*.json"), *directory.glob("*/*.json")])
     good = []
-    for path in paths:
+    for path in found:
         try:
-            good.append((path, *keyed(path, order)))
+            good.append(keyed(path, order, probes, in_place=path.parent != directory))
         except InputError:
             continue
-    return in_catalog_order(good, order), len(paths) - len(good)
+    return sorted(good, key=lambda result: sort_key(result, order)), len(found) - len(good)
 
 
-Key = tuple[str, str, str]
-
-
-def catalog_order(releases: list[Release], nightly: Variant | None) -> dict[Key, int]:
-    known = variants(releases) + ([nightly] if nightly else [])
-    return {variant_key(v.release.distribution, v.release.version, v.flavour): i for i, v in enumerate(known)}
-
-
-def keyed(path: Path, order: dict[Key, int]) -> tuple[Key, Result]:
-    """One validated result with its variant key; a variant the catalog lacks is an InputError."""
-    result = load_one(path)
-    distribution, version, flavour = release_key(result)
-    key = variant_key(distribution, version, flavour)
-    if key not in order:
-        raise InputError(path, "release", f"{distribution}=={version} ({flavour}) is not in the catalog")
-    return key, result
-
-
-def in_catalog_order(loaded: list[tuple[Path, Key, Result]], order: dict[Key, int]) -> list[Result]:
-    """The results sorted as the catalog lists their variants; a variant with two results is an InputError."""
-    found: dict[Key, Path] = {}
-    for path, key, result in loaded:
-        if key in found:
-            distribution, version, flavour = release_key(result)
-            raise InputError(
-                path, "release", f"{distribution}=={version} ({flavour}) already has a result in {found[key].name}"
-            )
-        found[key] = path
-    return [result for _, key, result in sorted(loaded, key=lambda item: order[item[1]])]
-
-
-def variant_key(distribution: str, version: str, flavour: str) -> tuple[str, str, str]:
-    """A nightly's version changes every day: it is keyed by its distribution alone."""
-    return (distribution, NIGHTLY, flavour) if flavour == NIGHTLY else (distribution, version, flavour)
+def keyed(path: Path, order: dict[str, int], probes: dict[str, Probe], *, in_place: bool = True) -> Result:
+    """One validated result of a catalog variant; ``in_place``: checked to be where its probe and variant say."""
+    result = load_one(path, probes)
+    variant, probe = result["variant"], result["probe"]["name"]
+    if variant not in order:
+        raise InputError(path, "variant", f"{variant} is not in the catalog")
+    if in_place and (path.parent.name, path.stem) != (probe, variant):
+        raise InputError(path, "variant", f"a result of {probe} on {variant} belongs in {probe}/{variant}.json")
+    return result

@@ -1,10 +1,12 @@
 """Run the probe sessions of many variants at once.
 
-A variant whose result is current (same catalog entry, probe and runner) is not run again. Each
+A variant whose results are current (same catalog entry, probe, harness and runner) is not run
+again; one with some stale results runs only the probes whose results are stale. Each
 running variant gets one progress line per state (queued, venv, installing, probing, then how it
 ended) and its full nox output in a log file, so parallel runs never interleave on the terminal.
 An interrupt (Ctrl-C, or SIGTERM turned into one by the caller) stops every running session, so
 nothing keeps running behind the user's back; finished results stay, unfinished ones are not written.
+How a session ended is read from the report file it writes, never from its log.
 
 Standard library only: the noxfile calls it in nox's own interpreter.
 """
@@ -25,17 +27,16 @@ from pathlib import Path
 from subprocess import Popen
 from typing import TextIO
 
-from tfmatrix import attempt, record
-from tfmatrix.catalog import Variant
+from tfmatrix import attempt, probes, record
+from tfmatrix.process import MARK
+from tfmatrix.variant import Variant
 
-# The output lines that mark where a session is: nox's own, the attempt's, the probe's timing line.
+# Progress only: the output lines that mark where a session is, nox's own and the attempt's.
 STATES = (
     ("venv", re.compile(r"^nox > Creating virtual environment")),
-    ("installing", re.compile(rf"^{attempt.MARK} \S+ pip install ")),
-    ("probing", re.compile(rf"^{attempt.MARK} \S+/bin/python ")),
+    ("installing", re.compile(rf"^{MARK} \S+ pip install ")),
+    ("probing", re.compile(rf"^{MARK} \S+/bin/python ")),
 )
-PROBE_TIMING = re.compile(r"tfmatrix-timing import_s=([\d.]+) cases_s=([\d.]+)")
-WROTE = re.compile(r"^nox > wrote \S+: (\S+)$")
 DONE, CACHED = "done", "cached"
 FAILED = "failed"  # the session ended without writing a result (nox or tfmatrix itself went wrong)
 GRACE_SECONDS = 5.0  # after an interrupt, how long a session gets to stop by itself before it is told to
@@ -72,12 +73,16 @@ def run_one(
 ) -> Outcome:
     started = time.perf_counter()
     marks: dict[str, float] = {}
-    timing: dict[str, float] = {}
-    state = FAILED
+    report = log.with_suffix(".report.json")
+    report.unlink(missing_ok=True)
     with (
         log.open("w", encoding="utf-8", buffering=1) as sink,  # line by line, so `tail -f` follows it
         subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=nested_nox_env()
+            [*command, "--report", str(report)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=nested_nox_env(),
         ) as child,
     ):
         running[variant.id] = child
@@ -88,16 +93,25 @@ def run_one(
                 if name not in marks and pattern.search(line):
                     marks[name] = time.perf_counter() - started
                     progress.show(index, variant.id, name, marks[name])
-            if match := PROBE_TIMING.search(line):
-                timing = {"import": float(match.group(1)), "cases": float(match.group(2))}
-            if match := WROTE.search(line.rstrip()):
-                state = DONE if match.group(1) == attempt.OK else match.group(1)
     running.pop(variant.id, None)
     seconds = time.perf_counter() - started
-    if child.returncode != 0:
-        state = FAILED
+    state, timing = ended(report) if child.returncode == 0 else (FAILED, {})
     progress.show(index, variant.id, state, seconds)
     return Outcome(variant.id, state, round(seconds, 2), phases(marks, seconds) | timing, str(log))
+
+
+def ended(report: Path) -> tuple[str, dict[str, float]]:
+    """How a probe session ended, from its report: done, the first failure state of its probes, or failed."""
+    try:
+        document = json.loads(report.read_text(encoding="utf-8"))
+        statuses = list(document["statuses"].values())
+        timing = document["timing"]
+        seconds = {"import": float(timing["import_s"])} if "import_s" in timing else {}
+        seconds |= {f"probe {name}": float(s) for name, s in timing.get("cases_s", {}).items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return FAILED, {}  # no report, or not one a session wrote: the session itself went wrong
+    failed = [status for status in statuses if status != attempt.OK]
+    return (failed[0] if failed else DONE), seconds
 
 
 def nested_nox_env() -> dict[str, str]:
@@ -132,14 +146,25 @@ def select(variants: Sequence[Variant], only: Sequence[str] | None, force: Seque
     if unknown:
         message = f"unknown variant {unknown[0]!r}; `nox -l` lists them as probe(<id>)"
         raise ValueError(message)
-    return [known[i] for i in only] if only else list(variants)
+    return [known[i] for i in dict.fromkeys(only)] if only else list(variants)
+
+
+def stale(
+    variant: Variant, sources: dict[str, probes.Source], results_dir: Path, repeat: int, forced: bool
+) -> list[str]:
+    """The probes whose results for ``variant`` must be made (again)."""
+    return [
+        name
+        for name, source in sources.items()
+        if forced or not record.is_current(record.result_path(results_dir, name, variant.id), variant, source, repeat)
+    ]
 
 
 def run(
     variants: Sequence[Variant],
     *,
     nox_command: Sequence[str],
-    probe: Path,
+    probes_dir: Path,
     results_dir: Path,
     logs_dir: Path,
     jobs: int,
@@ -151,19 +176,14 @@ def run(
     check: Callable[[list[Variant]], None] | None = None,
     out: TextIO,
 ) -> list[Outcome]:
-    """Probe every variant whose result is not current, ``jobs`` at a time; return what happened to each.
+    """Probe every variant with a stale result, ``jobs`` at a time; return what happened to each.
 
     ``check`` sees the variants about to be probed before anything starts, and may refuse them by raising.
     """
-    digest = record.probe_digest(probe)
+    sources = probes.sources(probes_dir)
     forced = set(force)
-    todo = [
-        variant
-        for variant in variants
-        if force_all
-        or variant.id in forced
-        or not record.is_current(record.result_path(results_dir, variant), variant, digest, repeat)
-    ]
+    todo_probes = {v.id: stale(v, sources, results_dir, repeat, force_all or v.id in forced) for v in variants}
+    todo = [variant for variant in variants if todo_probes[variant.id]]
     if check is not None:
         check(todo)
     logs_dir.mkdir(parents=True, exist_ok=True)
@@ -173,7 +193,7 @@ def run(
         if variant not in todo:
             outcomes[variant.id] = Outcome(variant.id, CACHED)
         progress.show(index, variant.id, "queued" if variant in todo else CACHED)
-    options = ["--results-dir", str(results_dir), "--probe", str(probe), "--repeat", str(repeat)]
+    options = ["--results-dir", str(results_dir), "--probes-dir", str(probes_dir), "--repeat", str(repeat)]
     options += ["--keep-venv"] if keep_venvs else []
     options += ["--timeout", str(timeout)] if timeout else []
     started = time.perf_counter()
@@ -184,7 +204,7 @@ def run(
                 run_one,
                 variants.index(variant) + 1,
                 variant,
-                [*nox_command, "-s", f"probe({variant.id})", "--", *options],
+                [*nox_command, "-s", f"probe({variant.id})", "--", *options, "--probes", *todo_probes[variant.id]],
                 logs_dir / f"{variant.id}.log",
                 progress,
                 running,
