@@ -1,4 +1,8 @@
-"""Results -> tables: one row per (variant, case), change points, and release ranges that behave alike."""
+"""Results of one probe -> tables: one row per (variant, case), change points, and ranges that behave alike.
+
+What a case's outcome is comes from the probe's own judge (``judge(case)`` in probes/<probe>.py):
+here every aspect is a comparable string, whatever the probe.
+"""
 
 from __future__ import annotations
 
@@ -7,114 +11,74 @@ from typing import Any
 
 import pandas as pd
 
-from tfmatrix.catalog import BUNDLED
+from tfmatrix.attempt import FAILURES
+from tfmatrix.kinds import TRACKS, label
+from tfmatrix.probes import Probe
 from tfmatrix.results import Result
 
-AXES = ("api", "target", "order", "train_api", "layer", "optimizer", "run_eagerly")
-ASPECTS = ("weights", "printed", "batchnorm")
-
-# What training did to the weights, judged against what the case froze.
-HELD = "held"  # frozen weights stayed, every other weight moved
-IGNORED = "ignored"  # every frozen weight moved anyway
-PARTIAL = "partial"  # some frozen weights moved
-STALLED = "stalled"  # frozen weights stayed, but a weight that should train did not
-ERROR = "error"  # the case raised
-NOT_APPLICABLE = "n/a"  # the release lacks what the case needs
 FLAKY = "flaky"  # the outcome differed between repeats of the case (``--repeat N``), in any aspect
 # A failed attempt fills every cell of its variant with its state (``install-failed``, ...).
-FAILED_STATES = ("install-failed", "import-failed", "crashed", "timeout")
+FAILED_STATES = FAILURES
 BRIDGED = (FLAKY, *FAILED_STATES)  # says nothing about behaviour: change points compare across it
-COLUMNS = ("position", "release", "version", "track", "case", "group", *AXES, *ASPECTS, "moved", "computed", "error")
+NOT_APPLICABLE = "not_applicable"  # a case's status where the release lacks what it needs
+VARIANT_COLUMNS = ("position", "variant", "release", "version", "track")
 
 
 def release_label(result: Result) -> str:
     """``2.16.2`` for the release as shipped, ``2.16.2 tf-keras`` for its legacy Keras 2 variant."""
-    release = result["release"]
-    suffix = "" if release["flavour"] == BUNDLED else f" {release['flavour']}"
-    return f"{release['version']}{suffix}"
-
-
-def weights_outcome(case: dict[str, Any]) -> str:
-    """Compare what moved with what was frozen; BatchNorm moving statistics are judged separately."""
-    if case["status"] == "not_applicable":
-        return NOT_APPLICABLE
-    if case["status"] == "error":
-        return ERROR
-    weights = [w for w in case["weights"] if w["trainable_at_start"]]
-    frozen_moved = [w["moved"] for w in weights if w["frozen"]]
-    free_moved = [w["moved"] for w in weights if not w["frozen"]]
-    if frozen_moved and all(frozen_moved):
-        return IGNORED
-    if any(frozen_moved):
-        return PARTIAL
-    if not all(free_moved):
-        return STALLED
-    return HELD
-
-
-def batchnorm_outcome(case: dict[str, Any]) -> str:
-    """For a frozen BatchNormalization: did its moving statistics change, and which mode does it run in?"""
-    if case["batchnorm"] is None:
-        return ""
-    statistics = [w["moved"] for w in case["weights"] if w["frozen"] and not w["trainable_at_start"]]
-    moved = "statistics updated" if any(statistics) else "statistics still"
-    mode = "inference mode" if case["batchnorm"]["inference_mode_in_training"] else "training mode"
-    return f"{moved}, {mode}"
-
-
-def counts_label(counts: dict[str, int | None] | None) -> str:
-    """``total / trainable / non-trainable`` as one comparable string; ``-`` where there is none."""
-    if counts is None:
-        return "-"
-    return " / ".join("?" if counts[k] is None else str(counts[k]) for k in ("total", "trainable", "non_trainable"))
+    return label(result["release"]["version"], result["release"]["track"])
 
 
 def is_flaky(case: dict[str, Any], aspect: str) -> bool:
     return aspect in case["flaky"] or "status" in case["flaky"]
 
 
-def cases_frame(results: list[Result]) -> pd.DataFrame:
-    """One row per (variant, case), variants in the order given (bundled releases oldest first, then tf-keras).
+def cases_frame(results: list[Result], probe: Probe) -> pd.DataFrame:
+    """One row per (variant, case) of ``probe``, variants in the order given (the catalog's).
 
-    A failed attempt has no cases of its own: it gets a row for every case the others ran, each
-    aspect holding its state, so that the matrices show it where its findings would be.
+    Columns: the variant, the case and its axes, then whatever the probe's judge returns (its
+    aspects first). A failed attempt has no cases of its own: it gets a row for every case the
+    others ran, each judged column holding its state, so that the matrices show it where its
+    findings would be.
     """
-    known = {case["id"]: case for result in results for case in result["cases"]}
+    mine = [result for result in results if result["probe"]["name"] == probe.name]
+    judged = {(r["variant"], c["id"]): probe.judge(c) for r in mine for c in r["cases"]}
+    judged_columns = list(dict.fromkeys([*probe.aspects, *(key for values in judged.values() for key in values)]))
+    known = {case["id"]: case for result in mine for case in result["cases"]}
     rows = []
-    for position, result in enumerate(results):
+    for position, result in enumerate(mine):
         variant = {
             "position": position,
+            "variant": result["variant"],
             "release": release_label(result),
             "version": result["release"]["version"],
-            "track": result["release"]["flavour"],
+            "track": result["release"]["track"],
         }
         if result["status"] != "ok":
-            state = dict.fromkeys((*ASPECTS, "computed"), result["status"])
-            exit_ = result["failure"]["exit"]
-            rows += [{**variant, **case_columns(case), **state, "moved": "", "error": exit_} for case in known.values()]
+            state = dict.fromkeys(judged_columns, result["status"])
+            failure = {"status": result["status"], "error": result["failure"]["exit"]}
+            rows += [{**variant, **case_columns(case, probe), **state, **failure} for case in known.values()]
             continue
         for case in result["cases"]:
             error = case["error"]
-            outcomes = {
-                "weights": weights_outcome(case),
-                "printed": counts_label(case["summary_printed"]),
-                "batchnorm": batchnorm_outcome(case),
-            }
+            outcomes = judged[result["variant"], case["id"]]
             rows.append(
                 {
                     **variant,
-                    **case_columns(case),
-                    **{aspect: FLAKY if is_flaky(case, aspect) else value for aspect, value in outcomes.items()},
-                    "moved": "".join("1" if w["moved"] else "0" for w in case["weights"]),
-                    "computed": counts_label(case["summary_computed"]),
+                    **case_columns(case, probe),
+                    **{
+                        key: FLAKY if key in probe.aspects and is_flaky(case, key) else v for key, v in outcomes.items()
+                    },
+                    "status": case["status"],
                     "error": f"{error['type']}: {error['message']}" if error else "",
                 }
             )
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    columns = [*VARIANT_COLUMNS, "case", "group", *probe.axes, *judged_columns, "status", "error"]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def case_columns(case: dict[str, Any]) -> dict[str, str]:
-    return {"case": case["id"], "group": case["group"], **{axis: case["axes"].get(axis, "") for axis in AXES}}
+def case_columns(case: dict[str, Any], probe: Probe) -> dict[str, str]:
+    return {"case": case["id"], "group": case["group"], **{axis: case["axes"].get(axis, "") for axis in probe.axes}}
 
 
 @dataclass(frozen=True)
@@ -127,18 +91,18 @@ class ChangePoint:
     after: str
 
 
-def change_points(frame: pd.DataFrame, aspects: tuple[str, ...] = ASPECTS) -> list[ChangePoint]:
-    """Every (case, aspect) whose value differs from the release before it on the same track.
+def change_points(frame: pd.DataFrame, aspects: list[str]) -> list[ChangePoint]:
+    """Every (case, aspect) whose value differs from the variant before it on the same track.
 
-    A case that is not applicable in either release is not a change: the feature did not exist.
+    A case that is not applicable in either variant is not a change: the feature did not exist.
     A flaky outcome or a failed attempt says nothing about behaviour: the comparison skips over it
-    to the release before, and the cell itself shows what happened.
+    to the variant before, and the cell itself shows what happened.
     """
     changes = []
     ordered = frame.sort_values(["case", "position"])
     for (case, _), rows in ordered.groupby(["case", "track"], sort=False):
         releases = rows["release"].tolist()
-        applicable = (rows["weights"] != NOT_APPLICABLE).tolist()
+        applicable = (rows["status"] != NOT_APPLICABLE).tolist()
         for aspect in aspects:
             values = rows[aspect].tolist()
             previous = None
@@ -151,15 +115,15 @@ def change_points(frame: pd.DataFrame, aspects: tuple[str, ...] = ASPECTS) -> li
                     )
                 previous = i
     positions = dict(zip(frame["release"], frame["position"], strict=False))
-    return sorted(changes, key=lambda c: (positions[c.release], ASPECTS.index(c.aspect), c.case))
+    return sorted(changes, key=lambda c: (positions[c.release], aspects.index(c.aspect), c.case))
 
 
-def release_ranges(frame: pd.DataFrame, aspect: str) -> pd.DataFrame:
-    """Rows = cases, columns = runs of consecutive releases on one track in which every case has the same ``aspect``.
+def release_ranges(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Rows = cases, columns = runs of consecutive variants on one track in which every case has the same ``column``.
 
-    A column is named by its first and last release, e.g. ``2.2.3 – 2.15.1``.
+    A column is named by its first and last version and its track, e.g. ``2.2.3 – 2.15.1``.
     """
-    wide = frame.pivot(index="case", columns="position", values=aspect)
+    wide = frame.pivot(index="case", columns="position", values=column)
     by_position = frame.drop_duplicates("position").set_index("position")
     versions, tracks = by_position["version"], by_position["track"]
     groups: list[list[int]] = []
@@ -173,7 +137,7 @@ def release_ranges(frame: pd.DataFrame, aspect: str) -> pd.DataFrame:
     for group in groups:
         first, last, track = versions[group[0]], versions[group[-1]], tracks[group[0]]
         span = first if first == last else f"{first} – {last}"
-        columns[span if track == BUNDLED else f"{span} {track}"] = wide[group[0]]
+        columns[f"{span}{TRACKS[track].suffix}"] = wide[group[0]]
     table = pd.DataFrame(columns)
     case_order = frame.drop_duplicates("case")["case"]
     return table.loc[case_order]

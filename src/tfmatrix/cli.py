@@ -1,4 +1,6 @@
-"""Command line: ``report`` renders the markdown matrix, ``diff`` compares two result sets, ``variants`` lists them.
+"""Command line: ``report`` renders one markdown matrix per probe, ``diff`` compares two result sets,
+``variants`` lists the catalog's, ``migrate`` upgrades old result files in place, ``discover`` adds
+the releases the package index has and the catalog lacks.
 
 Exit status: 0 success (diff: nothing changed), 2 bad input, 4 a semantic change (diff, or report
 with --previous). See tfmatrix.status.
@@ -10,68 +12,117 @@ import argparse
 import datetime as dt
 import json
 import sys
+import tempfile
 from pathlib import Path
 
-from tfmatrix import catalog, diff, explanations, render, results, status
+from tfmatrix import catalog, diff, discover, explanations, migrations, probes, render, results, status
 from tfmatrix.errors import InputError
 from tfmatrix.record import write_text_atomic
+from tfmatrix.variant import Variant
 
 
 def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(prog="tfmatrix", description=__doc__)
-    cli.add_argument("--catalog", type=Path, default=Path("catalog.toml"), help="release catalog (TOML)")
+    cli.add_argument("--catalog", type=Path, default=Path("catalog.toml"), help="the catalog of environments (TOML)")
+    cli.add_argument("--probes", type=Path, default=Path("probes"), help="the directory of probes and their harness")
     commands = cli.add_subparsers(dest="command", required=True)
-    report = commands.add_parser("report", help="aggregate result files into a markdown report")
+    report = commands.add_parser("report", help="aggregate result files into one markdown report per probe")
     report.add_argument("--results", type=Path, default=Path("reports/results"), help="directory of result JSON")
     report.add_argument(
         "--explanations", type=Path, default=Path("explanations.toml"), help="why each change point happened (TOML)"
     )
-    report.add_argument("--out", type=Path, default=Path("reports/freeze-matrix.md"), help="markdown file to write")
+    report.add_argument("--out-dir", type=Path, default=Path("reports"), help="where <probe>-matrix.md files go")
     report.add_argument(
         "--previous", type=Path, help="earlier results: print what changed since, exit 4 if the behaviour did"
     )
     listing = commands.add_parser("variants", help="print the catalog's variants as JSON: [{id, python}], for CI")
-    listing.add_argument("--nightly", action="store_true", help="include the opt-in nightly variant")
+    listing.add_argument("--nightly", action="store_true", help="include the opt-in variants (the nightly)")
     compare = commands.add_parser("diff", help="what changed between two directories of results")
     compare.add_argument("old", type=Path, help="directory of the earlier results")
     compare.add_argument("new", type=Path, help="directory of the later results")
+    upgrade = commands.add_parser("migrate", help="upgrade result files of older schemas in place")
+    upgrade.add_argument("results", type=Path, help="directory of result JSON")
+    finder = commands.add_parser("discover", help="add the releases the configured package index has to the catalog")
+    finder.add_argument("--results", type=Path, default=Path("reports/results"), help="where retired results are")
+    finder.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
     return cli
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        releases = catalog.load(args.catalog)
-        nightly = catalog.load_nightly(args.catalog, dt.date.today())
+        variants = catalog.load(args.catalog, dt.date.today())
         if args.command == "variants":
-            chosen = catalog.variants(releases) + ([nightly] if nightly and args.nightly else [])
-            print(json.dumps([{"id": v.id, "python": v.release.python} for v in chosen]))
-            return 0
+            chosen = variants if args.nightly else catalog.regular(variants)
+            print(json.dumps([{"id": v.id, "python": v.python} for v in chosen]))
+            return status.OK
+        if args.command == "discover":
+            return run_discover(args.catalog, args.results, variants, dry_run=args.dry_run)
+        if args.command == "migrate":
+            for old, new in migrations.migrate(args.results):
+                print(f"tfmatrix: upgraded {old} -> {new}")
+            return status.OK
+        known_probes = probes.load_all(args.probes.resolve())
         if args.command == "diff":
-            return run_diff(
-                results.load_all(args.old, releases, nightly), results.load_all(args.new, releases, nightly)
-            )
-        loaded = results.load_all(args.results, releases, nightly)
-        known = explanations.load(args.explanations)
+            earlier = results.load_all(args.old, variants, known_probes)
+            return run_diff(earlier, results.load_all(args.new, variants, known_probes), known_probes)
+        loaded = results.load_all(args.results, variants, known_probes)
+        known = explanations.load(args.explanations, known_probes)
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
-    write_text_atomic(args.out, render.render(loaded, known))
-    failed = [r for r in loaded if r["status"] != "ok"]
-    print(f"tfmatrix: wrote {args.out} from {len(loaded)} results, {len(failed)} of them failed attempts")
+    for name, probe in known_probes.items():
+        mine = [r for r in loaded if r["probe"]["name"] == name]
+        if not mine:
+            continue
+        out = args.out_dir / f"{name}-matrix.md"
+        write_text_atomic(out, render.render(mine, probe, known))
+        failed = [r for r in mine if r["status"] != "ok"]
+        print(f"tfmatrix: wrote {out} from {len(mine)} results, {len(failed)} of them failed attempts")
     if args.previous is None:
         return status.OK
-    previous, skipped = results.load_comparable(args.previous, releases, nightly)
+    previous, skipped = results.load_comparable(args.previous, variants, known_probes)
     if skipped:
-        print(f"tfmatrix: {skipped} earlier results are not comparable (another schema or catalog); left out")
+        print(f"tfmatrix: {skipped} earlier results are not comparable (another schema, catalog or probe); left out")
     if not previous:
         print("tfmatrix: no earlier results to compare with")
         return status.OK
-    return run_diff(previous, loaded)
+    return run_diff(previous, loaded, known_probes)
 
 
-def run_diff(old: list[results.Result], new: list[results.Result]) -> int:
-    lines = diff.semantic_changes(old, new)
+def run_discover(path: Path, results_dir: Path, variants: list[Variant], *, dry_run: bool) -> int:
+    """Add what the index has to the catalog; a release moved to a newer patch takes its old results with it."""
+    today = dt.date.today()
+    try:
+        index = discover.ask_index()
+    except RuntimeError as exc:  # the index could not be asked: not bad input, and nothing was changed
+        print(f"tfmatrix: error: {exc}", file=sys.stderr)
+        return status.ERROR
+    try:
+        updated, changes = discover.update(path.read_text(encoding="utf-8"), index, today)
+    except TypeError as exc:  # a catalog it cannot edit without rewriting it
+        raise InputError(path, "release", str(exc)) from None
+    for change in changes:
+        print(f"tfmatrix: {change}")
+    if not changes:
+        print(f"tfmatrix: {path} is up to date with the index")
+    if dry_run or updated == path.read_text(encoding="utf-8"):
+        return status.OK
+    with tempfile.TemporaryDirectory(prefix="tfmatrix-") as scratch:
+        candidate = Path(scratch) / path.name
+        candidate.write_text(updated, encoding="utf-8")
+        try:  # only a valid catalog replaces the old one
+            kept = {variant.id for variant in catalog.load(candidate, today)}
+        except InputError as exc:
+            raise InputError(path, exc.field, f"discover would make it invalid: {exc.problem}") from None
+    write_text_atomic(path, updated)
+    for retired in discover.retire(results_dir, {variant.id for variant in variants}, kept):
+        print(f"tfmatrix: retired {retired}: its release left the catalog")
+    return status.OK
+
+
+def run_diff(old: list[results.Result], new: list[results.Result], known_probes: dict[str, probes.Probe]) -> int:
+    lines = diff.semantic_changes(old, new, known_probes)
     for line in lines:
         print(line)
     print(f"tfmatrix: {len(lines)} semantic changes" if lines else "tfmatrix: no semantic change")

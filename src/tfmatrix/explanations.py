@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from tfmatrix.errors import InputError, read_toml
+from tfmatrix.probes import Probe
 
-FIELDS = ("release", "aspect", "cases", "summary", "advice", "evidence")
-ASPECTS = ("weights", "printed", "batchnorm")
+FIELDS = ("probe", "release", "aspect", "cases", "summary", "advice", "evidence")
 
 
 @dataclass(frozen=True)
 class Explanation:
+    probe: str
     release: str
     aspect: str
     cases: Mapping[str, str]
@@ -28,12 +29,12 @@ class Explanation:
         return self.release == release and self.aspect == aspect and matches_case
 
 
-def load(path: Path) -> list[Explanation]:
+def load(path: Path, probes: Mapping[str, Probe]) -> list[Explanation]:
     document = read_toml(path)
-    return [_explanation(path, i, entry) for i, entry in enumerate(document.get("explanation", []))]
+    return [_explanation(path, i, entry, probes) for i, entry in enumerate(document.get("explanation", []))]
 
 
-def _explanation(path: Path, index: int, entry: Any) -> Explanation:
+def _explanation(path: Path, index: int, entry: Any, probes: Mapping[str, Probe]) -> Explanation:
     where = f"explanation[{index}]"
     if not isinstance(entry, dict):
         raise InputError(path, where, "expected a table")
@@ -43,15 +44,24 @@ def _explanation(path: Path, index: int, entry: Any) -> Explanation:
     extra = sorted(set(entry) - set(FIELDS))
     if extra:
         raise InputError(path, f"{where}.{extra[0]}", "unknown field")
-    if entry["aspect"] not in ASPECTS:
-        raise InputError(path, f"{where}.aspect", f"expected one of {', '.join(ASPECTS)}, got {entry['aspect']!r}")
+    probe = probes.get(entry["probe"])
+    if probe is None:
+        raise InputError(path, f"{where}.probe", f"expected one of {', '.join(probes)}, got {entry['probe']!r}")
+    if entry["aspect"] not in probe.aspects:
+        expected = ", ".join(probe.aspects)
+        raise InputError(path, f"{where}.aspect", f"expected one of {expected}, got {entry['aspect']!r}")
     cases = entry["cases"]
     if not isinstance(cases, dict) or not all(isinstance(v, str) for v in cases.values()):
         raise InputError(path, f"{where}.cases", "expected a table of axis = value strings")
+    unknown = sorted(set(cases) - set(probe.axes))
+    if unknown:
+        raise InputError(path, f"{where}.cases.{unknown[0]}", f"expected one of the axes {', '.join(probe.axes)}")
     evidence = entry["evidence"]
     if not isinstance(evidence, list) or not evidence or not all(isinstance(e, str) for e in evidence):
         raise InputError(path, f"{where}.evidence", "expected a non-empty list of strings")
     for name in ("release", "summary", "advice"):
         if not isinstance(entry[name], str) or not entry[name]:
             raise InputError(path, f"{where}.{name}", "expected a non-empty string")
-    return Explanation(entry["release"], entry["aspect"], cases, entry["summary"], entry["advice"], tuple(evidence))
+    return Explanation(
+        probe.name, entry["release"], entry["aspect"], cases, entry["summary"], entry["advice"], tuple(evidence)
+    )

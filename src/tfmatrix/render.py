@@ -1,4 +1,7 @@
-"""Tables -> one markdown report: change points first, then the matrices, then the releases."""
+"""Tables -> one markdown report per probe: change points first, then the matrices, then the releases.
+
+Titles, questions, axes, aspects and their symbols all come from the probe's metadata.
+"""
 
 from __future__ import annotations
 
@@ -6,76 +9,20 @@ import re
 from collections.abc import Sequence
 
 import pandas as pd
-from packaging.version import Version
 from tabulate import tabulate
 
 from tfmatrix import aggregate
 from tfmatrix.explanations import Explanation
+from tfmatrix.kinds import TRACKS
+from tfmatrix.probes import Probe
 from tfmatrix.results import Result
 
-WEIGHT_SYMBOLS = {
-    aggregate.HELD: "✅ held",
-    aggregate.IGNORED: "❌ trained",
-    aggregate.PARTIAL: "⚠️ partly trained",
-    aggregate.STALLED: "⚠️ stalled",
-    aggregate.ERROR: "💥 error",
-    aggregate.NOT_APPLICABLE: "n/a",
+# States any probe's cells can take, besides what its judge says.
+STATE_SYMBOLS = {
     aggregate.FLAKY: "🎲 flaky",
     **{state: f"⛔ {state}" for state in aggregate.FAILED_STATES},
 }
-LEGEND = {
-    aggregate.HELD: "the frozen weights did not move; every other weight did",
-    aggregate.IGNORED: "every frozen weight moved anyway: `trainable = False` had no effect on training",
-    aggregate.PARTIAL: "some frozen weights moved",
-    aggregate.STALLED: "the frozen weights held, but a weight that should train did not move",
-    aggregate.ERROR: "the case raised an exception (see the result file)",
-    aggregate.NOT_APPLICABLE: "the release lacks what the case needs (e.g. `compile(run_eagerly=...)`)",
-    aggregate.FLAKY: "the outcome differed between repeats of the case (`--repeat N`); never counted as a change",
-}
-AXIS_HEADERS = {
-    "api": "API",
-    "target": "frozen",
-    "order": "order",
-    "train_api": "training step",
-    "layer": "layer",
-    "optimizer": "optimizer",
-    "run_eagerly": "run_eagerly",
-}
-ASPECT_NAMES = {"weights": "weights", "printed": "summary() printed", "batchnorm": "BatchNorm"}
-# The grid: each group of cases answers one question (probes/freeze_probe.py, grid()).
-QUESTIONS = {
-    "seed": (
-        "The seed notebook's cases",
-        "{Sequential, Functional} × {whole model, middle layer} × {freeze then compile, compile then freeze}, "
-        "`train_on_batch`, Adam.",
-    ),
-    "timing": (
-        "Does freezing take effect, whenever you freeze and however you train?",
-        "Sequential, middle Dense layer, Adam: every `order` × every training step (`train_on_batch`, `fit`, "
-        "a `tf.GradientTape` loop over `model.trainable_variables` as the reference) × `run_eagerly` off and on.",
-    ),
-    "nested": (
-        "Does a frozen sub-model stay frozen inside an outer model?",
-        "A Sequential sub-model (Dense 7 → Dense 4) used as a layer in a Sequential or Functional outer model "
-        "with Dense 1 on top; the sub-model is frozen; every `order`; `train_on_batch`.",
-    ),
-    "subclassed": (
-        "Do subclassed models behave like Sequential and Functional ones?",
-        "A `keras.Model` subclass with the same three Dense layers; whole model or middle layer; "
-        "freeze then compile, compile then freeze; `train_on_batch`.",
-    ),
-    "batchnorm": (
-        "Does a frozen BatchNormalization update its statistics?",
-        "Dense 7 → BatchNormalization → Dense 1, batches of 8, the BatchNormalization frozen; "
-        "`train_on_batch` and `fit`. Cells add whether its moving mean/variance changed during the step and "
-        "whether, after the freeze, `model(x, training=True)` equals `model(x, training=False)` (inference mode).",
-    ),
-    "momentum": (
-        "Does momentum from an earlier step keep moving a frozen weight?",
-        "SGD with momentum 0.9: freeze after a first training step (only the second step is judged) "
-        "against freeze then compile; every training step.",
-    ),
-}
+FLAKY_LEGEND = "the outcome differed between repeats of the case (`--repeat N`); never counted as a change"
 ERROR_LINE = re.compile(r"^\s*(cause: |error: |Fatal Python error|[\w.]*(Error|Exception|Exit):)")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|#])")
 
@@ -97,22 +44,31 @@ def table(frame: pd.DataFrame) -> str:
     return str(tabulate(columns, headers="keys", tablefmt="github", disable_numparse=True))
 
 
-def render(results: list[Result], known: Sequence[Explanation] = ()) -> str:
-    """The whole report; ``known`` explanations are attached to the change points they match."""
-    frame = aggregate.cases_frame(results)
-    failed = [result for result in results if result["status"] != "ok"]
-    sections = [header(results)]
+def render(results: list[Result], probe: Probe, known: Sequence[Explanation] = ()) -> str:
+    """The report of one probe; ``known`` explanations are attached to the change points they match."""
+    mine = [result for result in results if result["probe"]["name"] == probe.name]
+    frame = aggregate.cases_frame(mine, probe)
+    failed = [result for result in mine if result["status"] != "ok"]
+    known = [e for e in known if e.probe == probe.name]
+    sections = [header(mine, probe)]
     if failed:
         sections.append(failures_section(failed))
     if len(frame):  # some attempt succeeded
+        present = set(frame["group"])
         sections += [
-            change_points_section(frame, known),
-            grid_section(frame),
-            *[question_section(frame, group, known) for group in QUESTIONS if group in set(frame["group"])],
-            summary_section(frame[frame["group"] == "seed"]),
+            change_points_section(frame, probe, known),
+            grid_section(frame, probe),
+            *[question_section(frame, probe, group, known) for group in probe.groups if group in present],
+            *[aspect_section(frame, probe, aspect) for aspect, spec in probe.aspects.items() if "section" in spec],
         ]
-    sections.append(releases_section(results))
+    sections.append(releases_section(mine))
     return "\n\n".join(sections) + "\n"
+
+
+def symbol(probe: Probe, aspect: str, value: str) -> str:
+    """How a cell shows an aspect's value: the probe's symbol for it, a state's, or the value itself."""
+    symbols = {**probe.aspects[aspect].get("symbols", {}), **STATE_SYMBOLS}
+    return str(symbols.get(value, value))
 
 
 def failures_section(failed: list[Result]) -> str:
@@ -149,50 +105,44 @@ def headline(message: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def header(results: list[Result]) -> str:
-    bundled = [r["release"]["version"] for r in results if r["release"]["flavour"] == "bundled"]
-    versions = bundled or [r["release"]["version"] for r in results]
-    first, last = versions[0], max(versions, key=Version)
-    variants_of = {r["release"]["flavour"] for r in results}
+def header(results: list[Result], probe: Probe) -> str:
+    spans = []
+    for track in TRACKS.values():
+        versions = [r["release"]["version"] for r in results if r["release"]["track"] == track.name]
+        if versions:
+            first, last = versions[0], versions[-1]
+            span = escape(first) if first == last else f"{escape(first)} to {escape(last)}"
+            spans.append(f"{track.title} {span}")
     digests = sorted({r["probe"]["sha256"][:12] for r in results})
+    harness = sorted({(r["probe"]["harness_sha256"] or "none")[:12] for r in results})
     return "\n".join(
         [
-            "# Freeze matrix: does `trainable = False` stop training?",
+            f"# {probe.title}",
             "",
             (
-                f"Generated by `nox -t matrix` from {len(results)} result files in `reports/results/`: "
-                f"TensorFlow {escape(first)} to {escape(last)}"
-                f"{' (from 2.16 also with tf-keras)' if 'tf-keras' in variants_of else ''}"
-                f"{' and the newest nightly build' if 'nightly' in variants_of else ''}, "
-                "each installed in its own virtual environment "
+                f"Generated by `nox -t matrix` from {len(results)} result files in `reports/results/{probe.name}/`: "
+                f"{'; '.join(spans)}; each installed in its own virtual environment "
                 "with its dependencies resolved as the package index stood shortly after the release "
                 "(see [Releases](#releases)). "
-                f"Probe `probes/freeze_probe.py`, sha256 {', '.join(digests)}."
+                f"Probe `probes/{probe.name}.py`, sha256 {', '.join(digests)}; harness sha256 {', '.join(harness)}."
             ),
             "",
-            (
-                "Every case builds a small model (the seed notebook's Dense 7 → Dense 4 → Dense 1 on 3 inputs, "
-                "or a variation of it), sets `trainable = False` on the whole model, one layer or a sub-model, "
-                "trains, and records which weights moved, what `model.summary()` printed and every warning. "
-                "The [grid](#grid) lists the questions the cases answer."
-            ),
+            f"{probe.description} The [grid](#grid) lists the questions the cases answer.",
         ]
     )
 
 
-def change_line(change: aggregate.ChangePoint) -> str:
-    before, after = change.before, change.after
-    if change.aspect == "weights":
-        before, after = WEIGHT_SYMBOLS[before], WEIGHT_SYMBOLS[after]
+def change_line(change: aggregate.ChangePoint, probe: Probe) -> str:
+    before, after = symbol(probe, change.aspect, change.before), symbol(probe, change.aspect, change.after)
     return (
         f"- In **{escape(change.release)}** (after {escape(change.previous)}), {code(change.case)} "
-        f"{ASPECT_NAMES[change.aspect]}: {escape(before)} → **{escape(after)}**"
+        f"{probe.aspects[change.aspect]['title']}: {escape(before)} → **{escape(after)}**"
     )
 
 
-def case_axes(frame: pd.DataFrame) -> dict[str, dict[str, str]]:
+def case_axes(frame: pd.DataFrame, probe: Probe) -> dict[str, dict[str, str]]:
     return {
-        str(row["case"]): {axis: str(row[axis]) for axis in aggregate.AXES}
+        str(row["case"]): {axis: str(row[axis]) for axis in probe.axes}
         for _, row in frame.drop_duplicates("case").iterrows()
     }
 
@@ -203,63 +153,72 @@ def explanation_for(
     return next((e for e in known if e.explains(change.release, change.aspect, axes[change.case])), None)
 
 
-def change_points_section(frame: pd.DataFrame, known: Sequence[Explanation]) -> str:
-    changes = aggregate.change_points(frame)
+def change_points_section(frame: pd.DataFrame, probe: Probe, known: Sequence[Explanation]) -> str:
+    changes = aggregate.change_points(frame, list(probe.aspects))
     lines = [
         "## Change points",
         "",
         (
-            "Each release is compared with the one before it on the same track (as shipped, or with tf-keras): "
+            "Each release is compared with the one before it on the same track (its group of columns): "
             "a change first seen in a release happened somewhere after the release named beside it."
         ),
     ]
     if not changes:
         return "\n".join([*lines, "", "No case behaves differently in any release than in the one before it."])
-    axes = case_axes(frame)
+    axes = case_axes(frame, probe)
     by_explanation = [(e, [c for c in changes if explanation_for(c, axes, known) is e]) for e in known]
     for explanation, matched in by_explanation:
         if not matched:
             continue
         lines += ["", f"### {escape(explanation.release)}: {explanation.summary}", ""]
-        lines += [change_line(c) for c in matched]
+        lines += [change_line(c, probe) for c in matched]
         lines += ["", f"**What to do:** {explanation.advice}", "", "**Evidence:**", ""]
         lines += [f"- {item}" for item in explanation.evidence]
     unexplained = [c for c in changes if explanation_for(c, axes, known) is None]
     if unexplained:
         lines += ["", "### Not yet explained", ""]
-        lines += [change_line(c) for c in unexplained]
+        lines += [change_line(c, probe) for c in unexplained]
     return "\n".join(lines)
 
 
-def with_axes(frame: pd.DataFrame, matrix: pd.DataFrame) -> pd.DataFrame:
+def with_axes(frame: pd.DataFrame, matrix: pd.DataFrame, probe: Probe) -> pd.DataFrame:
     """Prefix the matrix with the axes that vary between its rows."""
-    axes = frame.drop_duplicates("case").set_index("case").loc[matrix.index, list(aggregate.AXES)]
-    varying = [axis for axis in aggregate.AXES if len(set(axes[axis])) > 1]
-    labelled = axes[varying].map(escape).rename(columns=AXIS_HEADERS)
+    axes = frame.drop_duplicates("case").set_index("case").loc[matrix.index, list(probe.axes)]
+    varying = [axis for axis in probe.axes if len(set(axes[axis])) > 1]
+    titles = {axis: spec["title"] for axis, spec in probe.axes.items()}
+    labelled = axes[varying].map(escape).rename(columns=titles)
     return pd.concat([labelled, matrix], axis=1)
 
 
-def grid_section(frame: pd.DataFrame) -> str:
+def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
     cases = frame.drop_duplicates("case")
     rows = [
-        {"question": f"[{title}](#{anchor(title)})", "cases": str(int((cases["group"] == group).sum())), "grid": grid}
-        for group, (title, grid) in QUESTIONS.items()
+        {
+            "question": f"[{spec['question']}](#{anchor(spec['question'])})",
+            "cases": str(int((cases["group"] == group).sum())),
+            "grid": spec["grid"],
+        }
+        for group, spec in probe.groups.items()
     ]
-    legend = [f"- {WEIGHT_SYMBOLS[key]}: {text}" for key, text in LEGEND.items()]
-    failed = ", ".join(WEIGHT_SYMBOLS[state] for state in aggregate.FAILED_STATES)
+    lead = probe.matrix_aspects[0]
+    legend = [
+        f"- {symbol(probe, lead, value)}: {text}" for value, text in probe.aspects[lead].get("legend", {}).items()
+    ]
+    legend.append(f"- {STATE_SYMBOLS[aggregate.FLAKY]}: {FLAKY_LEGEND}")
+    failed = ", ".join(STATE_SYMBOLS[state] for state in aggregate.FAILED_STATES)
     legend.append(f"- {failed}: the attempt failed and the release has no findings; see *Failed attempts*")
+    present = [TRACKS[track] for track in dict.fromkeys(frame["track"])]
+    tracks = " ".join(f"Columns marked{t.suffix} {t.note}." for t in present if t.suffix)
     return "\n".join(
         [
             "## Grid",
             "",
-            "Each group of cases answers one question. Every case starts from a fresh model with fixed seeds; "
-            "a weight *moved* if it is not `numpy.allclose` to its value before the judged training step.",
+            "Each group of cases answers one question. Every case starts from fresh seeds.",
             "",
             table(pd.DataFrame(rows)),
             "",
-            "In the matrices, one column stands for a run of consecutive releases that behave the same in every "
-            "case of the table. Columns marked tf-keras ran with the legacy Keras 2 package "
-            "(`TF_USE_LEGACY_KERAS=1`), which exists from TensorFlow 2.16.",
+            f"In the matrices, one column stands for a run of consecutive releases that behave the same in every "
+            f"case of the table. {tracks}".rstrip(),
             "",
             *legend,
         ]
@@ -271,44 +230,32 @@ def anchor(title: str) -> str:
     return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
 
 
-def question_section(frame: pd.DataFrame, group: str, known: Sequence[Explanation]) -> str:
-    title, _ = QUESTIONS[group]
+def question_section(frame: pd.DataFrame, probe: Probe, group: str, known: Sequence[Explanation]) -> str:
+    """One question's matrix: each cell the lead aspect's symbol, then the other matrix aspects that say something."""
     rows = frame[frame["group"] == group]
-    symbols = rows["weights"].map(WEIGHT_SYMBOLS)
-    plain = (rows["batchnorm"] == "") | rows["weights"].isin(aggregate.FAILED_STATES)
-    cells = symbols.where(plain, symbols + " · " + rows["batchnorm"])
+    lead, *others = probe.matrix_aspects
+    cells = rows[lead].map(lambda value: symbol(probe, lead, value))
+    failed = rows[lead].isin(aggregate.FAILED_STATES)
+    for aspect in others:
+        cells = cells.where((rows[aspect] == "") | failed, cells + " · " + rows[aspect])
     matrix = aggregate.release_ranges(rows.assign(cell=cells), "cell")
-    changes = [c for c in aggregate.change_points(rows) if c.aspect != "printed"]
-    lines = [f"## {title}", ""]
-    lines += [change_line(c) for c in changes] or ["No change between releases."]
-    axes = case_axes(rows)
+    changes = aggregate.change_points(rows, probe.matrix_aspects)
+    lines = [f"## {probe.groups[group]['question']}", ""]
+    lines += [change_line(c, probe) for c in changes] or ["No change between releases."]
+    axes = case_axes(rows, probe)
     advice = {e.advice: e for c in changes if (e := explanation_for(c, axes, known))}
     if advice:
         lines += ["", *[f"- *What to do* ({e.release}): {e.advice} ([why](#change-points))" for e in advice.values()]]
-    return "\n".join([*lines, "", table(with_axes(rows, matrix))])
+    return "\n".join([*lines, "", table(with_axes(rows, matrix, probe))])
 
 
-def summary_section(frame: pd.DataFrame) -> str:
-    cells = frame.assign(
-        shown=[
-            escape(p) if p == c else f"⚠️ {escape(p)} (weights: {escape(c)})"
-            for p, c in zip(frame["printed"], frame["computed"], strict=True)
-        ]
-    )
-    matrix = aggregate.release_ranges(cells, "shown")
-    return "\n".join(
-        [
-            "## What `model.summary()` printed",
-            "",
-            (
-                "For the seed notebook's cases. Total / trainable / non-trainable parameters as printed, parsed from the summary text. "
-                "⚠️ marks a summary that disagrees with `model.trainable_weights` / `model.non_trainable_weights` "
-                "at the same moment; those counts follow in parentheses."
-            ),
-            "",
-            table(with_axes(frame, matrix)),
-        ]
-    )
+def aspect_section(frame: pd.DataFrame, probe: Probe, aspect: str) -> str:
+    """An aspect shown apart from the question matrices, over the groups its section names."""
+    spec = probe.aspects[aspect]["section"]
+    rows = frame[frame["group"].isin(spec["groups"])]
+    shown = rows[spec["cell"]].where(rows[aspect] != aggregate.FLAKY, aggregate.FLAKY).map(escape)
+    matrix = aggregate.release_ranges(rows.assign(shown=shown), "shown")
+    return "\n".join([f"## {spec['title']}", "", spec["text"], "", table(with_axes(rows, matrix, probe))])
 
 
 def releases_section(results: list[Result]) -> str:
@@ -325,7 +272,7 @@ def releases_section(results: list[Result]) -> str:
                 "tf.keras is": escape(env.get("keras_flavour", "-")),
                 "numpy": escape(env.get("numpy", env["packages"].get("numpy", "-"))),
                 "resolved as of": escape(env["resolved_as_of"]),
-                "tf-keras resolved as of": escape(env["tf_keras_resolved_as_of"] or "n/a"),
+                "tf-keras resolved as of": escape(env.get("tf_keras_resolved_as_of") or "n/a"),
                 "cases": ", ".join(
                     f"{statuses.count(s)} {s}" for s in ("ok", "error", "not_applicable") if s in statuses
                 )
