@@ -1,7 +1,7 @@
-"""Sessions of the TensorFlow/Keras freeze matrix. ``nox -l`` is the table of contents.
+"""Sessions of the TensorFlow/Keras compatibility matrix. ``nox -l`` is the table of contents.
 
-nox -t matrix        every release in catalog.toml, then the report
-nox -s tests         the test suite
+nox -t matrix              every probe in every environment of catalog.toml, then the reports
+nox -s tests integration   the fast tests, then the slow ones (real environments, the index, workflows)
 """
 
 from __future__ import annotations
@@ -24,18 +24,19 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from tfmatrix import attempt, catalog, discover, preflight, record, runner
+from tfmatrix import attempt, catalog, migrations, preflight, probes, record, runner
 from tfmatrix import status as run_status
 from tfmatrix.errors import InputError
+from tfmatrix.variant import Variant
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "tests", "integration"]
 
 CATALOG = ROOT / "catalog.toml"
-PROBE = ROOT / "probes" / "freeze_probe.py"
+PROBES = ROOT / "probes"
 RESULTS = ROOT / "reports" / "results"
-REPORT = ROOT / "reports" / "freeze-matrix.md"
+REPORTS = ROOT / "reports"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 
 
@@ -46,17 +47,10 @@ def bad_input(message: str) -> NoReturn:
 
 
 try:
-    VARIANTS = catalog.variants(catalog.load(CATALOG))
-    NIGHTLY = catalog.load_nightly(CATALOG, dt.date.today())  # opt-in: `nox -s matrix -- --nightly`
+    VARIANTS = catalog.load(CATALOG, dt.date.today())  # opt-in ones too: `nox -s matrix -- --nightly`
 except InputError as exc:
     bad_input(str(exc))
-EVERY_VARIANT = VARIANTS + ([NIGHTLY] if NIGHTLY else [])
-PROBE_ENV = {
-    "PYTHONFAULTHANDLER": "1",
-    "PYTHONHASHSEED": "0",
-    "TF_CPP_MIN_LOG_LEVEL": "2",
-    "CUDA_VISIBLE_DEVICES": "-1",
-}
+PROBE_ENV = {"PYTHONFAULTHANDLER": "1", "PYTHONHASHSEED": "0"}  # a crash shows its Python stack; no hash luck
 
 
 def expose_pyenv_interpreters() -> None:
@@ -83,7 +77,7 @@ def attempt_parser(session: nox.Session) -> argparse.ArgumentParser:
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where result JSON files go")
     parser.add_argument("--timeout", type=positive(float), help="seconds each step may take (default: the catalog's)")
     parser.add_argument("--repeat", type=positive(int), default=1, help="run every case N times; differing = flaky")
-    parser.add_argument("--probe", type=Path, default=PROBE, help=argparse.SUPPRESS)  # tests: a misbehaving probe
+    parser.add_argument("--probes-dir", type=Path, default=PROBES, help=argparse.SUPPRESS)  # tests: other probes
     return parser
 
 
@@ -103,7 +97,7 @@ def positive(kind: type[float]) -> Callable[[str], float]:
 
 @nox.session(venv_backend="none", tags=["matrix"])
 def matrix(session: nox.Session) -> None:
-    """Probe every catalog variant N at a time (current results are kept), then write the report.
+    """Run every probe in every catalog variant, N variants at a time (current results are kept), then the reports.
 
     Exit status: 0 all ok and no semantic change, 2 bad input, 3 some variants failed (install,
     import, crash, timeout), 4 the results changed in behaviour; see README "Failure states".
@@ -114,26 +108,28 @@ def matrix(session: nox.Session) -> None:
     parser.add_argument("--force-all", action="store_true", help="re-run every variant")
     parser.add_argument("--keep-venvs", action="store_true", help="keep each variant's venv after probing")
     parser.add_argument("--only", nargs="*", metavar="ID", help="probe only these variants")
-    parser.add_argument("--nightly", action="store_true", help="also probe the newest nightly build (opt-in)")
+    parser.add_argument("--nightly", action="store_true", help="also probe the opt-in variants (the nightly build)")
     opts = parser.parse_args(session.posargs)
     try:
-        chosen = runner.select(EVERY_VARIANT, only=opts.only, force=opts.force)
+        chosen = runner.select(VARIANTS, only=opts.only, force=opts.force)
     except ValueError as exc:
         bad_input(str(exc))
     if not (opts.only or opts.nightly):
-        chosen = [variant for variant in chosen if variant.flavour != catalog.NIGHTLY]
+        chosen = catalog.regular(chosen)
     results_dir = opts.results_dir.resolve()
+    for old, new in migrations.migrate(results_dir):  # results of an older schema are upgraded, not probed again
+        session.log(f"upgraded {old} -> {new}")
     ask_index = functools.partial(preflight.uv_finds, nox.virtualenv.UV)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops the run as Ctrl-C does
     nox_command = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py")]
     with tempfile.TemporaryDirectory(prefix="tfmatrix-before-") as before:
-        for path in results_dir.glob("*.json"):  # what the run started from, to tell what it changed
-            shutil.copy2(path, before)
+        if results_dir.is_dir():  # what the run started from, to tell what it changed
+            shutil.copytree(results_dir, before, dirs_exist_ok=True)
         try:
             outcomes = runner.run(
                 chosen,
                 nox_command=nox_command,
-                probe=opts.probe.resolve(),
+                probes_dir=opts.probes_dir.resolve(),
                 results_dir=results_dir,
                 logs_dir=ROOT / ".nox" / "logs",
                 jobs=opts.jobs,
@@ -148,6 +144,7 @@ def matrix(session: nox.Session) -> None:
         except InputError as exc:
             bad_input(str(exc))
         command = [*nox_command, "-s", "report", "--", "--results-dir", str(results_dir), "--previous", before]
+        command += ["--probes-dir", str(opts.probes_dir.resolve())]
         reported = subprocess.run(command, check=False).returncode
     failed = [f"{o.variant} ({o.state})" for o in outcomes if o.state not in (runner.DONE, runner.CACHED)]
     if failed:
@@ -161,56 +158,67 @@ def matrix(session: nox.Session) -> None:
 @nox.session
 @nox.parametrize(
     ("python", "variant"),
-    [(variant.release.python, variant) for variant in EVERY_VARIANT],
-    ids=[variant.id for variant in EVERY_VARIANT],
+    [(variant.python, variant) for variant in VARIANTS],
+    ids=[variant.id for variant in VARIANTS],
 )
-def probe(session: nox.Session, variant: catalog.Variant) -> None:
-    """Install one TensorFlow release (with tf-keras where named) as of its resolution date; probe it, always.
+def probe(session: nox.Session, variant: Variant) -> None:
+    """Install one environment as of its resolution date and run the probes in it, always.
 
-    Whatever happens (install, import, crash, time limit) is written as the variant's result.
+    Whatever happens (install, import, crash, time limit) is written as each probe's result.
     """
     parser = attempt_parser(session)
-    parser.add_argument("--keep-venv", action="store_true", help="keep the release's venv after probing")
+    parser.add_argument("--probes", nargs="+", metavar="NAME", help="run only these probes (default: all)")
+    parser.add_argument("--report", type=Path, help="where to write how the session ended, for the matrix runner")
+    parser.add_argument("--keep-venv", action="store_true", help="keep the environment's venv after probing")
     opts = parser.parse_args(session.posargs)
-    out = record.result_path(opts.results_dir.resolve(), variant)
-    result = attempt.attempt(
+    probes_dir, results_dir = opts.probes_dir.resolve(), opts.results_dir.resolve()
+    try:
+        sources = probes.sources(probes_dir)
+        unknown = sorted(set(opts.probes or ()) - set(sources))
+        if unknown:
+            raise InputError(probes_dir, "", f"has no probe {unknown[0]!r} (it has {', '.join(sources)})")
+    except InputError as exc:
+        bad_input(str(exc))
+    chosen = [sources[name] for name in opts.probes or sources]
+    written, timing = attempt.attempt(
         variant,
         uv=nox.virtualenv.UV,
         python=Path(session.virtualenv.location, "bin", "python"),
-        probe=opts.probe.resolve(),
+        probes_dir=probes_dir,
+        probes=chosen,
         env=PROBE_ENV,
-        timeout=opts.timeout or variant.release.timeout_seconds,
+        timeout=opts.timeout or variant.timeout_seconds,
         repeat=opts.repeat,
         out=sys.stdout,
     )
-    record.write_json_atomic(out, result)
-    session.log(f"wrote {out}: {result['status']}")
-    if not opts.keep_venv:  # a TensorFlow venv is 1-2 GB; its result is what we keep
+    for name, result in written.items():
+        out = record.result_path(results_dir, name, variant.id)
+        record.write_json_atomic(out, result)
+        session.log(f"wrote {out}: {result['status']}")
+    if opts.report:
+        statuses = {name: result["status"] for name, result in written.items()}
+        record.write_json_atomic(opts.report, {"variant": variant.id, "statuses": statuses, "timing": timing})
+    if not opts.keep_venv:  # a TensorFlow venv is 1-2 GB; its results are what we keep
         shutil.rmtree(session.virtualenv.location, ignore_errors=True)
 
 
 @nox.session(python="3.11")
 def report(session: nox.Session) -> None:
-    """Aggregate every result in reports/results into the markdown matrix reports/freeze-matrix.md.
+    """Render reports/<probe>-matrix.md from every result in reports/results (upgrading older ones first).
 
-    With --results-dir DIR, the report is written beside it: DIR/../freeze-matrix.md.
+    With --results-dir DIR, the reports are written beside it, in DIR/.. .
     """
     parser = argparse.ArgumentParser(prog="nox -s report --")
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where the result JSON files are")
     parser.add_argument("--previous", type=Path, help="earlier results: exit 4 if the behaviour changed since")
+    parser.add_argument("--probes-dir", type=Path, default=PROBES, help=argparse.SUPPRESS)  # tests: other probes
     opts = parser.parse_args(session.posargs)
     session.install(".")
     results_dir = opts.results_dir.resolve()
-    report_file = REPORT if results_dir == RESULTS else results_dir.parent / REPORT.name  # beside its results
-    command = [str(Path(session.bin, "tfmatrix")), "--catalog", str(CATALOG), "report"]
-    command += [
-        "--explanations",
-        str(ROOT / "explanations.toml"),
-        "--results",
-        str(results_dir),
-        "--out",
-        str(report_file),
-    ]
+    tfmatrix = [str(Path(session.bin, "tfmatrix")), "--catalog", str(CATALOG), "--probes", str(opts.probes_dir)]
+    session.run(*tfmatrix, "migrate", str(results_dir))
+    command = [*tfmatrix, "report", "--explanations", str(ROOT / "explanations.toml"), "--results", str(results_dir)]
+    command += ["--out-dir", str(REPORTS if results_dir == RESULTS else results_dir.parent)]  # beside its results
     command += ["--previous", str(opts.previous.resolve())] if opts.previous else []
     session.log(" ".join(command))
     reported = subprocess.run(command, check=False).returncode
@@ -218,24 +226,18 @@ def report(session: nox.Session) -> None:
         sys.exit(reported)  # 2 bad input, 4 changed: through session.run nox would make both 1
 
 
-@nox.session(name="discover", venv_backend="none")
+@nox.session(venv_backend="none")
+def migrate(session: nox.Session) -> None:
+    """Upgrade result files of older schemas in reports/results in place (the matrix does it too)."""
+    for old, new in migrations.migrate(RESULTS):
+        session.log(f"upgraded {old} -> {new}")
+
+
+@nox.session(name="discover", python="3.11")
 def discover_releases(session: nox.Session) -> None:
-    """Ask the configured package index for TensorFlow releases the catalog lacks and add them."""
-    parser = argparse.ArgumentParser(prog="nox -s discover --")
-    parser.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
-    opts = parser.parse_args(session.posargs)
-    text = CATALOG.read_text(encoding="utf-8")
-    updated, changes = discover.update(text, discover.ask_index(), dt.date.today())
-    for change in changes:
-        session.log(change)
-    if not changes:
-        session.log("catalog.toml is up to date with the index")
-    elif not opts.dry_run:
-        with tempfile.TemporaryDirectory(prefix="tfmatrix-") as scratch:
-            candidate = Path(scratch) / "catalog.toml"
-            candidate.write_text(updated, encoding="utf-8")
-            catalog.load(candidate)  # only a valid catalog replaces the old one
-        record.write_text_atomic(CATALOG, updated)
+    """Add the TensorFlow releases the configured index has and the catalog lacks; retire results of moved ones."""
+    session.install(".", "pip")  # pip: `pip index versions` asks the index pip is configured with
+    session.run("tfmatrix", "--catalog", str(CATALOG), "discover", "--results", str(RESULTS), *session.posargs)
 
 
 @nox.session(python="3.11")
@@ -252,7 +254,9 @@ def diff(session: nox.Session) -> None:
             archive = subprocess.run(["git", "archive", "HEAD", "reports/results"], capture_output=True, check=True)
             subprocess.run(["tar", "-x", "-C", scratch], input=archive.stdout, check=True)
             old = Path(scratch) / "reports" / "results"
-        session.run("tfmatrix", "--catalog", str(CATALOG), "diff", str(old.resolve()), str(opts.new.resolve()))
+            session.run("tfmatrix", "migrate", str(old))  # committed before a schema change: upgrade the copy
+        tfmatrix = ["tfmatrix", "--catalog", str(CATALOG), "--probes", str(PROBES)]
+        session.run(*tfmatrix, "diff", str(old.resolve()), str(opts.new.resolve()))
 
 
 @nox.session(venv_backend="none")
@@ -263,9 +267,16 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def tests(session: nox.Session) -> None:
-    """Run the test suite: real TF 2.1.0 and 2.21.0 environments, real failures and interrupted runs, a simulated workflow."""
+    """Run the fast tests: no network, no real environment (recorded results, stand-in sessions)."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-m", "not slow", *session.posargs)
+
+
+@nox.session(python="3.11")
+def integration(session: nox.Session) -> None:
+    """Run the slow tests: real TF 2.1.0 and 2.21.0 environments, real failures and interruptions, the workflows."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv")
+    session.run("pytest", "-m", "slow", *session.posargs)
 
 
 @nox.session(python="3.11")

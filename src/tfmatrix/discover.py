@@ -1,8 +1,8 @@
-"""Find the TensorFlow releases the catalog lacks, by asking the package index pip and uv are configured with.
+"""The tensorflow kind's discovery: find the TensorFlow releases the catalog lacks, by asking the package index pip and uv are configured with.
 
 It adds a catalog entry for every minor line newer than the catalog's, moves an entry to a newer
 patch of its line, and adds the matching tf-keras to entries from 2.16 that lack one; each with
-today as its resolution date. Standard library and ``packaging`` only: the noxfile runs it.
+today as its resolution date. It edits the catalog through tomlkit, which keeps its comments and layout.
 """
 
 from __future__ import annotations
@@ -12,12 +12,17 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
+import tomlkit
 from packaging.version import InvalidVersion, Version
+from tomlkit.container import Container
+from tomlkit.items import AoT, Date, InlineTable, Item, Table
+
+from tfmatrix.kinds.tensorflow import DISTRIBUTIONS, TF_KERAS_FROM
 
 PYTHONS = ("3.13", "3.12", "3.11", "3.10", "3.9", "3.8", "3.7")  # the interpreters the machines have
 FIRST = Version("1.15")
-TF_KERAS_FROM = Version("2.16")
 
 
 def index_versions(package: str, python: str) -> set[Version]:
@@ -60,7 +65,7 @@ class Index:
 
 
 def ask_index() -> Index:
-    packages = ("tensorflow", "tensorflow-cpu", "tf-keras")
+    packages = (*DISTRIBUTIONS, "tf-keras")
     return Index({package: {py: index_versions(package, py) for py in PYTHONS} for package in packages})
 
 
@@ -76,57 +81,119 @@ def newest_per_line(versions: set[Version]) -> dict[tuple[int, int], Version]:
     return newest
 
 
-def tf_keras_entry(version: Version, index: Index, today: dt.date) -> str:
+def tf_keras_table(version: Version, index: Index, today: dt.date) -> InlineTable | None:
+    """``{ version = "...", resolved_as_of = ... }``: the tf-keras of ``version``'s line, if it applies and exists."""
     matching = [v for v in index.versions("tf-keras") if line(v) == line(version)]
     if version < TF_KERAS_FROM or not matching:
-        return ""
-    return f'tf_keras = {{ version = "{max(matching)}", resolved_as_of = {today.isoformat()} }}\n'
+        return None
+    table = tomlkit.inline_table()
+    table.add(tomlkit.ws(" "))  # spaced inside the braces, like the entries written by hand
+    table.append("version", str(max(matching)))
+    table.append("resolved_as_of", today)
+    table.add(tomlkit.ws(" "))
+    return table
 
 
-def release_block(version: Version, index: Index, today: dt.date) -> str | None:
+def set_release(entry: Table, version: Version, index: Index, today: dt.date) -> bool:
+    """Make ``entry`` describe ``version``, or leave it as it is and return False: no wheel for our interpreters."""
     distribution = (
         "tensorflow-cpu" if version in index.versions("tensorflow-cpu") and version >= Version("2.1") else "tensorflow"
     )
     python = index.newest_python(distribution, version)
     if python is None:
-        return None  # no wheel for an interpreter the machines have: nothing to probe it on
-    return (
-        f'[[release]]\nversion = "{version}"\ndistribution = "{distribution}"\npython = "{python}"\n'
-        f"resolved_as_of = {today.isoformat()}\n{tf_keras_entry(version, index, today)}"
-    )
+        return False
+    entry.update({"version": str(version), "distribution": distribution, "python": python, "resolved_as_of": today})
+    tf_keras = tf_keras_table(version, index, today)
+    if tf_keras is not None:
+        entry["tf_keras"] = tf_keras
+    elif "tf_keras" in entry:
+        del entry["tf_keras"]
+    return True
+
+
+def split(entry: Table) -> tuple[Table, list[Item]]:
+    """The entry up to its last key, as a table of its own, and the blank lines and comments after that key.
+
+    tomlkit keeps them in the entry, though they separate it from what follows: after the last entry, that is the
+    comment above [nightly]. A key or an entry appended there would land below that comment.
+    """
+    body = entry.value.body
+    end = 1 + max(i for i, (key, _) in enumerate(body) if key is not None)
+    head = Table(Container(), entry.trivia, is_aot_element=True)
+    for key, item in body[:end]:
+        if isinstance(item, InlineTable):
+            keep_space_after_date(item)
+        head.raw_append(key, item)
+    return head, [item for _, item in body[end:]]
+
+
+def keep_space_after_date(table: InlineTable) -> None:
+    """Make tomlkit write ``{ ..., resolved_as_of = 2024-07-05 }`` back as it read it.
+
+    Its parser takes the spaces after a date for the date's own (comment_ws) and an inline table never writes them:
+    every tf_keras line would lose the space before its ``}``.
+    """
+    _, last = table.value.body[-1]
+    if isinstance(last, Date) and last.trivia.comment_ws:
+        table.add(tomlkit.ws(last.trivia.comment_ws))
+        last.trivia.comment_ws = ""
 
 
 def update(text: str, index: Index, today: dt.date) -> tuple[str, list[str]]:
     """The catalog text (already validated by catalog.load) with what the index has and it lacks.
 
-    Returns the new text and one line per change. Entries come out oldest first, comments above
-    the first entry are kept.
+    Returns the new text and one line per change (releases skipped first). Comments and the layout of the entries
+    are kept, new entries come after the newest; nothing new returns ``text`` itself.
     """
-    head, *rest = text.split("[[release]]\n")
-    entries = {}
-    for block in rest:
-        match = re.search(r'^version = "([^"]+)"', block, re.MULTILINE)
-        if match:
-            entries[Version(match.group(1))] = "[[release]]\n" + block.strip("\n") + "\n"
+    document = tomlkit.parse(text)
+    releases = document["release"]
+    if not isinstance(releases, AoT):
+        message = "discover edits [[release]] tables, not an inline array of them"
+        raise TypeError(message)
+    split_entries = [split(entry) for entry in releases]
+    heads = [head for head, _ in split_entries]
+    tails = [tail for _, tail in split_entries]
+    entries = {Version(str(head["version"])): head for head in heads}
     catalog_lines = {line(v): v for v in sorted(entries)}  # the newest entry of each line wins
-    changes = []
-    for key, version in sorted(
-        newest_per_line(index.versions("tensorflow") | index.versions("tensorflow-cpu")).items()
-    ):
+    changes: list[str] = []
+    skipped: list[str] = []
+    for key, version in sorted(newest_per_line(set().union(*(index.versions(d) for d in DISTRIBUTIONS))).items()):
         current = catalog_lines.get(key)
         if (current is not None and version <= current) or (current is None and key < max(catalog_lines)):
             continue  # known, or an old line the catalog leaves out on purpose
-        entry = release_block(version, index, today)
-        if entry is None:
-            changes.append(f"skipped {version}: no Linux wheel for Python {PYTHONS[-1]} to {PYTHONS[0]}")
-            continue
-        if current is not None:
-            del entries[current]
-        entries[version] = entry
-        changes.append(f"added {version}" if current is None else f"moved {current} to {version}")
-    for version, block in entries.items():
-        extra = "" if "tf_keras" in block else tf_keras_entry(version, index, today)
-        if extra:
-            entries[version] = block + extra
+        entry = tomlkit.table() if current is None else entries[current]
+        if not set_release(entry, version, index, today):
+            skipped.append(f"skipped {version}: no Linux wheel for Python {PYTHONS[-1]} to {PYTHONS[0]}")
+        elif current is None:
+            heads.append(entry)
+            changes.append(f"added {version}")
+        else:
+            changes.append(f"moved {current} to {version}")
+    for head in heads:
+        version = Version(str(head["version"]))
+        tf_keras = None if "tf_keras" in head else tf_keras_table(version, index, today)
+        if tf_keras is not None:
+            head["tf_keras"] = tf_keras
             changes.append(f"added tf-keras to {version}")
-    return head + "\n".join(entries[v] for v in sorted(entries)), changes
+    if not changes:
+        return text, skipped
+    # What followed the last entry (the comment above [nightly]) follows the new last one, a blank line the others.
+    blank_lines: list[list[Item]] = [[tomlkit.nl()] for _ in heads[len(tails) :]]
+    tails[-1:] = blank_lines + tails[-1:]
+    for position, (head, tail) in enumerate(zip(heads, tails, strict=True)):
+        for item in tail:
+            head.raw_append(None, item)
+        if position < len(releases):
+            releases[position] = head
+        else:
+            releases.append(head)
+    return tomlkit.dumps(document), skipped + changes
+
+
+def retire(results_dir: Path, old_ids: set[str], new_ids: set[str]) -> list[Path]:
+    """Delete the results, under every probe's folder, of the variants in ``old_ids`` but not in ``new_ids``."""
+    stale = old_ids - new_ids
+    retired = sorted(path for path in results_dir.glob("*/*.json") if path.stem in stale)
+    for path in retired:
+        path.unlink()
+    return retired
