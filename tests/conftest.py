@@ -10,12 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tfmatrix import catalog, results, runner
+from tfmatrix import catalog, probes, results, runner
+from tfmatrix.variant import Variant
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+PROBES = ROOT / "probes"
 RECORDED = DATA / "results"  # copies of real results from `nox -t matrix`, see tests/data/README.md
 FAILED = DATA / "failed"  # real failed attempts, recorded from tests/test_failures.py's run
+SCHEMA4 = DATA / "schema4"  # real results of schema 4, from before probes had a harness
+MISBEHAVING = DATA / "probes" / "misbehaving.py"  # a stand-in probe that crashes, hangs or exits quietly
 
 # The seed notebook's eight check_weight_update cells, in notebook order, as probe case ids.
 SEED_CASE_IDS = [
@@ -70,8 +74,7 @@ def copy_checkout(target: Path, catalog_text: str | None = None, *, keep_results
     if catalog_text is not None:
         (target / "catalog.toml").write_text(catalog_text, encoding="utf-8")
     if not keep_results:
-        for result in (target / "reports" / "results").glob("*.json"):
-            result.unlink()
+        shutil.rmtree(target / "reports" / "results")
     return target
 
 
@@ -93,19 +96,48 @@ def run_nox(checkout: Path, *args: str, env: dict[str, str] | None = None) -> su
 
 
 @pytest.fixture
-def releases() -> list[catalog.Release]:
-    return catalog.load(ROOT / "catalog.toml")
+def variants() -> list[Variant]:
+    """Every variant of the catalog, the opt-in nightly included."""
+    return catalog.load(ROOT / "catalog.toml", dt.date.today())
 
 
 @pytest.fixture
-def nightly() -> catalog.Variant | None:
-    return catalog.load_nightly(ROOT / "catalog.toml", dt.date.today())
+def known() -> dict[str, probes.Probe]:
+    return probes.load_all(PROBES)
+
+
+def probes_with(target: Path, *extra: Path) -> Path:
+    """A directory of probes: the real ones, and ``extra`` probe files beside them."""
+    target.mkdir(parents=True)
+    for path in [*PROBES.glob("*.py"), *extra]:
+        shutil.copy(path, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def misbehaving_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return probes_with(tmp_path_factory.mktemp("probes") / "probes", MISBEHAVING)
+
+
+@pytest.fixture(scope="session")
+def misbehaving_probes(misbehaving_dir: Path) -> dict[str, probes.Probe]:
+    return probes.load_all(misbehaving_dir)
 
 
 @pytest.fixture
-def failed() -> results.Result:
-    """A real failed attempt: TensorFlow 2.0.4 that could not import next to protobuf 4."""
-    return results.load_one(FAILED / "tensorflow-2.0.4.json")
+def failed(misbehaving_probes: dict[str, probes.Probe]) -> results.Result:
+    """A real failed attempt as the freeze probe's: TensorFlow 2.0.4 that could not import next to protobuf 4.
+
+    It was recorded under the stand-in probe; an import failure happens before any probe runs, so
+    it is the freeze probe's failure too. Only the probe's identity is changed.
+    """
+    result = results.load_one(FAILED / "misbehaving" / "tensorflow-2.0.4.json", misbehaving_probes)
+    result["probe"] = {**result["probe"], "name": "freeze"}
+    return result
+
+
+def load_recorded(variants: list[Variant], known: dict[str, probes.Probe]) -> list[results.Result]:
+    return results.load_all(RECORDED, variants, known)
 
 
 @pytest.fixture
@@ -114,13 +146,21 @@ def recorded(tmp_path: Path) -> Path:
     return Path(shutil.copytree(RECORDED, tmp_path / "results"))
 
 
-def run_probe_session(variant_id: str, tmp_path: Path, *options: str) -> results.Result:
-    """Build a real venv through the nox session users run, probe it, and load the validated result."""
+def run_probe_session(
+    variant_id: str, tmp_path: Path, *options: str, probes_dir: Path = PROBES
+) -> tuple[dict[str, results.Result], str]:
+    """Build a real venv through the nox session users run, run every probe in it.
+
+    Returns the validated results by probe, and what the session printed.
+    """
     out = tmp_path / "results"
     command = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "--envdir", str(tmp_path / "nox")]
-    command += ["-s", f"probe({variant_id})", "--", "--results-dir", str(out), *options]
-    subprocess.run(command, check=True, env=nox_env())
-    written = sorted(out.iterdir())
-    assert [p.name for p in written] == [f"{variant_id}.json"]
+    command += ["-s", f"probe({variant_id})", "--", "--results-dir", str(out), "--probes-dir", str(probes_dir)]
+    session = subprocess.run([*command, *options], env=nox_env(), capture_output=True, text=True, check=False)
+    assert session.returncode == 0, session.stdout + session.stderr
+    names = probes.names(probes_dir)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.json")) == [f"{n}/{variant_id}.json" for n in names]
     assert not (tmp_path / "nox" / f"probe-{variant_id.replace('.', '-')}").exists()  # venv removed after
-    return results.load_one(written[0])  # validates against the schema
+    known = probes.load_all(probes_dir)
+    found = {name: results.load_one(out / name / f"{variant_id}.json", known) for name in names}  # validated
+    return found, session.stdout + session.stderr

@@ -4,10 +4,12 @@ import copy
 from collections import Counter
 from typing import Any
 
+import pandas as pd
 import pytest
 
-from conftest import RECORDED
-from tfmatrix import aggregate, catalog, results
+from conftest import load_recorded
+from tfmatrix import aggregate, probes, results
+from tfmatrix.variant import Variant
 
 SEED_COMPILE_THEN_FREEZE = [
     f"{api}/{target}/compile_then_freeze/train_on_batch"
@@ -17,8 +19,21 @@ SEED_COMPILE_THEN_FREEZE = [
 
 
 @pytest.fixture
-def loaded(releases: list[catalog.Release]) -> list[results.Result]:
-    return results.load_all(RECORDED, releases)
+def loaded(variants: list[Variant], known: dict[str, probes.Probe]) -> list[results.Result]:
+    return load_recorded(variants, known)
+
+
+@pytest.fixture
+def freeze(known: dict[str, probes.Probe]) -> probes.Probe:
+    return known["freeze"]
+
+
+def frame_of(results_: list[results.Result], freeze: probes.Probe) -> pd.DataFrame:
+    return aggregate.cases_frame(results_, freeze)
+
+
+def changes_of(results_: list[results.Result], freeze: probes.Probe) -> list[aggregate.ChangePoint]:
+    return aggregate.change_points(frame_of(results_, freeze), list(freeze.aspects))
 
 
 def by_label(loaded: list[results.Result], label: str) -> results.Result:
@@ -41,61 +56,69 @@ def test_release_labels_name_the_tf_keras_variant(loaded: list[results.Result]) 
 @pytest.mark.parametrize(
     ("label", "case_id", "expected"),
     [
-        ("2.1.0", "sequential/model/freeze_then_compile/train_on_batch", aggregate.HELD),
-        ("2.1.0", "sequential/model/compile_then_freeze/train_on_batch", aggregate.IGNORED),
-        ("2.16.2", "sequential/model/compile_then_freeze/train_on_batch", aggregate.HELD),
-        ("2.16.2 tf-keras", "sequential/model/compile_then_freeze/train_on_batch", aggregate.IGNORED),
-        ("2.15.1", timing("unfreeze_without_recompile", "fit"), aggregate.STALLED),
-        ("2.16.2", timing("freeze_after_first_step", "train_on_batch"), aggregate.IGNORED),
-        ("2.16.2", timing("freeze_after_first_step", "train_on_batch", "true"), aggregate.HELD),
-        ("2.15.1", timing("compile_then_freeze", "custom_loop"), aggregate.HELD),
+        ("2.1.0", "sequential/model/freeze_then_compile/train_on_batch", "held"),
+        ("2.1.0", "sequential/model/compile_then_freeze/train_on_batch", "ignored"),
+        ("2.16.2", "sequential/model/compile_then_freeze/train_on_batch", "held"),
+        ("2.16.2 tf-keras", "sequential/model/compile_then_freeze/train_on_batch", "ignored"),
+        ("2.15.1", timing("unfreeze_without_recompile", "fit"), "stalled"),
+        ("2.16.2", timing("freeze_after_first_step", "train_on_batch"), "ignored"),
+        ("2.16.2", timing("freeze_after_first_step", "train_on_batch", "true"), "held"),
+        ("2.15.1", timing("compile_then_freeze", "custom_loop"), "held"),
     ],
 )
-def test_weights_outcome_on_recorded_cases(
-    loaded: list[results.Result], label: str, case_id: str, expected: str
+def test_the_freeze_judge_on_recorded_cases(
+    loaded: list[results.Result], freeze: probes.Probe, label: str, case_id: str, expected: str
 ) -> None:
-    assert aggregate.weights_outcome(case(by_label(loaded, label), case_id)) == expected
+    assert freeze.judge(case(by_label(loaded, label), case_id))["weights"] == expected
 
 
-def test_partial_stalled_error_and_not_applicable(loaded: list[results.Result]) -> None:
+def test_partial_stalled_error_and_not_applicable(loaded: list[results.Result], freeze: probes.Probe) -> None:
     ignored = case(by_label(loaded, "2.1.0"), "sequential/layer/compile_then_freeze/train_on_batch")
     frozen = [w for w in ignored["weights"] if w["frozen"]]
     assert len(frozen) == 2
     frozen[0]["moved"] = False
-    assert aggregate.weights_outcome(ignored) == aggregate.PARTIAL
+    assert freeze.judge(ignored)["weights"] == "partial"
 
     held = case(by_label(loaded, "2.1.0"), "sequential/layer/freeze_then_compile/train_on_batch")
     next(w for w in held["weights"] if not w["frozen"])["moved"] = False
-    assert aggregate.weights_outcome(held) == aggregate.STALLED
+    assert freeze.judge(held)["weights"] == "stalled"
 
     held["status"], held["error"] = "error", {"type": "ValueError", "message": "boom"}
-    assert aggregate.weights_outcome(held) == aggregate.ERROR
+    assert freeze.judge(held)["weights"] == "error"
     held["status"] = "not_applicable"
-    assert aggregate.weights_outcome(held) == aggregate.NOT_APPLICABLE
+    assert freeze.judge(held)["weights"] == "n/a"
 
 
-def test_batchnorm_statistics_are_judged_apart_from_trainable_weights(loaded: list[results.Result]) -> None:
+def test_batchnorm_statistics_are_judged_apart_from_trainable_weights(
+    loaded: list[results.Result], freeze: probes.Probe
+) -> None:
     bn = "sequential/layer/compile_then_freeze/train_on_batch/batchnorm/adam/false"
-    tf115, tf215, tf216 = (case(by_label(loaded, v), bn) for v in ("1.15.5", "2.15.1", "2.16.2"))
-    assert aggregate.batchnorm_outcome(tf115) == "statistics updated, training mode"
-    assert aggregate.batchnorm_outcome(tf215) == "statistics updated, inference mode"
-    assert aggregate.batchnorm_outcome(tf216) == "statistics still, inference mode"
-    assert aggregate.weights_outcome(tf216) == aggregate.HELD  # moving statistics are not trainable weights
-    assert aggregate.batchnorm_outcome(case(by_label(loaded, "2.1.0"), SEED_COMPILE_THEN_FREEZE[0])) == ""
+    tf115, tf215, tf216 = (freeze.judge(case(by_label(loaded, v), bn)) for v in ("1.15.5", "2.15.1", "2.16.2"))
+    assert tf115["batchnorm"] == "statistics updated, training mode"
+    assert tf215["batchnorm"] == "statistics updated, inference mode"
+    assert tf216["batchnorm"] == "statistics still, inference mode"
+    assert tf216["weights"] == "held"  # moving statistics are not trainable weights
+    assert freeze.judge(case(by_label(loaded, "2.1.0"), SEED_COMPILE_THEN_FREEZE[0]))["batchnorm"] == ""
 
 
-def test_cases_frame_has_one_row_per_variant_and_case(loaded: list[results.Result]) -> None:
-    frame = aggregate.cases_frame(loaded)
-    assert len(frame) == len(loaded) * 62
+def test_cases_frame_has_one_row_per_variant_and_case(loaded: list[results.Result], freeze: probes.Probe) -> None:
+    frame = frame_of(loaded, freeze)
+    assert len(frame) == sum(len(r["cases"]) for r in loaded)
     assert not frame.duplicated(["release", "case"]).any()
     assert set(frame["track"]) == {"bundled", "tf-keras"}
     row = frame[(frame.release == "2.1.0") & (frame.case == SEED_COMPILE_THEN_FREEZE[0])].iloc[0]
-    assert (row.printed, row.computed) == ("130 / 65 / 65", "65 / 0 / 65")
-    assert row.moved == "111111"
+    assert (row.printed, row.printed_vs_weights) == ("130 / 65 / 65", "⚠️ 130 / 65 / 65 (weights: 65 / 0 / 65)")
+    assert list(frame.columns[: len(aggregate.VARIANT_COLUMNS)]) == list(aggregate.VARIANT_COLUMNS)
 
 
-def test_change_points_on_recorded_results(loaded: list[results.Result]) -> None:
-    changes = aggregate.change_points(aggregate.cases_frame(loaded))
+def test_a_frame_holds_only_its_probes_results(loaded: list[results.Result], freeze: probes.Probe) -> None:
+    other = copy.deepcopy(loaded[0])
+    other["probe"]["name"] = "finetune"
+    assert frame_of([other], freeze).empty
+
+
+def test_change_points_on_recorded_results(loaded: list[results.Result], freeze: probes.Probe) -> None:
+    changes = changes_of(loaded, freeze)
     assert Counter((c.release, c.previous, c.aspect) for c in changes) == {
         ("2.1.0", "1.15.5", "batchnorm"): 4,
         ("2.2.3", "2.1.4", "printed"): 33,
@@ -111,27 +134,29 @@ def test_change_points_on_recorded_results(loaded: list[results.Result]) -> None
     assert [c.release for c in changes] == sorted((c.release for c in changes), key=["2.1.0", "2.2.3", "2.16.2"].index)
 
 
-def test_tracks_are_compared_only_within_themselves(loaded: list[results.Result]) -> None:
+def test_tracks_are_compared_only_within_themselves(loaded: list[results.Result], freeze: probes.Probe) -> None:
     # 2.16.2 and 2.16.2 tf-keras differ in 22 weights cells, but they are different tracks, not a change.
-    changes = aggregate.change_points(aggregate.cases_frame(loaded))
+    changes = changes_of(loaded, freeze)
     assert not [c for c in changes if "tf-keras" in c.release or "tf-keras" in c.previous]
 
 
-def test_no_change_points_between_identical_releases(loaded: list[results.Result]) -> None:
+def test_no_change_points_between_identical_releases(loaded: list[results.Result], freeze: probes.Probe) -> None:
     pair = [by_label(loaded, "2.1.0"), by_label(loaded, "2.1.4")]
-    assert aggregate.change_points(aggregate.cases_frame(pair)) == []
+    assert changes_of(pair, freeze) == []
 
 
-def test_not_applicable_is_not_a_change(loaded: list[results.Result]) -> None:
+def test_not_applicable_is_not_a_change(loaded: list[results.Result], freeze: probes.Probe) -> None:
     before, after = copy.deepcopy(by_label(loaded, "2.1.0")), by_label(loaded, "2.1.4")
     for c in before["cases"]:
         if c["axes"].get("run_eagerly") == "true":
             c["status"], c["error"] = "not_applicable", {"type": "NotApplicable", "message": "no run_eagerly"}
-    assert aggregate.change_points(aggregate.cases_frame([before, after])) == []
+    assert changes_of([before, after], freeze) == []
 
 
-def test_release_ranges_merge_consecutive_identical_columns_per_track(loaded: list[results.Result]) -> None:
-    frame = aggregate.cases_frame(loaded)
+def test_release_ranges_merge_consecutive_identical_columns_per_track(
+    loaded: list[results.Result], freeze: probes.Probe
+) -> None:
+    frame = frame_of(loaded, freeze)
     weights = aggregate.release_ranges(frame, "weights")
     assert list(weights.columns) == ["1.15.5 – 2.1.4", "2.2.3 – 2.15.1", "2.16.2", "2.16.2 tf-keras"]
     assert list(weights.index) == list(frame.drop_duplicates("case")["case"])
@@ -140,53 +165,55 @@ def test_release_ranges_merge_consecutive_identical_columns_per_track(loaded: li
     assert list(batchnorm.columns) == ["1.15.5", "2.1.0 – 2.15.1", "2.16.2", "2.16.2 tf-keras"]
 
 
-def test_release_ranges_do_not_merge_across_a_difference(loaded: list[results.Result]) -> None:
+def test_release_ranges_do_not_merge_across_a_difference(loaded: list[results.Result], freeze: probes.Probe) -> None:
     # 2.1.4 agrees with 2.1.0 but comes after 2.16.2 here: ranges follow order, not equality.
     reordered = [by_label(loaded, v) for v in ("2.1.0", "2.16.2", "2.1.4")]
-    columns = list(aggregate.release_ranges(aggregate.cases_frame(reordered), "weights").columns)
+    columns = list(aggregate.release_ranges(frame_of(reordered, freeze), "weights").columns)
     assert columns == ["2.1.0", "2.16.2", "2.1.4"]
 
 
-def test_counts_label() -> None:
-    assert aggregate.counts_label(None) == "-"
-    assert aggregate.counts_label({"total": 65, "trainable": None, "non_trainable": 65}) == "65 / ? / 65"
+def test_summary_counts_are_judged_as_one_comparable_label(loaded: list[results.Result], freeze: probes.Probe) -> None:
+    seed = case(by_label(loaded, "2.2.3"), SEED_COMPILE_THEN_FREEZE[0])
+    assert freeze.judge(seed)["printed_vs_weights"] == freeze.judge(seed)["printed"] == "65 / 0 / 65"
+    seed["summary_printed"]["trainable"] = None  # a summary line the parser did not find
+    assert freeze.judge(seed)["printed"] == "65 / ? / 65"
+    seed["summary_printed"] = None  # the case raised before the summary
+    assert freeze.judge(seed)["printed"] == "-"
 
 
-def test_a_flaky_outcome_is_marked_and_never_a_change_point(loaded: list[results.Result]) -> None:
+def test_a_flaky_outcome_is_marked_and_never_a_change_point(loaded: list[results.Result], freeze: probes.Probe) -> None:
     before, after = by_label(loaded, "2.1.4"), copy.deepcopy(by_label(loaded, "2.2.3"))
     seed_case = "sequential/model/compile_then_freeze/train_on_batch"
-    changes = aggregate.change_points(aggregate.cases_frame([before, after]))
+    changes = changes_of([before, after], freeze)
     assert (seed_case, "printed") in {(c.case, c.aspect) for c in changes}
     for c in after["cases"]:
         if c["id"] == seed_case:
             c["flaky"] = ["printed"]  # as the probe records it when repeats of the case disagree
-    frame = aggregate.cases_frame([before, after])
+    frame = frame_of([before, after], freeze)
     row = frame[(frame["case"] == seed_case) & (frame["release"] == "2.2.3")].iloc[0]
-    assert (row["printed"], row["weights"]) == (aggregate.FLAKY, aggregate.weights_outcome(case(after, seed_case)))
-    flaky_changes = aggregate.change_points(frame)
+    assert (row["printed"], row["weights"]) == (aggregate.FLAKY, freeze.judge(case(after, seed_case))["weights"])
+    flaky_changes = aggregate.change_points(frame, list(freeze.aspects))
     assert (seed_case, "printed") not in {(c.case, c.aspect) for c in flaky_changes}
     assert len(flaky_changes) == len(changes) - 1
 
 
 def test_a_failed_attempt_fills_its_cells_with_its_state_and_is_bridged(
-    loaded: list[results.Result], failed: results.Result
+    loaded: list[results.Result], failed: results.Result, freeze: probes.Probe
 ) -> None:
     before, after = by_label(loaded, "2.1.4"), by_label(loaded, "2.2.3")
-    direct = aggregate.change_points(aggregate.cases_frame([before, after]))
-    frame = aggregate.cases_frame([before, failed, after])
+    direct = changes_of([before, after], freeze)
+    frame = frame_of([before, failed, after], freeze)
     cells = frame[frame["release"] == "2.0.4"]
     assert len(cells) == len(before["cases"])
     assert set(cells["weights"]) == set(cells["printed"]) == set(cells["batchnorm"]) == {"import-failed"}
-    bridged = aggregate.change_points(frame)
+    bridged = aggregate.change_points(frame, list(freeze.aspects))
     assert bridged == direct  # 2.2.3 is still compared with 2.1.4, across the failed attempt
     assert {c.previous for c in bridged} == {"2.1.4"}
-    assert aggregate.cases_frame([failed]).empty  # no case to show it in
+    assert frame_of([failed], freeze).empty  # no case to show it in
 
 
-def test_a_flaky_cell_is_bridged_too(loaded: list[results.Result]) -> None:
+def test_a_flaky_cell_is_bridged_too(loaded: list[results.Result], freeze: probes.Probe) -> None:
     first, middle, last = (copy.deepcopy(by_label(loaded, label)) for label in ("2.1.0", "2.1.4", "2.2.3"))
     for c in middle["cases"]:
         c["flaky"] = ["status"]
-    assert aggregate.change_points(aggregate.cases_frame([first, middle, last])) == aggregate.change_points(
-        aggregate.cases_frame([first, last])
-    )
+    assert changes_of([first, middle, last], freeze) == changes_of([first, last], freeze)

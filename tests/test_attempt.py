@@ -1,75 +1,146 @@
-"""How one step of an attempt ends: real child processes that finish, fail, crash and hang."""
+"""One attempt, for real, on framework-free stand-in probes: the harness in a child process, its output
+judged per probe. Nothing is installed: the variant names no package, and the interpreter is this one.
+"""
 
 from __future__ import annotations
 
+import importlib
 import io
-import signal
+import shutil
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tfmatrix import attempt
+from conftest import DATA, PROBES, probes_with
+from tfmatrix import attempt, probes
+from tfmatrix.variant import Variant
+
+VARIANT = Variant(
+    id="here",
+    kind="tensorflow",
+    track="bundled",
+    distribution="numpy",
+    version="0",
+    python="3.11",
+    installs=(),
+    entry={"here": True},
+    facts={"resolved_as_of": "2026-11-26"},
+)
+STUB = """
+import os
+import signal
+
+import _harness
+
+NAME = "{name}"
+TITLE = "A stand-in"
+DESCRIPTION = "It {does}."
+AXES = {{"x": {{"title": "x", "values": ["a"]}}}}
+GROUPS = {{"g": {{"question": "Does it?", "grid": "One case."}}}}
+ASPECTS = {{"status": {{"title": "status", "matrix": True}}}}
+FIELDS = {{}}
 
 
-def python(code: str) -> list[str]:
-    return [sys.executable, "-c", code]
+def setup():
+    {setup}
+    return {{}}
 
 
-def test_a_step_echoes_its_output_as_it_comes_and_keeps_it() -> None:
-    out = io.StringIO()
-    step = attempt.run_step(python("print('one'); import sys; sys.exit(3)"), timeout=60, out=out)
-    assert (step.returncode, step.exit) == (3, "exit status 3")
-    assert step.output == "one\n"
-    assert out.getvalue().endswith("one\n")
-    assert out.getvalue().startswith(f"{attempt.MARK} {sys.executable} -c ")
+def reset(seed):
+    pass
+
+
+def cases():
+    return [{{"group": "g", "axes": {{"x": "a"}}}}]
+
+
+def run_case(spec, record):
+    {run_case}
+
+
+def judge(case):
+    return {{"status": case["status"]}}
+"""
+STUBS = {
+    "lacking": ("raise NotApplicable", "pass", 'raise _harness.NotApplicable("no such feature here")'),
+    "raising": ("raise ValueError", "pass", 'raise ValueError("boom")'),
+    "segfault": ("die of SIGSEGV", "pass", "os.kill(os.getpid(), signal.SIGSEGV)"),
+    "quiet": ("exit 0 quietly", "pass", "os._exit(0)"),
+    "unimportable": ("fail to import its framework", 'raise ImportError("no framework here")', "pass"),
+}
+
+
+def stub_dir(tmp_path: Path, *names: str) -> Path:
+    directory = probes_with(tmp_path / "probes", DATA / "probes" / "promotion.py")
+    for name in names:
+        does, setup, run_case = STUBS[name]
+        source = STUB.format(name=name, does=does, setup=setup, run_case=run_case)
+        (directory / f"{name}.py").write_text(source, encoding="utf-8")
+    return directory
+
+
+def run(directory: Path, *names: str) -> dict[str, dict[str, object]]:
+    sources = probes.sources(directory)
+    uv = shutil.which("uv")
+    assert uv is not None
+    found, _ = attempt.attempt(
+        VARIANT,
+        uv=uv,
+        python=Path(sys.executable),
+        probes_dir=directory,
+        probes=[sources[name] for name in names],
+        env={"PYTHONFAULTHANDLER": "1"},  # as the probe session runs it
+        timeout=60,
+        repeat=1,
+        out=io.StringIO(),
+    )
+    return found
+
+
+def test_probes_run_in_order_and_their_exceptions_are_findings(tmp_path: Path) -> None:
+    directory = stub_dir(tmp_path, "lacking", "raising")
+    found = run(directory, "lacking", "promotion", "raising")
+    assert {name: result["status"] for name, result in found.items()} == dict.fromkeys(found, "ok")
+    (lacking,) = found["lacking"]["cases"]  # type: ignore[misc]
+    assert (lacking["status"], lacking["error"]) == (
+        "not_applicable",
+        {"type": "NotApplicable", "message": "no such feature here"},
+    )
+    (raising,) = found["raising"]["cases"]  # type: ignore[misc]
+    assert (raising["status"], raising["error"]["type"]) == ("error", "ValueError")
 
 
 @pytest.mark.parametrize(
-    ("code", "name"),
+    ("name", "status", "exit", "line"),
     [
-        ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", "SIGSEGV"),  # a segfault
-        ("import os; os.abort()", "SIGABRT"),  # an abort, as from a failed C++ check
-        ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "SIGKILL"),  # as the OOM killer does
+        ("segfault", "crashed", "killed by SIGSEGV", "Fatal Python error: Segmentation fault"),
+        ("quiet", "crashed", "exit status 0", "the probe exited with status 0 without writing its result"),
     ],
 )
-def test_a_crash_is_named_by_its_signal(code: str, name: str) -> None:
-    step = attempt.run_step(python(code), timeout=60, out=io.StringIO())
-    assert (step.returncode, step.exit) == (-signal.Signals[name], f"killed by {name}")
+def test_a_probe_that_dies_takes_only_itself_and_those_after_it(
+    tmp_path: Path, name: str, status: str, exit: str, line: str
+) -> None:
+    directory = stub_dir(tmp_path, name, "raising")
+    found = run(directory, "promotion", name, "raising")
+    assert found["promotion"]["status"] == "ok"  # written before the probe that died ran
+    for dead in (name, "raising"):
+        assert found[dead]["status"] == status
+        assert found[dead]["failure"]["phase"] == "probe"  # type: ignore[index]
+        assert found[dead]["failure"]["exit"] == exit  # type: ignore[index]
+        assert line in found[dead]["failure"]["message"]  # type: ignore[index]
 
 
-def test_a_step_past_its_time_limit_is_killed_with_everything_it_started(tmp_path: Path) -> None:
-    grandchild = tmp_path / "grandchild.pid"
-    code = (
-        "import subprocess, sys, time; "
-        f"p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); "
-        f"open({str(grandchild)!r}, 'w').write(str(p.pid)); print('started', flush=True); time.sleep(600)"
-    )
-    started = time.monotonic()
-    step = attempt.run_step(python(code), timeout=3, out=io.StringIO())
-    assert time.monotonic() - started < 60
-    assert (step.returncode, step.exit) == (None, "timed out after 3 s")
-    assert "started" in step.output
-    pid = int(grandchild.read_text(encoding="utf-8"))
-    deadline = time.monotonic() + 10
-    while running(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not running(pid)  # the whole process group went, not only the step's first process
+def test_a_framework_that_does_not_import_is_every_probes_import_failure(tmp_path: Path) -> None:
+    directory = stub_dir(tmp_path, "unimportable")
+    found = run(directory, "unimportable", "promotion")
+    for result in found.values():
+        assert (result["status"], result["failure"]["phase"]) == ("import-failed", "import")  # type: ignore[index]
+        assert "ImportError: no framework here" in result["failure"]["message"]  # type: ignore[index]
 
 
-def running(pid: int) -> bool:
-    """Alive and not a zombie waiting to be reaped."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def test_the_excerpt_is_the_end_of_the_output_with_addresses_masked() -> None:
-    output = "".join(f"line {i}\n" for i in range(30)) + "\nFatal Python error: at 0x7f3a2b1c4d5e\n"
-    excerpt = attempt.Step(-11, output, 60).excerpt()
-    assert excerpt.splitlines()[0] == "line 11"  # the last 20 non-empty lines
-    assert excerpt.splitlines()[-1] == "Fatal Python error: at 0x…"
-    assert len(excerpt.splitlines()) == attempt.EXCERPT_LINES
+def test_the_runner_and_the_harness_agree_on_their_signals() -> None:
+    """The harness runs where tfmatrix cannot be imported: the words they share are checked here."""
+    with probes.isolated_imports(PROBES):
+        harness = importlib.import_module("_harness")
+    assert (harness.IMPORTED_MARK + " ", harness.TIMING_FILE) == (attempt.IMPORTED, attempt.TIMING_FILE)

@@ -38,10 +38,11 @@ def snapshot(checkout: Path) -> dict[str, bytes]:
             (),
             "catalog.toml: release[0].python: Python 3.99 is not installed",
         ),
-        (  # asks the configured package index, as the installs would
+        pytest.param(  # asks the configured package index, as the installs would
             "[[release]]\n" + ENTRY.replace('"2.1.0"', '"2.1.99"'),
             (),
             "catalog.toml: release[0].version: tensorflow-cpu==2.1.99 has no wheel for Python 3.7",
+            marks=pytest.mark.slow,
         ),
         ("[[release]]\n" + ENTRY, ("--only", "tensorflow-cpu-9.9.9"), "unknown variant 'tensorflow-cpu-9.9.9'"),
         ("[[release]]\n" + ENTRY, ("--repeat", "0"), "argument --repeat: expected a positive int, got '0'"),
@@ -63,9 +64,10 @@ def test_bad_input_is_one_line_exit_2_and_touches_nothing(
     assert not (checkout / ".nox" / "logs").exists()  # nothing was started
 
 
+@pytest.mark.slow  # the report session builds its venv from the package index
 def test_a_broken_result_file_is_bad_input_for_the_report(tmp_path: Path) -> None:
     checkout = copy_checkout(tmp_path)
-    broken = checkout / "reports" / "results" / "tensorflow-cpu-2.1.0.json"
+    broken = checkout / "reports" / "results" / "freeze" / "tensorflow-cpu-2.1.0.json"
     broken.write_text(broken.read_text(encoding="utf-8")[:500], encoding="utf-8")
     report = (checkout / "reports" / "freeze-matrix.md").read_bytes()
     run = run_nox(checkout, "-s", "report")

@@ -9,55 +9,81 @@ from packaging.version import Version
 from conftest import ROOT
 from tfmatrix import catalog
 from tfmatrix.errors import InputError
+from tfmatrix.kinds import KINDS, TRACKS
+from tfmatrix.variant import Install, Variant
 
 GOOD_ENTRY = 'version = "2.1.0"\ndistribution = "tensorflow-cpu"\npython = "3.7"\nresolved_as_of = 2020-01-15\n'
 
 
-def test_catalog_covers_every_minor_line_from_1_15(releases: list[catalog.Release]) -> None:
-    lines = {(Version(r.version).major, Version(r.version).minor) for r in releases}
+def bundled(variants: list[Variant]) -> list[Variant]:
+    return [v for v in variants if v.track == "bundled"]
+
+
+def test_catalog_covers_every_minor_line_from_1_15(variants: list[Variant]) -> None:
+    lines = {(Version(v.version).major, Version(v.version).minor) for v in bundled(variants)}
     newest = max(lines)
     assert {(1, 15)} | {(2, minor) for minor in range(newest[1] + 1)} == lines
     assert newest >= (2, 21)
 
 
-def test_catalog_is_oldest_first_and_keeps_the_seed_release(releases: list[catalog.Release]) -> None:
-    versions = [Version(r.version) for r in releases]
+def test_catalog_is_oldest_first_and_keeps_the_seed_release(variants: list[Variant]) -> None:
+    versions = [Version(v.version) for v in bundled(variants)]
     assert versions == sorted(versions)
-    assert "tensorflow-cpu-2.1.0" in [r.id for r in releases]
+    assert "tensorflow-cpu-2.1.0" in [v.id for v in variants]
 
 
-def test_distribution_and_python_follow_what_each_release_shipped(releases: list[catalog.Release]) -> None:
-    for release in releases:
-        version = Version(release.version)
+def test_distribution_and_python_follow_what_each_release_shipped(variants: list[Variant]) -> None:
+    for variant in bundled(variants):
+        version = Version(variant.version)
         cpu_exists = version >= Version("2.1")
-        assert release.distribution == ("tensorflow-cpu" if cpu_exists else "tensorflow"), release.id
+        assert variant.distribution == ("tensorflow-cpu" if cpu_exists else "tensorflow"), variant.id
         if version < Version("2.2"):
-            assert release.python == "3.7", release.id  # TF 1.15-2.1 ship no wheels past 3.7
+            assert variant.python == "3.7", variant.id  # TF 1.15-2.1 ship no wheels past 3.7
 
 
-def test_tf_keras_variant_from_2_16_on(releases: list[catalog.Release]) -> None:
-    for release in releases:
-        assert (release.tf_keras is not None) == (Version(release.version) >= Version("2.16")), release.id
-        if release.tf_keras is not None:
-            assert Version(release.tf_keras.version).release[:2] == Version(release.version).release[:2]
-            assert release.tf_keras.resolved_as_of >= release.resolved_as_of
+def test_tf_keras_variant_from_2_16_on(variants: list[Variant]) -> None:
+    legacy = {v.version: v for v in variants if v.track == "tf-keras"}
+    for variant in bundled(variants):
+        assert (variant.version in legacy) == (Version(variant.version) >= Version("2.16")), variant.id
+    for version, variant in legacy.items():
+        release, tf_keras = variant.installs
+        assert release.requirement.endswith(f"=={version}")
+        pinned = Version(tf_keras.requirement.removeprefix("tf-keras=="))
+        assert pinned.release[:2] == Version(version).release[:2]
+        assert tf_keras.no_deps  # the release already provides TensorFlow
+        assert tf_keras.resolved_as_of is not None
+        assert tf_keras.resolved_as_of >= release.resolved_as_of  # type: ignore[operator]
 
 
-def test_variants_put_every_bundled_release_before_the_tf_keras_ones(releases: list[catalog.Release]) -> None:
-    found = catalog.variants(releases)
-    flavours = [v.flavour for v in found]
-    assert flavours == sorted(flavours, key=catalog.FLAVOURS.index)
-    assert [v.release for v in found if v.flavour == catalog.BUNDLED] == releases
-    legacy = [v for v in found if v.flavour == catalog.TF_KERAS]
+def test_variants_come_by_track_then_oldest_first(variants: list[Variant]) -> None:
+    tracks = [v.track for v in variants]
+    assert tracks == sorted(tracks, key=list(TRACKS).index)
+    assert tracks[-1] == "nightly"
+    legacy = [v for v in variants if v.track == "tf-keras"]
     assert legacy[0].id == "tensorflow-cpu-2.16.2-tf-keras"
-    assert legacy[0].environment == {"TF_USE_LEGACY_KERAS": "1"}
-    assert found[0].environment == {}
+    assert dict(legacy[0].environment) == {"TF_USE_LEGACY_KERAS": "1"}
+    assert dict(variants[0].environment) == {}
 
 
-def test_release_keys() -> None:
-    release = catalog.Release("2.1.0", "tensorflow-cpu", "3.7", dt.date(2020, 1, 15))
-    assert release.id == "tensorflow-cpu-2.1.0"
-    assert release.requirement == "tensorflow-cpu==2.1.0"
+def test_variant_ids_and_installs() -> None:
+    path = ROOT / "catalog.toml"
+    seed = next(v for v in catalog.load(path) if v.id == "tensorflow-cpu-2.1.0")
+    assert (seed.kind, seed.track, seed.python) == ("tensorflow", "bundled", "3.7")
+    assert seed.installs == (Install("tensorflow-cpu==2.1.0", dt.date(2020, 1, 15), origin="release[2].version"),)
+    assert seed.entry == {
+        "version": "2.1.0",
+        "distribution": "tensorflow-cpu",
+        "python": "3.7",
+        "resolved_as_of": "2020-01-15",
+        "track": "bundled",
+        "tf_keras": None,
+    }
+
+
+def test_every_track_belongs_to_one_kind() -> None:
+    names = [track.name for kind in KINDS.values() for track in kind.TRACKS]
+    assert len(names) == len(set(names)) == len(TRACKS)
+    assert [t.suffix for t in TRACKS.values()].count("") == 1  # one main track: columns without a suffix
 
 
 @pytest.mark.parametrize(
@@ -110,7 +136,7 @@ def test_time_limit_per_release_or_for_all(tmp_path: Path) -> None:
     path = tmp_path / "catalog.toml"
     second = GOOD_ENTRY.replace("2.1.0", "2.2.0") + "timeout_seconds = 30\n"
     path.write_text("timeout_seconds = 120\n[[release]]\n" + GOOD_ENTRY + "[[release]]\n" + second, encoding="utf-8")
-    assert [(r.timeout_seconds, r.origin) for r in catalog.load(path)] == [(120, "release[0]"), (30, "release[1]")]
+    assert [(v.timeout_seconds, v.origin) for v in catalog.load(path)] == [(120, "release[0]"), (30, "release[1]")]
     path.write_text("[[release]]\n" + GOOD_ENTRY, encoding="utf-8")
     assert catalog.load(path)[0].timeout_seconds == catalog.TIMEOUT_SECONDS
 
@@ -121,17 +147,18 @@ def test_missing_catalog_file(tmp_path: Path) -> None:
 
 
 def test_nightly_is_an_opt_in_variant_resolved_on_the_day() -> None:
-    variant = catalog.load_nightly(ROOT / "catalog.toml", dt.date(2026, 12, 1))
-    assert variant is not None
-    assert (variant.id, variant.flavour, variant.release.requirement) == ("tf-nightly", "nightly", "tf-nightly")
-    assert variant.release.resolved_as_of == dt.date(2026, 12, 1)
-    assert variant not in catalog.variants(catalog.load(ROOT / "catalog.toml"))  # opt-in only
+    variant = catalog.load(ROOT / "catalog.toml", dt.date(2026, 12, 1))[-1]
+    assert (variant.id, variant.track, variant.opt_in, variant.floating) == ("tf-nightly", "nightly", True, True)
+    assert variant.installs == (Install("tf-nightly", None, prerelease=True),)  # the newest build, as of today
+    assert variant.facts["resolved_as_of"] == "2026-12-01"
+    assert "tf-nightly" in [v.id for v in catalog.load(ROOT / "catalog.toml")]
+    assert "tf-nightly" not in [v.id for v in catalog.regular(catalog.load(ROOT / "catalog.toml"))]  # opt-in only
 
 
 def test_no_nightly_table_means_no_nightly(tmp_path: Path) -> None:
     path = tmp_path / "catalog.toml"
     path.write_text("[[release]]\n" + GOOD_ENTRY, encoding="utf-8")
-    assert catalog.load_nightly(path, dt.date(2026, 12, 1)) is None
+    assert [v.track for v in catalog.load(path, dt.date(2026, 12, 1))] == ["bundled"]
 
 
 @pytest.mark.parametrize(
@@ -146,4 +173,4 @@ def test_bad_nightly_table(tmp_path: Path, table: str, field: str) -> None:
     path = tmp_path / "catalog.toml"
     path.write_text("[[release]]\n" + GOOD_ENTRY + "\n" + table, encoding="utf-8")
     with pytest.raises(InputError, match=f"^{path}: {field}: "):
-        catalog.load_nightly(path, dt.date(2026, 12, 1))
+        catalog.load(path, dt.date(2026, 12, 1))

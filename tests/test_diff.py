@@ -11,7 +11,9 @@ from tfmatrix import cli, status
 
 
 def run(old: Path, new: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str], str]:
-    code = cli.main(["--catalog", str(ROOT / "catalog.toml"), "diff", str(old), str(new)])
+    code = cli.main(
+        ["--catalog", str(ROOT / "catalog.toml"), "--probes", str(ROOT / "probes"), "diff", str(old), str(new)]
+    )
     captured = capsys.readouterr()
     return code, captured.out.splitlines(), captured.err
 
@@ -24,7 +26,7 @@ def test_identical_results_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_a_flipped_cell_exits_4_and_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     new = Path(shutil.copytree(RECORDED, tmp_path / "new"))
-    path = new / "tensorflow-cpu-2.15.1.json"
+    path = new / "freeze" / "tensorflow-cpu-2.15.1.json"
     document = json.loads(path.read_text(encoding="utf-8"))
     case = next(c for c in document["cases"] if c["id"] == "sequential/model/compile_then_freeze/train_on_batch")
     for weight in case["weights"]:
@@ -33,27 +35,29 @@ def test_a_flipped_cell_exits_4_and_names_it(tmp_path: Path, capsys: pytest.Capt
     code, lines, _ = run(RECORDED, new, capsys)
     assert code == status.CHANGED == 4
     assert lines == [
-        "changed: 2.15.1 sequential/model/compile_then_freeze/train_on_batch weights: ignored -> held",
+        "changed: 2.15.1 freeze sequential/model/compile_then_freeze/train_on_batch weights: ignored -> held",
         "tfmatrix: 1 semantic changes",
     ]
 
 
 def test_a_new_release_is_compared_with_the_one_before(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     old = Path(shutil.copytree(RECORDED, tmp_path / "old"))
-    (old / "tensorflow-cpu-2.16.2.json").unlink()
+    (old / "freeze" / "tensorflow-cpu-2.16.2.json").unlink()
     code, lines, _ = run(old, RECORDED, capsys)
     assert code == status.CHANGED
     assert (
-        "new release 2.16.2: sequential/model/compile_then_freeze/train_on_batch weights: ignored (as in 2.15.1) -> held"
-        in lines
-    )
-    assert all(line.startswith("new release 2.16.2: ") for line in lines[:-1])
-    assert len(lines) - 1 == 22 + 15 + 2  # its weights, summary and BatchNorm change points
+        "new release 2.16.2: freeze sequential/model/compile_then_freeze/train_on_batch weights: "
+        "ignored (as in 2.15.1) -> held"
+    ) in lines
+    assert all(line.startswith("new release 2.16.2: freeze ") for line in lines[:-1])
+    report = (ROOT / "tests" / "data" / "golden" / "freeze-matrix.md").read_text(encoding="utf-8")
+    changes = report.split("## Change points")[1].split("\n## ")[0]
+    assert len(lines) - 1 == changes.count("- In **2.16.2** (after 2.15.1)")
 
 
 def test_bad_input_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     new = Path(shutil.copytree(RECORDED, tmp_path / "new"))
-    (new / "tensorflow-cpu-2.1.0.json").write_text("{", encoding="utf-8")
+    (new / "freeze" / "tensorflow-cpu-2.1.0.json").write_text("{", encoding="utf-8")
     code, lines, err = run(RECORDED, new, capsys)
     assert code == status.BAD_INPUT == 2
     assert lines == []
@@ -63,7 +67,9 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureF
 
 def test_a_release_that_now_fails_is_not_a_semantic_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     new = Path(shutil.copytree(RECORDED, tmp_path / "new"))
-    shutil.copy(FAILED / "tensorflow-cpu-2.1.0.json", new / "tensorflow-cpu-2.1.0.json")  # a real crash
+    crashed = json.loads((FAILED / "misbehaving" / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))
+    crashed["probe"]["name"] = "freeze"  # a real crash after the import, as the freeze probe's attempt
+    (new / "freeze" / "tensorflow-cpu-2.1.0.json").write_text(json.dumps(crashed), encoding="utf-8")
     code, lines, _ = run(RECORDED, new, capsys)
     assert (code, lines) == (status.OK, ["tfmatrix: no semantic change"])
     code, lines, _ = run(new, RECORDED, capsys)  # and back

@@ -3,8 +3,9 @@
 The run goes through ``nox -s matrix`` in a copy of this checkout with a catalog made for it:
 - tensorflow-cpu 2.2.3 resolved as of a day before it was uploaded: uv finds no such version;
 - tensorflow 2.0.4 resolved as of 2023: protobuf 4 arrives, and TensorFlow 2.0 cannot import with it;
-- TensorFlow 1.15.5, 2.1.0 and 2.1.4 really installed and imported by a stand-in probe that then
-  hangs (1.15.5, with a time limit of its own), dies of SIGSEGV (2.1.0) or exits without output (2.1.4).
+- TensorFlow 1.15.5, 2.1.0 and 2.1.4 really installed, the freeze probe run, and then a stand-in
+  probe in the same process hangs (1.15.5, with a time limit of its own), dies of SIGSEGV (2.1.0) or
+  exits without output (2.1.4): the freeze probe's findings, written before, are kept.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, RECORDED, copy_checkout, nox_env, run_nox
-from tfmatrix import catalog, results
+from conftest import RECORDED, ROOT, copy_checkout, nox_env, run_nox
+from tfmatrix import catalog, probes, results
 
-MISBEHAVING = DATA / "probes" / "misbehaving_probe.py"
 EARLIER = "tensorflow-cpu-2.15.1"  # a finished result from before the run, which must stay as it was
 CATALOG = """
 [[release]]
@@ -57,7 +57,7 @@ distribution = "tensorflow-cpu"
 python = "3.11"
 resolved_as_of = 2024-03-15
 """
-EXPECTED = {  # variant: (status, failed step, how it ended, a line of the error)
+EXPECTED = {  # variant: (the stand-in probe's status, failed step, how it ended, a line of the error)
     "tensorflow-cpu-2.2.3": ("install-failed", "install", "exit status 1", "there is no version of tensorflow-cpu"),
     "tensorflow-2.0.4": ("import-failed", "import", "exit status 1", "Descriptors cannot"),
     "tensorflow-1.15.5": ("timeout", "probe", "timed out after 45 s", "hanging"),
@@ -67,23 +67,39 @@ EXPECTED = {  # variant: (status, failed step, how it ended, a line of the error
 
 
 @pytest.mark.slow
-def test_every_failure_becomes_a_result_and_the_others_still_run(tmp_path: Path) -> None:
+def test_every_failure_becomes_a_result_and_the_others_still_run(
+    tmp_path: Path, misbehaving_dir: Path, misbehaving_probes: dict[str, probes.Probe]
+) -> None:
     checkout = copy_checkout(tmp_path, CATALOG, keep_results=False)
     results_dir = checkout / "reports" / "results"
-    (results_dir / f"{EARLIER}.json").write_bytes((RECORDED / f"{EARLIER}.json").read_bytes())
+    earlier = results_dir / "freeze" / f"{EARLIER}.json"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_bytes((RECORDED / "freeze" / f"{EARLIER}.json").read_bytes())
     plan = {"1.15.5": "hang", "2.1.0": "crash", "2.1.4": "quiet"}
-    options = ["--jobs", "2", "--probe", str(MISBEHAVING), "--only", *EXPECTED]
+    options = ["--jobs", "2", "--probes-dir", str(misbehaving_dir), "--only", *EXPECTED]
     run = run_nox(checkout, "-s", "matrix", "--", *options, env=nox_env() | {"TFMATRIX_MISBEHAVE": json.dumps(plan)})
     assert run.returncode == 3, run.stdout + run.stderr
     assert "exit status 3: some variants failed" in run.stderr
     assert "Traceback" not in run.stderr
     for variant, (state, phase, ended, line) in EXPECTED.items():
-        result = results.load_one(results_dir / f"{variant}.json")  # a valid result, whatever happened
+        path = results_dir / "misbehaving" / f"{variant}.json"
+        result = results.load_one(path, misbehaving_probes)  # a valid result, whatever happened
         assert (result["status"], result["failure"]["phase"], result["failure"]["exit"]) == (state, phase, ended)
         assert line in result["failure"]["message"]
         assert result["cases"] == []
-    assert (results_dir / f"{EARLIER}.json").read_bytes() == (RECORDED / f"{EARLIER}.json").read_bytes()
-    report = (checkout / "reports" / "freeze-matrix.md").read_text(encoding="utf-8")
+        freeze = results.load_one(results_dir / "freeze" / f"{variant}.json", misbehaving_probes)
+        if state in ("timeout", "crashed"):  # after the import: the freeze probe had run, and its findings stay
+            assert freeze["status"] == "ok"
+            assert (
+                freeze["cases"]
+                == results.load_one(ROOT / "reports" / "results" / "freeze" / f"{variant}.json", misbehaving_probes)[
+                    "cases"
+                ]
+            )
+        else:  # before any probe ran: the failure is every probe's
+            assert (freeze["status"], freeze["failure"]) == (result["status"], result["failure"])
+    assert earlier.read_bytes() == (RECORDED / "freeze" / f"{EARLIER}.json").read_bytes()
+    report = (checkout / "reports" / "misbehaving-matrix.md").read_text(encoding="utf-8")
     assert "## Failed attempts" in report
     failures = [line.split("|")[1:-1] for line in report.split("## Failed attempts")[1].splitlines() if "| **" in line]
     errors = {cells[0].strip(): cells[-1].strip() for cells in failures}
@@ -97,6 +113,7 @@ def test_every_failure_becomes_a_result_and_the_others_still_run(tmp_path: Path)
             "we can conclude that your requirements are unsatisfiable."
         ),
     }
-    assert "## Change points" in report  # the earlier result still yields findings
-    every = results.load_all(results_dir, catalog.load(checkout / "catalog.toml"))
-    assert [r["status"] for r in every].count("ok") == 1
+    freeze = (checkout / "reports" / "freeze-matrix.md").read_text(encoding="utf-8")
+    assert "## Change points" in freeze  # the findings still yield change points
+    every = results.load_all(results_dir, catalog.load(checkout / "catalog.toml"), misbehaving_probes)
+    assert [r["status"] for r in every if r["probe"]["name"] == "freeze"].count("ok") == 4

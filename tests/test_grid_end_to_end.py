@@ -11,33 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_probe_session
-from tfmatrix import aggregate, results
+from conftest import DATA, PROBES, ROOT, probes_with, run_probe_session
+from tfmatrix import probes, results
 
-AXIS_VALUES = {
-    "api": {"sequential", "functional", "subclassed"},
-    "target": {"model", "layer", "nested"},
-    "order": {
-        "freeze_then_compile",
-        "compile_then_freeze",
-        "freeze_after_first_step",
-        "compile_freeze_recompile",
-        "unfreeze_without_recompile",
-    },
-    "train_api": {"train_on_batch", "fit", "custom_loop"},
-    "layer": {"dense", "batchnorm"},
-    "optimizer": {"adam", "sgd_momentum"},
-    "run_eagerly": {"false", "true"},
-}
+FREEZE = probes.load_all(PROBES)["freeze"]
 
 
 def outcome(result: results.Result, case_id: str) -> str:
-    return aggregate.weights_outcome(next(c for c in result["cases"] if c["id"] == case_id))
+    return FREEZE.judge(next(c for c in result["cases"] if c["id"] == case_id))["weights"]
 
 
 def assert_same_as_committed(result: results.Result, variant: str) -> None:
     """Fixed seeds everywhere: a fresh environment reproduces the committed run case for case."""
-    committed = results.load_one(ROOT / "reports" / "results" / f"{variant}.json")
+    committed = results.load_one(ROOT / "reports" / "results" / "freeze" / f"{variant}.json", {"freeze": FREEZE})
     assert result["cases"] == committed["cases"]
     assert result["environment"] == committed["environment"]
 
@@ -45,9 +31,9 @@ def assert_same_as_committed(result: results.Result, variant: str) -> None:
 def assert_whole_grid(result: results.Result) -> None:
     cases = result["cases"]
     assert [c["status"] for c in cases] == ["ok"] * len(cases), [c["error"] for c in cases if c["error"]]
-    for axis, values in AXIS_VALUES.items():
-        assert {c["axes"][axis] for c in cases if axis in c["axes"]} == values, axis
-    assert {c["group"] for c in cases} == {"seed", "timing", "nested", "subclassed", "batchnorm", "momentum"}
+    for axis, spec in FREEZE.axes.items():  # every value of every axis is reached
+        assert {c["axes"][axis] for c in cases if axis in c["axes"]} == set(spec["values"]), axis
+    assert {c["group"] for c in cases} == set(FREEZE.groups)
 
 
 def timing(order: str, train_api: str, run_eagerly: str = "false") -> str:
@@ -55,28 +41,36 @@ def timing(order: str, train_api: str, run_eagerly: str = "false") -> str:
 
 
 @pytest.mark.slow
-def test_keras_2_release_end_to_end(tmp_path: Path) -> None:
-    result = run_probe_session("tensorflow-cpu-2.1.0", tmp_path, "--repeat", "2")
+def test_keras_2_release_end_to_end_with_a_second_probe_in_the_same_process(tmp_path: Path) -> None:
+    """Every probe of the directory runs in one process: the framework is imported once."""
+    two = probes_with(tmp_path / "probes", DATA / "probes" / "promotion.py")
+    found, output = run_probe_session("tensorflow-cpu-2.1.0", tmp_path, "--repeat", "2", probes_dir=two)
+    assert output.count("tfmatrix-imported ") == 1
+    result, promotion = found["freeze"], found["promotion"]
+    assert promotion["status"] == "ok"
+    assert promotion["environment"]["numpy"] == result["environment"]["numpy"] == "1.18.1"
+    # NumPy 1.18 promotes a float32 scalar plus a Python float by value, to float64.
+    assert {c["id"]: c["dtype"] for c in promotion["cases"]}["float32/float"] == "float64"
     assert result["repeat"] == 2
     assert [c["id"] for c in result["cases"] if c["flaky"]] == []  # every case agrees with its repeat
     assert_same_as_committed(result, "tensorflow-cpu-2.1.0")
     assert result["environment"]["keras_flavour"] == "keras2"
     assert_whole_grid(result)
-    assert outcome(result, timing("compile_then_freeze", "train_on_batch")) == aggregate.IGNORED
-    assert outcome(result, timing("compile_then_freeze", "fit", "true")) == aggregate.IGNORED
-    assert outcome(result, timing("compile_then_freeze", "custom_loop")) == aggregate.HELD
-    assert outcome(result, timing("compile_freeze_recompile", "fit")) == aggregate.HELD
-    assert outcome(result, timing("unfreeze_without_recompile", "train_on_batch")) == aggregate.STALLED
+    assert outcome(result, timing("compile_then_freeze", "train_on_batch")) == "ignored"
+    assert outcome(result, timing("compile_then_freeze", "fit", "true")) == "ignored"
+    assert outcome(result, timing("compile_then_freeze", "custom_loop")) == "held"
+    assert outcome(result, timing("compile_freeze_recompile", "fit")) == "held"
+    assert outcome(result, timing("unfreeze_without_recompile", "train_on_batch")) == "stalled"
 
 
 @pytest.mark.slow
 def test_keras_3_release_end_to_end(tmp_path: Path) -> None:
-    result = run_probe_session("tensorflow-cpu-2.21.0", tmp_path)
+    result = run_probe_session("tensorflow-cpu-2.21.0", tmp_path)[0]["freeze"]
     assert_same_as_committed(result, "tensorflow-cpu-2.21.0")
     assert result["environment"]["keras_flavour"] == "keras3"
     assert result["environment"]["python"].startswith("3.13.")
     assert_whole_grid(result)
-    assert outcome(result, timing("compile_then_freeze", "train_on_batch")) == aggregate.HELD
-    assert outcome(result, timing("freeze_after_first_step", "train_on_batch")) == aggregate.IGNORED
-    assert outcome(result, timing("freeze_after_first_step", "train_on_batch", "true")) == aggregate.HELD
-    assert outcome(result, timing("unfreeze_without_recompile", "fit")) == aggregate.HELD
+    assert outcome(result, timing("compile_then_freeze", "train_on_batch")) == "held"
+    assert outcome(result, timing("freeze_after_first_step", "train_on_batch")) == "ignored"
+    assert outcome(result, timing("freeze_after_first_step", "train_on_batch", "true")) == "held"
+    assert outcome(result, timing("unfreeze_without_recompile", "fit")) == "held"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_checkout, nox_env, run_nox
-from tfmatrix import results
+from tfmatrix import probes, results
 
 FIRST, SECOND = "tensorflow-1.15.5", "tensorflow-cpu-2.1.0"
 CATALOG = """
@@ -79,7 +79,9 @@ def processes_of(checkout: Path) -> list[int]:
         ("kill -9", -signal.SIGKILL),  # the whole group killed at once, e.g. by the OOM killer
     ],
 )
-def test_an_interrupted_run_keeps_what_it_had_and_resumes(tmp_path: Path, how: str, status: int) -> None:
+def test_an_interrupted_run_keeps_what_it_had_and_resumes(
+    tmp_path: Path, how: str, status: int, known: dict[str, probes.Probe]
+) -> None:
     checkout = copy_checkout(tmp_path, CATALOG, keep_results=False)
     results_dir = checkout / "reports" / "results"
     report = checkout / "reports" / "freeze-matrix.md"
@@ -87,7 +89,7 @@ def test_an_interrupted_run_keeps_what_it_had_and_resumes(tmp_path: Path, how: s
 
     run = start_run(checkout)
     wait_until_probing(checkout, SECOND, run)
-    finished = (results_dir / f"{FIRST}.json").read_bytes()
+    finished = (results_dir / "freeze" / f"{FIRST}.json").read_bytes()
     if how == "ctrl-c":
         os.killpg(run.pid, signal.SIGINT)
     elif how == "sigterm":
@@ -103,15 +105,16 @@ def test_an_interrupted_run_keeps_what_it_had_and_resumes(tmp_path: Path, how: s
         time.sleep(0.2)
     assert processes_of(checkout) == []  # no probe or install left running behind the user's back
     assert report.read_bytes() == previous_report
-    assert sorted(p.name for p in results_dir.iterdir()) == [f"{FIRST}.json"]  # nothing half-written
-    assert (results_dir / f"{FIRST}.json").read_bytes() == finished
-    assert results.load_one(results_dir / f"{FIRST}.json")["status"] == "ok"
+    written = sorted(str(p.relative_to(results_dir)) for p in results_dir.rglob("*") if p.is_file())
+    assert written == [f"freeze/{FIRST}.json"]  # nothing half-written
+    assert (results_dir / "freeze" / f"{FIRST}.json").read_bytes() == finished
+    assert results.load_one(results_dir / "freeze" / f"{FIRST}.json", known)["status"] == "ok"
 
     if how == "kill -9":  # the hardest case; resuming works alike after the others
         resumed = run_nox(checkout, "-s", "matrix", "--", "--jobs", "1")
         assert resumed.returncode == 4, resumed.stdout + resumed.stderr  # 2.1.0 is new, and differs from 1.15.5
         assert re.search(rf"{FIRST} +cached", resumed.stdout)
         assert re.search(rf"{SECOND} +done", resumed.stdout)
-        assert (results_dir / f"{FIRST}.json").read_bytes() == finished
-        assert results.load_one(results_dir / f"{SECOND}.json")["status"] == "ok"
+        assert (results_dir / "freeze" / f"{FIRST}.json").read_bytes() == finished
+        assert results.load_one(results_dir / "freeze" / f"{SECOND}.json", known)["status"] == "ok"
         assert report.read_bytes() != previous_report

@@ -13,12 +13,17 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FAILED, RECORDED
-from tfmatrix import render, results
+from conftest import FAILED, PROBES, RECORDED
+from tfmatrix import probes, render, results
 from tfmatrix.errors import InputError
 
-VALID: dict[str, Any] = json.loads((RECORDED / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))
-FAILED_ATTEMPT: dict[str, Any] = json.loads((FAILED / "tensorflow-2.0.4.json").read_text(encoding="utf-8"))
+KNOWN = probes.load_all(PROBES)
+VALID: dict[str, Any] = json.loads((RECORDED / "freeze" / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))
+# A real failed attempt (recorded under the stand-in probe), as the freeze probe's.
+FAILED_ATTEMPT: dict[str, Any] = json.loads(
+    (FAILED / "misbehaving" / "tensorflow-2.0.4.json").read_text(encoding="utf-8")
+)
+FAILED_ATTEMPT["probe"]["name"] = "freeze"
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
@@ -31,7 +36,7 @@ def load(content: bytes) -> None:
         path = Path(scratch) / "result.json"
         path.write_bytes(content)
         try:
-            document: dict[str, Any] | None = results.load_one(path)
+            document: dict[str, Any] | None = results.load_one(path, KNOWN)
             message = ""
         except InputError as exc:
             document, message = None, str(exc)
@@ -78,7 +83,7 @@ def test_renderer_keeps_tables_whole_whatever_text_results_carry(keras: str, num
     document["environment"]["keras"], document["environment"]["numpy"] = keras, numpy
     document["cases"][0]["status"] = "error"
     document["cases"][0]["error"] = {"type": "ValueError", "message": message}
-    assert_tables_whole(render.render([document]))
+    assert_tables_whole(render.render([document], KNOWN["freeze"]))
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=40, deadline=None)
@@ -86,7 +91,7 @@ def test_renderer_keeps_tables_whole_whatever_text_results_carry(keras: str, num
 def test_renderer_keeps_tables_whole_whatever_a_failed_attempt_says(exit: str, message: str) -> None:
     failed = json.loads(json.dumps(FAILED_ATTEMPT))
     failed["failure"]["exit"], failed["failure"]["message"] = exit, message
-    assert_tables_whole(render.render([failed, VALID]))
+    assert_tables_whole(render.render([failed, VALID], KNOWN["freeze"]))
 
 
 def assert_tables_whole(text: str) -> None:

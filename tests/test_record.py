@@ -2,22 +2,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from conftest import RECORDED, ROOT
-from tfmatrix import record, results
-from tfmatrix.attempt import Step
-from tfmatrix.catalog import BUNDLED, NIGHTLY, Release, Variant
+from conftest import PROBES, RECORDED, ROOT
+from tfmatrix import catalog, probes, record, results
 from tfmatrix.errors import InputError
+from tfmatrix.kinds import nightly, tensorflow
+from tfmatrix.process import Step
+from tfmatrix.variant import Variant
 
-VARIANT = Variant(Release("2.1.0", "tensorflow-cpu", "3.7", dt.date(2020, 1, 15)), BUNDLED)
+VARIANT = next(v for v in catalog.load(ROOT / "catalog.toml") if v.id == "tensorflow-cpu-2.1.0")
+KNOWN = probes.load_all(PROBES)
+FREEZE = probes.sources(PROBES)["freeze"]
+
+
+def entry_of_2_1_0(resolved_as_of: dt.date) -> Variant:
+    entry = {"version": "2.1.0", "distribution": "tensorflow-cpu", "python": "3.7", "resolved_as_of": resolved_as_of}
+    return tensorflow.load(Path("catalog.toml"), [entry], 900, dt.date(2026, 1, 1))[0]
 
 
 def probe_output_from_recorded(tmp_path: Path) -> Path:
     """Reconstruct what the probe wrote for a recorded TF 2.1.0 run."""
-    recorded = json.loads((RECORDED / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))
+    recorded = json.loads((RECORDED / "freeze" / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))
     added_by_record = ("packages", "resolved_as_of", "tf_keras_resolved_as_of")
     environment = {k: v for k, v in recorded["environment"].items() if k not in added_by_record}
     path = tmp_path / "probe.json"
@@ -33,23 +42,23 @@ def test_parse_freeze() -> None:
 
 def test_built_result_validates_and_round_trips(tmp_path: Path) -> None:
     packages = {"tensorflow-cpu": "2.1.0", "numpy": "1.18.1"}
-    digest = record.probe_digest(ROOT / "probes" / "freeze_probe.py")
-    result = record.build_result(probe_output_from_recorded(tmp_path), VARIANT, packages, digest)
-    out = record.result_path(tmp_path / "results", VARIANT)
+    result = record.build_result(probe_output_from_recorded(tmp_path), VARIANT, packages, FREEZE)
+    out = record.result_path(tmp_path / "results", "freeze", VARIANT.id)
     record.write_json_atomic(out, result)
-    assert out.name == "tensorflow-cpu-2.1.0.json"
+    assert out.relative_to(tmp_path).as_posix() == "results/freeze/tensorflow-cpu-2.1.0.json"
     assert out.stat().st_mode & 0o777 == 0o644
-    loaded = results.load_one(out)
+    loaded = results.load_one(out, KNOWN)
+    assert (loaded["variant"], loaded["kind"]) == ("tensorflow-cpu-2.1.0", "tensorflow")
     assert loaded["release"] == {
         "distribution": "tensorflow-cpu",
         "version": "2.1.0",
         "python": "3.7",
-        "flavour": "bundled",
+        "track": "bundled",
     }
     assert loaded["environment"]["tf_keras_resolved_as_of"] is None
     assert loaded["environment"]["resolved_as_of"] == "2020-01-15"
     assert loaded["environment"]["packages"] == packages
-    assert loaded["probe"] == {"name": "freeze", "sha256": digest}
+    assert loaded["probe"] == {"name": "freeze", "sha256": FREEZE.sha256, "harness_sha256": FREEZE.harness_sha256}
 
 
 @pytest.mark.parametrize(
@@ -58,13 +67,18 @@ def test_built_result_validates_and_round_trips(tmp_path: Path) -> None:
         ('{"probe": "freeze", "environm', "probe output is not readable JSON"),
         ("[]", "expected a JSON object"),
         ('{"probe": "freeze", "environment": {}, "repeat": 1}', "cases: missing from probe output"),
+        ('{"probe": "thaw", "environment": {}, "repeat": 1, "cases": []}', "probe: expected 'freeze', got 'thaw'"),
+        ('{"probe": "freeze", "environment": [], "repeat": 1, "cases": [{}]}', "environment: expected an object"),
+        ('{"probe": "freeze", "environment": {}, "repeat": 0, "cases": [{}]}', "repeat: expected a positive integer"),
+        ('{"probe": "freeze", "environment": {}, "repeat": 1, "cases": []}', "cases: expected a non-empty list"),
+        ('{"probe": "freeze", "environment": {}, "repeat": 1, "cases": [1]}', "cases: expected a non-empty list"),
     ],
 )
 def test_bad_probe_output(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "probe.json"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=message):
-        record.build_result(path, VARIANT, {}, "0" * 64)
+        record.build_result(path, VARIANT, {}, FREEZE)
 
 
 @pytest.mark.parametrize(
@@ -79,14 +93,13 @@ def test_bad_probe_output(tmp_path: Path, content: str, message: str) -> None:
 def test_a_failed_attempt_is_a_valid_result_that_says_why(
     tmp_path: Path, state: str, phase: str, step: Step, exit: str
 ) -> None:
-    probe = ROOT / "probes" / "freeze_probe.py"
-    result = record.build_failure(VARIANT, {"numpy": "1.18.1"}, probe, 1, state, phase, step)
-    out = record.result_path(tmp_path, VARIANT)
+    result = record.build_failure(VARIANT, {"numpy": "1.18.1"}, FREEZE, 1, state, phase, step)
+    out = record.result_path(tmp_path, "freeze", VARIANT.id)
     record.write_json_atomic(out, result)
-    loaded = results.load_one(out)  # the schema accepts it
+    loaded = results.load_one(out, KNOWN)  # the schema accepts it
     assert (loaded["status"], loaded["failure"]) == (state, {"phase": phase, "exit": exit, "message": step.excerpt()})
     assert (loaded["cases"], loaded["probe"]["name"]) == ([], "freeze")
-    assert not record.is_current(out, VARIANT, record.probe_digest(probe))  # tried again on the next run
+    assert not record.is_current(out, VARIANT, FREEZE)  # tried again on the next run
 
 
 def test_failed_write_leaves_the_previous_file(tmp_path: Path) -> None:
@@ -98,28 +111,30 @@ def test_failed_write_leaves_the_previous_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
 
 
-def test_is_current_only_for_the_same_entry_probe_and_runner(tmp_path: Path) -> None:
-    digest = record.probe_digest(ROOT / "probes" / "freeze_probe.py")
-    out = record.result_path(tmp_path, VARIANT)
-    assert not record.is_current(out, VARIANT, digest)  # no file
-    record.write_json_atomic(out, record.build_result(probe_output_from_recorded(tmp_path), VARIANT, {}, digest))
-    assert record.is_current(out, VARIANT, digest)
-    assert not record.is_current(out, VARIANT, digest, repeat=3)  # made with fewer repeats than asked for
-    assert not record.is_current(out, VARIANT, "f" * 64)
-    later = Variant(Release("2.1.0", "tensorflow-cpu", "3.7", dt.date(2020, 2, 1)), BUNDLED)
-    assert not record.is_current(out, later, digest)
+def test_is_current_only_for_the_same_entry_probe_harness_and_runner(tmp_path: Path) -> None:
+    out = record.result_path(tmp_path, "freeze", VARIANT.id)
+    assert not record.is_current(out, VARIANT, FREEZE)  # no file
+    record.write_json_atomic(out, record.build_result(probe_output_from_recorded(tmp_path), VARIANT, {}, FREEZE))
+    assert record.is_current(out, VARIANT, FREEZE)
+    assert record.is_current(out, entry_of_2_1_0(dt.date(2020, 1, 15)), FREEZE)  # the same entry, read again
+    assert not record.is_current(out, VARIANT, FREEZE, repeat=3)  # made with fewer repeats than asked for
+    assert not record.is_current(out, VARIANT, replace(FREEZE, sha256="f" * 64))  # the probe changed
+    assert not record.is_current(out, VARIANT, replace(FREEZE, harness_sha256="f" * 64))  # the harness changed
+    assert not record.is_current(out, entry_of_2_1_0(dt.date(2020, 2, 1)), FREEZE)  # the catalog entry changed
     out.write_text(out.read_text(encoding="utf-8")[:100], encoding="utf-8")
-    assert not record.is_current(out, VARIANT, digest)  # truncated
+    assert not record.is_current(out, VARIANT, FREEZE)  # truncated
 
 
 def test_a_nightly_result_carries_the_version_the_index_served(tmp_path: Path) -> None:
-    nightly = Variant(Release("nightly", "tf-nightly", "3.13", dt.date(2026, 11, 25)), NIGHTLY)
+    (built,) = nightly.load(
+        Path("catalog.toml"), {"distribution": "tf-nightly", "python": "3.13"}, 900, dt.date.today()
+    )
     packages = {"tf-nightly": "2.23.0.dev20261026"}
-    result = record.build_result(probe_output_from_recorded(tmp_path), nightly, packages, "0" * 64)
+    result = record.build_result(probe_output_from_recorded(tmp_path), built, packages, FREEZE)
     assert result["release"] == {
         "distribution": "tf-nightly",
         "version": "2.23.0.dev20261026",
         "python": "3.13",
-        "flavour": "nightly",
+        "track": "nightly",
     }
     assert result["catalog_entry"]["version"] == "nightly"

@@ -8,28 +8,55 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import RECORDED, ROOT
-from tfmatrix import catalog, cli, render, results, status
+from conftest import DATA, RECORDED, ROOT, load_recorded
+from tfmatrix import cli, explanations, probes, render, results, status
+from tfmatrix.variant import Variant
+
+GOLDEN = DATA / "golden" / "freeze-matrix.md"
 
 
 @pytest.fixture
-def report(releases: list[catalog.Release]) -> str:
-    return render.render(results.load_all(RECORDED, releases))
+def freeze(known: dict[str, probes.Probe]) -> probes.Probe:
+    return known["freeze"]
+
+
+@pytest.fixture
+def loaded(variants: list[Variant], known: dict[str, probes.Probe]) -> list[results.Result]:
+    return load_recorded(variants, known)
+
+
+@pytest.fixture
+def report(loaded: list[results.Result], freeze: probes.Probe, known: dict[str, probes.Probe]) -> str:
+    return render.render(loaded, freeze, explanations.load(ROOT / "explanations.toml", known))
+
+
+def aligned_alike(text: str) -> str:
+    """Tables padded by another tabulate or wcwidth differ only in runs of spaces."""
+    return re.sub(r" +", " ", text)
+
+
+def test_the_report_of_the_recorded_results_is_the_golden_one(report: str) -> None:
+    """Regenerate with the command in tests/data/README.md after a deliberate change, and review the diff."""
+    assert aligned_alike(report) == aligned_alike(GOLDEN.read_text(encoding="utf-8"))
 
 
 def section(report: str, title: str) -> str:
     return report.split(f"## {title}")[1].split("\n## ", maxsplit=1)[0]
 
 
-def test_sections_come_in_order(report: str) -> None:
+def test_sections_come_in_the_probes_order(report: str, freeze: probes.Probe) -> None:
     titles = re.findall(r"^## (.+)$", report, re.MULTILINE)
-    questions = [title for title, _ in render.QUESTIONS.values()]
-    assert titles == ["Change points", "Grid", *questions, "What `model.summary()` printed", "Releases"]
+    questions = [group["question"] for group in freeze.groups.values()]
+    apart = [spec["section"]["title"] for spec in freeze.aspects.values() if "section" in spec]
+    assert titles == ["Change points", "Grid", *questions, *apart, "Releases"]
 
 
-def test_change_points_name_release_case_and_values(report: str) -> None:
+def test_change_points_name_release_case_and_values(
+    report: str, loaded: list[results.Result], freeze: probes.Probe
+) -> None:
     lines = [line for line in section(report, "Change points").splitlines() if line.startswith("- In ")]
-    assert len(lines) == 78  # every change point of the recorded data, none of them explained here
+    frame = render.aggregate.cases_frame(loaded, freeze)
+    assert len(lines) == len(render.aggregate.change_points(frame, list(freeze.aspects)))  # each listed once
     assert (
         "- In **2.2.3** (after 2.1.4), `sequential/model/compile_then_freeze/train_on_batch` summary() printed: "
         "130 / 65 / 65 → **65 / 0 / 65**"
@@ -46,20 +73,18 @@ def table_rows(text: str) -> list[list[str]]:
     return [[cell.strip() for cell in row] for row in cells]
 
 
-def test_grid_lists_every_question_with_its_case_count(report: str) -> None:
+def test_grid_lists_every_question_with_its_case_count(
+    report: str, loaded: list[results.Result], freeze: probes.Probe
+) -> None:
     text = section(report, "Grid")
-    for symbol in render.WEIGHT_SYMBOLS.values():
-        assert f" {symbol}" in text
+    for value, symbol in freeze.aspects["weights"]["symbols"].items():
+        assert f"- {symbol}: {freeze.aspects['weights']['legend'][value]}" in text
+    for symbol in render.STATE_SYMBOLS.values():
+        assert symbol in text
     _, *rows = table_rows(text)
     counts = {row[0].split("](")[0].lstrip("["): int(row[1]) for row in rows}
-    assert counts == {
-        "The seed notebook's cases": 8,
-        "Does freezing take effect, whenever you freeze and however you train?": 30,
-        "Does a frozen sub-model stay frozen inside an outer model?": 10,
-        "Do subclassed models behave like Sequential and Functional ones?": 4,
-        "Does a frozen BatchNormalization update its statistics?": 4,
-        "Does momentum from an earlier step keep moving a frozen weight?": 6,
-    }
+    cases = {c["id"]: c["group"] for c in loaded[0]["cases"]}
+    assert counts == {g["question"]: list(cases.values()).count(name) for name, g in freeze.groups.items()}
 
 
 def test_seed_matrix_shows_only_varying_axes_and_merged_ranges(report: str) -> None:
@@ -126,35 +151,44 @@ def test_escape_examples() -> None:
     assert render.escape("<script>x</script>") == "&lt;script&gt;x&lt;/script&gt;"
 
 
-def test_hostile_error_message_does_not_break_the_table(tmp_path: Path, releases: list[catalog.Release]) -> None:
-    results_dir = tmp_path / "results"
-    results_dir.mkdir()
-    document = json.loads((RECORDED / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))
+def test_hostile_error_message_does_not_break_the_table(
+    tmp_path: Path, variants: list[Variant], known: dict[str, probes.Probe]
+) -> None:
+    results_dir = tmp_path / "results" / "freeze"
+    results_dir.mkdir(parents=True)
+    document = json.loads((RECORDED / "freeze" / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))
     document["environment"]["keras"] = "2.2.4-tf | <b>bold</b>\n| injected |"
-    (results_dir / "r.json").write_text(json.dumps(document), encoding="utf-8")
-    text = render.render(results.load_all(results_dir, releases))
+    (results_dir / "tensorflow-cpu-2.1.0.json").write_text(json.dumps(document), encoding="utf-8")
+    text = render.render(results.load_all(results_dir.parent, variants, known), known["freeze"])
     header, *rows = table_rows(section(text, "Releases"))
     assert len(rows) == 1
     assert len(rows[0]) == len(header)
     assert "<b>" not in text
 
 
-def test_cli_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "report.md"
-    code = cli.main(["--catalog", str(ROOT / "catalog.toml"), "report", "--results", str(RECORDED), "--out", str(out)])
-    assert code == 0
-    assert out.read_text(encoding="utf-8").startswith("# Freeze matrix")
-    assert "wrote" in capsys.readouterr().out
+def report_command(results_dir: Path, out_dir: Path) -> list[str]:
+    command = ["--catalog", str(ROOT / "catalog.toml"), "--probes", str(ROOT / "probes"), "report"]
+    command += ["--explanations", str(ROOT / "explanations.toml"), "--results", str(results_dir)]
+    return [*command, "--out-dir", str(out_dir)]
+
+
+def test_cli_writes_one_report_per_probe_with_results(
+    tmp_path: Path, report: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(report_command(RECORDED, tmp_path)) == status.OK
+    assert [p.name for p in tmp_path.iterdir()] == ["freeze-matrix.md"]
+    assert (tmp_path / "freeze-matrix.md").read_text(encoding="utf-8") == report
+    assert f"wrote {tmp_path / 'freeze-matrix.md'} from 7 results, 0 of them failed attempts" in capsys.readouterr().out
 
 
 def test_cli_bad_input_is_one_line_exit_2_and_keeps_the_old_report(
     recorded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "report.md"
+    out = tmp_path / "freeze-matrix.md"
     out.write_text("previous report\n", encoding="utf-8")
-    bad = recorded / "tensorflow-cpu-2.2.3.json"
+    bad = recorded / "freeze" / "tensorflow-cpu-2.2.3.json"
     bad.write_text(bad.read_text(encoding="utf-8")[:-200], encoding="utf-8")
-    code = cli.main(["--catalog", str(ROOT / "catalog.toml"), "report", "--results", str(recorded), "--out", str(out)])
+    code = cli.main(report_command(recorded, tmp_path))
     assert code == status.BAD_INPUT
     err = capsys.readouterr().err
     assert err.count("\n") == 1
@@ -164,10 +198,9 @@ def test_cli_bad_input_is_one_line_exit_2_and_keeps_the_old_report(
 
 
 def test_failed_attempts_get_a_section_and_a_row_in_releases(
-    releases: list[catalog.Release], failed: results.Result
+    loaded: list[results.Result], freeze: probes.Probe, failed: results.Result
 ) -> None:
-    loaded = [r for r in results.load_all(RECORDED, releases) if r["release"]["version"] != "2.0.4"]
-    text = render.render([failed, *loaded])
+    text = render.render([loaded[0], failed, *loaded[1:]], freeze)
     header, *rows = table_rows(section(text, "Failed attempts"))
     assert header == ["release", "state", "step", "how it ended", "error"]
     assert rows == [["2.0.4", "**import-failed**", "import", "exit status 1", rows[0][4]]]
@@ -179,10 +212,10 @@ def test_failed_attempts_get_a_section_and_a_row_in_releases(
     assert {row[seed_header.index("2.0.4")] for row in seed_rows} == {"⛔ import-failed"}
 
 
-def test_a_report_of_failures_only_still_renders(failed: results.Result) -> None:
+def test_a_report_of_failures_only_still_renders(failed: results.Result, freeze: probes.Probe) -> None:
     hostile = json.loads(json.dumps(failed))
     hostile["failure"]["message"] = "TypeError: a | b <script>alert(1)</script>\n"
-    text = render.render([hostile])
+    text = render.render([hostile], freeze)
     assert re.findall(r"^## (.+)$", text, re.MULTILINE) == ["Failed attempts", "Releases"]
     header, *rows = table_rows(section(text, "Failed attempts"))
     assert len(rows[0]) == len(header)
@@ -193,15 +226,14 @@ def test_cli_report_against_earlier_results_exits_4_on_a_change(
     recorded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     earlier = tmp_path / "earlier"
-    earlier.mkdir()
-    for path in recorded.glob("*.json"):
+    (earlier / "freeze").mkdir(parents=True)
+    for path in recorded.glob("freeze/*.json"):
         if "2.2.3" not in path.name:  # 2.2.3 is new in this run, and brings the summary() fix
-            (earlier / path.name).write_bytes(path.read_bytes())
-    (earlier / "old-schema.json").write_text('{"schema_version": 3}', encoding="utf-8")
-    command = ["--catalog", str(ROOT / "catalog.toml"), "report", "--results", str(recorded)]
-    command += ["--out", str(tmp_path / "report.md")]
+            (earlier / "freeze" / path.name).write_bytes(path.read_bytes())
+    (earlier / "freeze" / "old-schema.json").write_text('{"schema_version": 3}', encoding="utf-8")
+    command = report_command(recorded, tmp_path)
     assert cli.main([*command, "--previous", str(recorded)]) == status.OK
     assert cli.main([*command, "--previous", str(earlier)]) == status.CHANGED
     out = capsys.readouterr().out
-    assert "new release 2.2.3: sequential/model/compile_then_freeze/train_on_batch printed" in out
+    assert "new release 2.2.3: freeze sequential/model/compile_then_freeze/train_on_batch printed" in out
     assert "1 earlier results are not comparable" in out

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -8,90 +9,107 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conftest import FAILED, RECORDED, ROOT
-from tfmatrix import catalog, record, results
+from conftest import FAILED, RECORDED, ROOT, SCHEMA4
+from tfmatrix import attempt, migrations, probes, record, results
 from tfmatrix.errors import InputError
+from tfmatrix.variant import Variant
 
-COMMITTED = sorted((ROOT / "reports" / "results").glob("*.json"))
+COMMITTED = sorted((ROOT / "reports" / "results").glob("*/*.json"))
 
 
-@pytest.mark.parametrize(
-    "path",
-    COMMITTED + sorted(RECORDED.glob("*.json")) + sorted(FAILED.glob("*.json")),
-    ids=lambda p: f"{p.parent.name}/{p.name}",
-)
-def test_every_result_matches_the_schema(path: Path) -> None:
+@pytest.mark.parametrize("path", COMMITTED + sorted(RECORDED.glob("*/*.json")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_result_matches_its_schemas(path: Path, known: dict[str, probes.Probe]) -> None:
     document = json.loads(path.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator(results.schema()).validate(document)
-    assert results.load_one(path) == document
+    assert document["schema_version"] == record.SCHEMA_VERSION  # nothing committed waits for a migration
+    assert results.load_one(path, known) == document
 
 
-def test_the_schema_is_a_valid_json_schema() -> None:
+@pytest.mark.parametrize("path", sorted(FAILED.glob("*/*.json")), ids=lambda p: p.name)
+def test_recorded_failed_attempts_match_the_schema(path: Path, misbehaving_probes: dict[str, probes.Probe]) -> None:
+    document = results.load_one(path, misbehaving_probes)
+    assert document["status"] in ("import-failed", "crashed")
+    assert document["cases"] == []
+
+
+def test_the_schemas_are_valid_json_schemas(known: dict[str, probes.Probe]) -> None:
     jsonschema.Draft202012Validator.check_schema(results.schema())
+    for probe in known.values():
+        jsonschema.Draft202012Validator.check_schema(results.case_schema(probe))
 
 
-def test_committed_results_cover_the_whole_catalog(
-    releases: list[catalog.Release], nightly: catalog.Variant | None
+def test_each_probes_metadata_agrees_with_its_case_schema(known: dict[str, probes.Probe]) -> None:
+    """Its own fields are the fields it declares, and the enums come from its metadata."""
+    for name, probe in known.items():
+        own = results.own_fields_schema(name)
+        assert sorted(own["properties"]) == probe.fields, name
+        schema = results.case_schema(probe)
+        assert schema["properties"]["group"]["enum"] == list(probe.groups)
+        assert {a: s["enum"] for a, s in schema["properties"]["axes"]["properties"].items()} == {
+            a: s["values"] for a, s in probe.axes.items()
+        }
+        assert schema["properties"]["flaky"]["items"]["enum"] == ["status", *probe.aspects]
+
+
+def test_committed_results_cover_the_whole_catalog_for_every_probe(
+    variants: list[Variant], known: dict[str, probes.Probe]
 ) -> None:
-    loaded = results.load_all(ROOT / "reports" / "results", releases, nightly)
-    assert nightly is not None
-    assert loaded[-1]["release"]["flavour"] == "nightly"  # opted in once, kept until the next nightly run
-    loaded = loaded[:-1]
-    variants = catalog.variants(releases)
-    assert [results.release_key(r) for r in loaded] == [
-        (v.release.distribution, v.release.version, v.flavour) for v in variants
-    ]
+    loaded = results.load_all(ROOT / "reports" / "results", variants, known)
+    assert [(r["variant"], r["probe"]["name"]) for r in loaded] == [(v.id, n) for v in variants for n in known]
+    assert loaded[-1]["release"]["track"] == "nightly"  # opted in once, kept until the next nightly run
 
 
-def test_load_all_returns_catalog_order(recorded: Path, releases: list[catalog.Release]) -> None:
-    loaded = results.load_all(recorded, releases)
-    order = [(v.release.distribution, v.release.version, v.flavour) for v in catalog.variants(releases)]
-    keys = [results.release_key(r) for r in loaded]
-    assert keys == sorted(keys, key=order.index)
-    assert len(keys) == len(list(recorded.glob("*.json")))
+def test_load_all_returns_catalog_order(
+    recorded: Path, variants: list[Variant], known: dict[str, probes.Probe]
+) -> None:
+    loaded = results.load_all(recorded, variants, known)
+    order = [v.id for v in variants]
+    ids = [r["variant"] for r in loaded]
+    assert ids == sorted(ids, key=order.index)
+    assert len(ids) == len(list(recorded.glob("*/*.json"))) == 7
 
 
 def _first(recorded: Path) -> tuple[Path, dict[str, Any]]:
-    path = min(recorded.glob("*.json"))
+    path = min(recorded.glob("*/*.json"))
     return path, json.loads(path.read_text(encoding="utf-8"))
 
 
 def _write(path: Path, document: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document), encoding="utf-8")
 
 
-def test_truncated_json(recorded: Path, releases: list[catalog.Release]) -> None:
+def test_truncated_json(recorded: Path, variants: list[Variant], known: dict[str, probes.Probe]) -> None:
     path, _ = _first(recorded)
     path.write_text(path.read_text(encoding="utf-8")[:500], encoding="utf-8")
     with pytest.raises(InputError, match=r"is not valid JSON \(line \d+, column \d+"):
-        results.load_all(recorded, releases)
+        results.load_all(recorded, variants, known)
 
 
-def test_unknown_schema_version(recorded: Path) -> None:
+def test_unknown_schema_version(recorded: Path, known: dict[str, probes.Probe]) -> None:
     path, document = _first(recorded)
     document["schema_version"] = 99
     _write(path, document)
     with pytest.raises(InputError) as caught:
-        results.load_one(path)
-    assert str(caught.value) == f"{path}: schema_version: expected {record.SCHEMA_VERSION}, got 99"
+        results.load_one(path, known)
+    assert str(caught.value) == f"{path}: schema_version: expected {record.SCHEMA_VERSION} or older, got 99"
 
 
-def test_schema_violation_names_the_field(recorded: Path) -> None:
+def test_schema_violation_names_the_field(recorded: Path, known: dict[str, probes.Probe]) -> None:
     path, document = _first(recorded)
     document["cases"][3]["weights"][1]["moved"] = "yes"
     _write(path, document)
     with pytest.raises(InputError) as caught:
-        results.load_one(path)
+        results.load_one(path, known)
     assert str(caught.value).startswith(f"{path}: cases[3].weights[1].moved: ")
     assert "boolean" in str(caught.value)
 
 
-def test_missing_field(recorded: Path) -> None:
+def test_missing_field(recorded: Path, known: dict[str, probes.Probe]) -> None:
     path, document = _first(recorded)
-    del document["environment"]["numpy"]
+    del document["environment"]["packages"]
     _write(path, document)
-    with pytest.raises(InputError, match=r": environment: 'numpy' is a required property"):
-        results.load_one(path)
+    with pytest.raises(InputError, match=r": environment: 'packages' is a required property"):
+        results.load_one(path, known)
 
 
 @pytest.mark.parametrize(
@@ -102,48 +120,108 @@ def test_missing_field(recorded: Path) -> None:
         (lambda d: d.update(status="crashed"), "failure"),  # a failure that does not say why
         (lambda d: d.update(status="segfault"), "status"),
         (lambda d: d.update(repeat=0), "repeat"),
+        (lambda d: d.update(kind="conda"), "kind"),
+        (lambda d: d["release"].update(track="gpu"), "release.track"),
+        (lambda d: d["probe"].update(name="finetune"), "probe.name"),
         (lambda d: d["cases"][0].update(flaky=["colour"]), "cases[0].flaky[0]"),
+        (lambda d: d["cases"][0].update(group="timing2"), "cases[0].group"),
+        (lambda d: d["cases"][0]["axes"].update(api="keras"), "cases[0].axes.api"),
+        (lambda d: d["cases"][0]["axes"].update(colour="red"), "cases[0].axes"),
+        (lambda d: d["cases"][0].pop("summary_text"), "cases[0]"),  # a field the probe declares
     ],
 )
-def test_status_failure_and_cases_must_agree(recorded: Path, change: Any, field: str) -> None:
+def test_status_failure_cases_and_metadata_must_agree(
+    recorded: Path, known: dict[str, probes.Probe], change: Any, field: str
+) -> None:
     path, document = _first(recorded)
     change(document)
     _write(path, document)
     with pytest.raises(InputError) as caught:
-        results.load_one(path)
+        results.load_one(path, known)
     assert str(caught.value).startswith(f"{path}: {field}: ")
 
 
-def test_release_not_in_catalog(recorded: Path, releases: list[catalog.Release]) -> None:
+def test_variant_not_in_catalog(recorded: Path, variants: list[Variant], known: dict[str, probes.Probe]) -> None:
     _, document = _first(recorded)
-    document["release"]["version"] = "2.99.0"
-    _write(recorded / "stray.json", document)
-    with pytest.raises(
-        InputError, match=r"stray.json: release: tensorflow(-cpu)?==2.99.0 \(bundled\) is not in the catalog"
-    ):
-        results.load_all(recorded, releases)
+    document["variant"] = "tensorflow-cpu-2.99.0"
+    _write(recorded / "freeze" / "tensorflow-cpu-2.99.0.json", document)
+    with pytest.raises(InputError, match=r"2.99.0.json: variant: tensorflow-cpu-2.99.0 is not in the catalog"):
+        results.load_all(recorded, variants, known)
 
 
-def test_duplicate_result(recorded: Path, releases: list[catalog.Release]) -> None:
+def test_a_result_in_the_wrong_place(recorded: Path, variants: list[Variant], known: dict[str, probes.Probe]) -> None:
     path, document = _first(recorded)
-    _write(recorded / "zz-copy.json", document)
-    with pytest.raises(InputError, match=rf"zz-copy.json: release: .* already has a result in {path.name}"):
-        results.load_all(recorded, releases)
+    _write(recorded / "freeze" / "tensorflow-cpu-2.21.0.json", document)
+    with pytest.raises(InputError, match=rf"variant: a result of freeze on {path.stem} belongs in freeze/{path.name}"):
+        results.load_all(recorded, variants, known)
 
 
-def test_empty_directory(tmp_path: Path, releases: list[catalog.Release]) -> None:
+def test_empty_directory(tmp_path: Path, variants: list[Variant], known: dict[str, probes.Probe]) -> None:
     with pytest.raises(InputError, match="holds no result files"):
-        results.load_all(tmp_path, releases)
+        results.load_all(tmp_path, variants, known)
+
+
+def test_a_result_in_the_old_layout_is_named(
+    recorded: Path, variants: list[Variant], known: dict[str, probes.Probe]
+) -> None:
+    shutil.copy(SCHEMA4 / "results" / "tensorflow-cpu-2.1.0.json", recorded)
+    message = "tensorflow-cpu-2.1.0.json: is in the layout before schema 5: `nox -s migrate`"
+    with pytest.raises(InputError, match=re.escape(message)):
+        results.load_all(recorded, variants, known)
 
 
 def test_a_nightly_result_needs_the_catalogs_nightly(
-    tmp_path: Path, releases: list[catalog.Release], nightly: catalog.Variant | None
+    tmp_path: Path, variants: list[Variant], known: dict[str, probes.Probe]
 ) -> None:
-    directory = tmp_path / "results"
-    directory.mkdir()
-    shutil.copy(ROOT / "reports" / "results" / "tf-nightly.json", directory)
-    with pytest.raises(
-        InputError, match=r"tf-nightly.json: release: tf-nightly==2\.23.* \(nightly\) is not in the catalog"
-    ):
-        results.load_all(directory, releases)
-    assert [r["release"]["distribution"] for r in results.load_all(directory, releases, nightly)] == ["tf-nightly"]
+    directory = tmp_path / "results" / "freeze"
+    directory.mkdir(parents=True)
+    shutil.copy(ROOT / "reports" / "results" / "freeze" / "tf-nightly.json", directory)
+    without = [v for v in variants if not v.opt_in]
+    with pytest.raises(InputError, match=r"tf-nightly.json: variant: tf-nightly is not in the catalog"):
+        results.load_all(directory.parent, without, known)
+    loaded = results.load_all(directory.parent, variants, known)
+    assert [r["release"]["distribution"] for r in loaded] == ["tf-nightly"]
+
+
+@pytest.mark.parametrize("path", sorted((SCHEMA4 / "results").glob("*.json")), ids=lambda p: p.name)
+def test_a_schema_4_result_is_upgraded_on_load_with_every_finding_kept(
+    path: Path, known: dict[str, probes.Probe]
+) -> None:
+    old = json.loads(path.read_text(encoding="utf-8"))
+    upgraded = results.load_one(path, known)
+    assert upgraded["schema_version"] == record.SCHEMA_VERSION
+    assert upgraded["variant"] == path.stem  # schema 4 named its files by variant
+    assert upgraded["cases"] == old["cases"]
+    assert upgraded["environment"] == old["environment"]
+    assert upgraded["release"]["track"] == old["release"]["flavour"]
+    assert upgraded["probe"] == {**old["probe"], "harness_sha256": None}
+
+
+def test_a_schema_4_result_that_lacks_a_field_says_which(recorded: Path, known: dict[str, probes.Probe]) -> None:
+    document = json.loads((SCHEMA4 / "results" / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))
+    del document["release"]["flavour"]
+    path = recorded / "freeze" / "tensorflow-cpu-2.1.0.json"
+    _write(path, document)
+    with pytest.raises(InputError) as caught:
+        results.load_one(path, known)
+    assert str(caught.value) == f"{path}: release.flavour: missing: a schema 4 result cannot be upgraded without it"
+
+
+def test_the_schema_knows_every_attempt_state() -> None:
+    assert results.schema()["properties"]["status"]["enum"] == [attempt.OK, *attempt.FAILURES]
+
+
+def test_migrate_moves_old_files_into_the_probes_folder_and_keeps_newer_ones(tmp_path: Path) -> None:
+    for path in (SCHEMA4 / "results").glob("*.json"):
+        shutil.copy(path, tmp_path)
+    newer = RECORDED / "freeze" / "tensorflow-cpu-2.1.0.json"
+    _write(tmp_path / "freeze" / newer.name, json.loads(newer.read_text(encoding="utf-8")))
+    moved = migrations.migrate(tmp_path)
+    assert sorted(new.relative_to(tmp_path).as_posix() for _, new in moved) == sorted(
+        f"freeze/{p.name}" for p in (SCHEMA4 / "results").glob("*.json") if p.name != newer.name
+    )
+    assert list(tmp_path.glob("*.json")) == []
+    assert (tmp_path / "freeze" / newer.name).read_text(encoding="utf-8") == json.dumps(
+        json.loads(newer.read_text(encoding="utf-8"))
+    )  # the result already in the new layout is newer: not overwritten
+    assert migrations.migrate(tmp_path) == []  # nothing left to do

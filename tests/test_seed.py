@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, SEED_CASE_IDS, SeedCell, run_probe_session, seed_cells
-from tfmatrix import results
+from conftest import PROBES, ROOT, SEED_CASE_IDS, SeedCell, run_probe_session, seed_cells
+from tfmatrix import probes, results
 
 SEED_SESSION = "probe(tensorflow-cpu-2.1.0)"
 
@@ -33,7 +33,8 @@ def assert_matches_seed(result: dict[str, Any]) -> None:
 
 
 def test_committed_tf_2_1_0_result_reproduces_the_seed() -> None:
-    assert_matches_seed(results.load_one(ROOT / "reports" / "results" / "tensorflow-cpu-2.1.0.json"))
+    path = ROOT / "reports" / "results" / "freeze" / "tensorflow-cpu-2.1.0.json"
+    assert_matches_seed(results.load_one(path, probes.load_all(PROBES)))
 
 
 def test_seed_cell_fixture_is_not_vacuous() -> None:
@@ -44,7 +45,7 @@ def test_seed_cell_fixture_is_not_vacuous() -> None:
 @pytest.mark.slow
 def test_real_tf_2_1_0_environment_end_to_end(tmp_path: Path) -> None:
     """Build a fresh uv venv for TF 2.1.0 on Python 3.7 through the nox session users run."""
-    result = run_probe_session("tensorflow-cpu-2.1.0", tmp_path)
+    result = run_probe_session("tensorflow-cpu-2.1.0", tmp_path)[0]["freeze"]
     assert_matches_seed(result)
     assert result["environment"]["python"].startswith("3.7.")
     assert result["environment"]["resolved_as_of"] == "2020-01-15"

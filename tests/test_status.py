@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from conftest import ROOT
 from tfmatrix import status
 
 
@@ -20,4 +23,10 @@ from tfmatrix import status
 )
 def test_run_status(reported: int, failed: bool, expected: int) -> None:
     assert status.of_run(reported, failed=failed) == expected
-    assert expected in status.MEANING
+
+
+def test_the_readme_documents_every_exit_status_of_the_run() -> None:
+    """The README's exit-status table lists what status.py defines, plus 130 for an interrupt."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \| ", readme, re.MULTILINE)}
+    assert documented == {*status.MEANING, 130}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, ROOT, nox_env
+from conftest import ROOT, nox_env
 
 VARIANTS = ["tensorflow-cpu-2.1.0", "tensorflow-cpu-2.21.0"]
 
@@ -58,33 +58,37 @@ def test_fan_out_then_aggregate_equals_the_local_full_run(tmp_path: Path) -> Non
         ROOT / "reports" / "freeze-matrix.md"
     ).read_bytes()
     for variant in VARIANTS:
-        fresh = (artifacts / f"result-{variant}" / "results" / f"{variant}.json").read_bytes()
-        assert fresh == (ROOT / "reports" / "results" / f"{variant}.json").read_bytes()
+        fresh = (artifacts / f"result-{variant}" / "results" / "freeze" / f"{variant}.json").read_bytes()
+        assert fresh == (ROOT / "reports" / "results" / "freeze" / f"{variant}.json").read_bytes()
     assert (aggregate / "changes.txt").read_text(encoding="utf-8") == ""
     assert summary.read_text(encoding="utf-8").startswith("## Semantic changes\nNone.\n")
 
 
 @pytest.mark.slow
-def test_a_failed_attempt_fails_its_job_but_reaches_the_report(tmp_path: Path) -> None:
+def test_a_failed_attempt_fails_its_job_but_reaches_the_report(tmp_path: Path, misbehaving_dir: Path) -> None:
     env = nox_env() | {"PYTHON": sys.executable, "TFMATRIX_MISBEHAVE": '{"2.1.0": "crash"}'}
     job = clone(tmp_path, "job")
-    probe = str(DATA / "probes" / "misbehaving_probe.py")
-    done = script(job, "probe.sh", "tensorflow-cpu-2.1.0", "--force-all", "--probe", probe, env=env)
+    options = ["--force-all", "--probes-dir", str(misbehaving_dir)]
+    done = script(job, "probe.sh", "tensorflow-cpu-2.1.0", *options, env=env)
     assert done.returncode == 3, done.stdout + done.stderr  # the job shows red ...
     artifact = tmp_path / "artifacts" / "result-tensorflow-cpu-2.1.0" / "results"
     shutil.copytree(job / "results", artifact)  # ... and still uploads its result (`if: !cancelled()`)
+    assert sorted(p.name for p in artifact.iterdir()) == ["freeze", "misbehaving"]
     aggregate = clone(tmp_path, "aggregate")
+    shutil.copy(misbehaving_dir / "misbehaving.py", aggregate / "probes")  # the report knows the probes that ran
     done = script(aggregate, "aggregate.sh", str(tmp_path / "artifacts"), env=env)
     assert done.returncode == 0, done.stdout + done.stderr  # so the pull request step still runs
-    report = (aggregate / "reports" / "freeze-matrix.md").read_text(encoding="utf-8")
+    report = (aggregate / "reports" / "misbehaving-matrix.md").read_text(encoding="utf-8")
     assert re.search(r"^\| 2\.1\.0 +\| \*\*crashed\*\* +\| probe +\| killed by SIGSEGV +\|", report, re.MULTILINE)
     assert (aggregate / "changes.txt").read_text(encoding="utf-8") == ""  # a failure is not a semantic change
+    freeze = (aggregate / "reports" / "results" / "freeze" / "tensorflow-cpu-2.1.0.json").read_bytes()
+    assert freeze == (ROOT / "reports" / "results" / "freeze" / "tensorflow-cpu-2.1.0.json").read_bytes()
 
 
 @pytest.mark.slow
 def test_aggregate_rejects_a_broken_artifact(tmp_path: Path) -> None:
     env = nox_env() | {"PYTHON": sys.executable}
-    broken = tmp_path / "artifacts" / "result-tensorflow-cpu-2.1.0" / "results"
+    broken = tmp_path / "artifacts" / "result-tensorflow-cpu-2.1.0" / "results" / "freeze"
     broken.mkdir(parents=True)
     (broken / "tensorflow-cpu-2.1.0.json").write_text('{"schema_version": 3', encoding="utf-8")
     aggregate = clone(tmp_path, "aggregate")
