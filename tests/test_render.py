@@ -34,10 +34,9 @@ def aligned_alike(text: str) -> str:
     """The text with table cells unpadded: another tabulate or wcwidth pads them to other widths."""
     lines = []
     for line in text.splitlines():
-        if line.startswith("|"):
-            cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line)]
-            line = "|".join("---" if cell and set(cell) <= set("-:") else cell for cell in cells)
-        lines.append(line)
+        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line)] if line.startswith("|") else []
+        unpadded = "|".join("---" if cell and set(cell) <= set("-:") else cell for cell in cells)
+        lines.append(unpadded if cells else line)
     return "\n".join(lines)
 
 
