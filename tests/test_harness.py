@@ -138,7 +138,7 @@ def test_a_directory_without_the_harness_is_no_directory_of_probes(tmp_path: Pat
 def test_adding_a_probe_is_adding_one_file(tmp_path: Path) -> None:
     """The second probe is described, run by the harness, recorded, validated and reported like freeze."""
     directory = probes_with(tmp_path / "probes", SECOND_PROBE)
-    assert probes.names(directory) == ["freeze", "promotion"]
+    assert probes.names(directory) == sorted([*probes.names(PROBES), "promotion"])
     described = harness_command(directory, "--describe", "promotion")
     assert json.loads(described.stdout)[0]["groups"] == {
         "scalars": {"question": "Which dtype does scalar + Python number have?", "grid": "Each scalar × operand."}

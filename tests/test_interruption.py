@@ -106,7 +106,7 @@ def test_an_interrupted_run_keeps_what_it_had_and_resumes(
     assert processes_of(checkout) == []  # no probe or install left running behind the user's back
     assert report.read_bytes() == previous_report
     written = sorted(str(p.relative_to(results_dir)) for p in results_dir.rglob("*") if p.is_file())
-    assert written == [f"freeze/{FIRST}.json"]  # nothing half-written
+    assert written == [f"{name}/{FIRST}.json" for name in known]  # every probe of the first; nothing half-written
     assert (results_dir / "freeze" / f"{FIRST}.json").read_bytes() == finished
     assert results.load_one(results_dir / "freeze" / f"{FIRST}.json", known)["status"] == "ok"
 

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import DATA, RECORDED, ROOT, load_recorded
+from conftest import DATA, PROBES, RECORDED, ROOT, load_recorded
 from tfmatrix import cli, explanations, probes, render, results, status
 from tfmatrix.variant import Variant
 
-GOLDEN = DATA / "golden" / "freeze-matrix.md"
+GOLDEN = DATA / "golden"
 
 
 @pytest.fixture
@@ -40,9 +40,18 @@ def aligned_alike(text: str) -> str:
     return "\n".join(lines)
 
 
-def test_the_report_of_the_recorded_results_is_the_golden_one(report: str) -> None:
+@pytest.mark.parametrize("name", sorted(p.name.removesuffix("-matrix.md") for p in GOLDEN.glob("*-matrix.md")))
+def test_each_report_of_the_recorded_results_is_the_golden_one(
+    name: str, loaded: list[results.Result], known: dict[str, probes.Probe]
+) -> None:
     """Regenerate with the command in tests/data/README.md after a deliberate change, and review the diff."""
-    assert aligned_alike(report) == aligned_alike(GOLDEN.read_text(encoding="utf-8"))
+    report = render.render(loaded, known[name], explanations.load(ROOT / "explanations.toml", known))
+    golden = (GOLDEN / f"{name}-matrix.md").read_text(encoding="utf-8")
+    assert aligned_alike(report) == aligned_alike(golden)
+
+
+def test_every_probe_has_a_golden_report() -> None:
+    assert sorted(p.name for p in GOLDEN.glob("*-matrix.md")) == [f"{n}-matrix.md" for n in probes.names(PROBES)]
 
 
 def section(report: str, title: str) -> str:
@@ -181,7 +190,8 @@ def test_cli_writes_one_report_per_probe_with_results(
     tmp_path: Path, report: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(report_command(RECORDED, tmp_path)) == status.OK
-    assert [p.name for p in tmp_path.iterdir()] == ["freeze-matrix.md"]
+    recorded = sorted(p.name for p in RECORDED.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{name}-matrix.md" for name in recorded]
     assert (tmp_path / "freeze-matrix.md").read_text(encoding="utf-8") == report
     assert f"wrote {tmp_path / 'freeze-matrix.md'} from 7 results, 0 of them failed attempts" in capsys.readouterr().out
 
