@@ -117,7 +117,11 @@ def case_id(module, axes):
 
 
 def first_line(text):
+    """The line that says what happened, addresses masked: the first one, but where TensorFlow wraps
+    an error raised inside a traced function ("in user code:", then a traceback), the last one."""
     lines = str(text).strip().splitlines()
+    if len(lines) > 1 and lines[0].strip() == "in user code:":
+        lines = [lines[-1].strip()]
     line = ADDRESS.sub("0x?", lines[0] if lines else "")  # object addresses differ run to run
     return line[:MAX_MESSAGE_CHARS]
 

@@ -1,0 +1,172 @@
+"""Callback probe: does unfreezing the base from a callback, between two epochs of one fit(), take effect?
+
+A frozen base sub-model (Dense 7 -> Dense 4) under a Dense 1 head trains for two epochs of one
+``fit()``; at the end of the first epoch a callback unfreezes the base, by setting ``trainable``
+only, by also calling ``compile()`` again, or by also calling ``make_train_function(force=True)``
+(Keras 3's documented way). Judged: did the base move during the second epoch. Runs on the harness
+(``_harness.py``): standard library, numpy and TensorFlow only, valid Python 3.7.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+
+import _harness
+import _keras as fw
+import numpy as np
+
+NAME = "callback"
+TITLE = "Callback matrix: does unfreezing from a callback take effect within the same fit()?"
+DESCRIPTION = (
+    "Every case trains a frozen base sub-model (Dense 7 → Dense 4) under a Dense 1 head for two epochs "
+    "of one `fit()` (one step each); a callback unfreezes the base at the end of the first epoch, and "
+    "the weights are compared before and after the second epoch. A weight *moved* if it is not "
+    "`numpy.allclose` to its value at the end of the first epoch."
+)
+AXES = {
+    "way": {
+        "title": "the callback unfreezes by",
+        "values": ["trainable", "compile", "make_train_function"],
+        "description": "trainable: base.trainable = True only; compile: and model.compile() with a new optimizer; "
+        "make_train_function: and model.make_train_function(force=True).",
+    },
+    "run_eagerly": {"title": "run_eagerly", "values": ["false", "true"]},
+}
+GROUPS = {
+    "unfreeze": {
+        "question": "Does the base train in the second epoch once a callback unfroze it?",
+        "grid": "Each way of unfreezing × `run_eagerly` off and on; Adam; `fit(epochs=2)`.",
+    },
+}
+MOVED, STILL, NOT_APPLICABLE = "moved", "still", "n/a"
+ASPECTS = {
+    "base": {
+        "title": "base in epoch 2",
+        "matrix": True,
+        "symbols": {MOVED: "✅ trains", STILL: "❌ stays frozen", NOT_APPLICABLE: "n/a"},
+        "legend": {
+            MOVED: "every weight of the unfrozen base moved in the second epoch",
+            STILL: "no weight of the base moved in the second epoch: the unfreeze had no effect within this fit()",
+            NOT_APPLICABLE: "the release lacks what the case needs (e.g. `make_train_function(force=...)`)",
+            "💥 <exception>": "fit() raised it (see the result file for the message)",
+        },
+    },
+}
+FIELDS = {"weights": [], "epochs_run": None}
+WAYS = AXES["way"]["values"]
+BATCH = 4
+
+
+def setup():
+    return fw.load()
+
+
+def reset(seed):
+    fw.fresh_session(seed)
+
+
+def cases():
+    return [
+        {"group": "unfreeze", "axes": {"way": way, "run_eagerly": eager}}
+        for way in WAYS
+        for eager in AXES["run_eagerly"]["values"]
+    ]
+
+
+def compile_model(model, run_eagerly):
+    options = {"loss": "mse", "optimizer": fw.keras.optimizers.Adam()}
+    if run_eagerly != "true":
+        model.compile(**options)
+        return
+    try:
+        model.compile(run_eagerly=True, **options)
+    except TypeError as exc:
+        if "run_eagerly" in str(exc):
+            raise _harness.NotApplicable("Model.compile does not take run_eagerly") from exc
+        raise
+    if getattr(model, "run_eagerly", None) is not True:
+        raise _harness.NotApplicable("Model.compile ignored run_eagerly=True")
+
+
+def can_force_train_function():
+    """Whether Model.make_train_function takes force=; a release without it cannot be asked this way."""
+    method = getattr(fw.keras.Model, "make_train_function", None)
+    if method is None:
+        raise _harness.NotApplicable("Model has no make_train_function")
+    if "force" not in inspect.signature(method).parameters:
+        raise _harness.NotApplicable("Model.make_train_function takes no force")
+
+
+def value(variable):
+    return np.array(variable.numpy() if hasattr(variable, "numpy") else variable)
+
+
+def unfreezer(model, base, axes, seen):
+    """The callback: at the end of the first epoch, note every weight's value, then unfreeze the base."""
+
+    class Unfreeze(fw.keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):  # noqa: ARG002 - Keras passes logs=
+            seen["epochs"] += 1
+            if epoch != 0:
+                return
+            seen["after_first"] = [value(v) for _, _, v in fw.weight_refs(model)]
+            base.trainable = True
+            if axes["way"] == "compile":
+                compile_model(model, axes["run_eagerly"])
+            elif axes["way"] == "make_train_function":
+                model.make_train_function(force=True)
+
+    return Unfreeze()
+
+
+def run_case(spec, record):
+    keras = fw.keras
+    axes = spec["axes"]
+    if axes["way"] == "make_train_function":
+        can_force_train_function()
+    base = keras.models.Sequential([keras.layers.Dense(7, input_dim=3), keras.layers.Dense(4)], name="base")
+    model = keras.models.Sequential([base, keras.layers.Dense(1)])
+    base.trainable = False
+    compile_model(model, axes["run_eagerly"])
+    refs = fw.weight_refs(model)
+    trainable_at_start = {id(v) for v in model.trainable_weights}
+    frozen = {id(v) for v in base.weights}
+    rng = np.random.RandomState(_harness.SEED)
+    x = rng.standard_normal((BATCH, 3)).astype("float32")
+    y = rng.standard_normal((BATCH, 1)).astype("float32")
+    seen = {"epochs": 0, "after_first": None}
+    try:
+        model.fit(x, y, epochs=2, batch_size=BATCH, verbose=0, callbacks=[unfreezer(model, base, axes, seen)])
+    finally:
+        record["epochs_run"] = seen["epochs"]
+    if seen["after_first"] is None:
+        raise RuntimeError("fit() ended before its first epoch did")
+    for (layer, path, variable), old in zip(refs, seen["after_first"]):
+        new = value(variable)
+        record["weights"].append(
+            {
+                "layer": layer,
+                "path": path,
+                "trainable_at_start": id(variable) in trainable_at_start,
+                "frozen": id(variable) in frozen,
+                "moved": not np.allclose(old, new),
+                "max_abs_change": float(np.max(np.abs(new - old))) if old.size else 0.0,
+            }
+        )
+
+
+def judge(case):
+    """Whether the unfrozen base moved in the second epoch (the head's weights are recorded too), or what was raised."""
+    if case["status"] == "not_applicable":
+        return {"base": NOT_APPLICABLE}
+    if case["status"] == "error":
+        return {"base": "💥 %s" % case["error"]["type"]}
+    moved = [w["moved"] for w in case["weights"] if w["frozen"]]
+    if all(moved):
+        return {"base": MOVED}
+    return {"base": STILL if not any(moved) else "partly moved"}
+
+
+if __name__ == "__main__":
+    sys.exit(_harness.main([*sys.argv[1:], NAME]))
