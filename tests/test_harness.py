@@ -91,10 +91,13 @@ def test_describe_needs_no_framework(tmp_path: Path) -> None:
     (broken / "tensorflow" / "__init__.py").write_text("raise ImportError('no framework here')\n", encoding="utf-8")
     described = harness_command(PROBES, "--describe", env={"PYTHONPATH": str(broken)})
     assert described.returncode == 0, described.stderr
-    (freeze,) = json.loads(described.stdout)
-    expected = probes.load_all(PROBES)["freeze"]
-    assert freeze == {field: getattr(expected, field) for field in freeze}
-    assert list(freeze["axes"]) == list(expected.axes)  # in case-id order, not sorted
+    every = probes.load_all(PROBES)
+    described_probes = json.loads(described.stdout)
+    assert [d["name"] for d in described_probes] == list(every)
+    for metadata in described_probes:
+        expected = every[metadata["name"]]
+        assert metadata == {field: getattr(expected, field) for field in metadata}
+        assert list(metadata["axes"]) == list(expected.axes)  # in case-id order, not sorted
 
 
 def test_a_probe_must_be_named_as_its_file(tmp_path: Path) -> None:

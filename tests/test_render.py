@@ -91,6 +91,7 @@ def test_grid_lists_every_question_with_its_case_count(
     report: str, loaded: list[results.Result], freeze: probes.Probe
 ) -> None:
     text = section(report, "Grid")
+    loaded = [r for r in loaded if r["probe"]["name"] == "freeze"]
     for value, symbol in freeze.aspects["weights"]["symbols"].items():
         assert f"- {symbol}: {freeze.aspects['weights']['legend'][value]}" in text
     for symbol in render.STATE_SYMBOLS.values():

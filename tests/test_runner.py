@@ -62,6 +62,13 @@ def make_current(tmp_path: Path, variant: Variant, probe: str = "freeze", probes
     return path
 
 
+def make_all_current(tmp_path: Path, variant: Variant) -> Path:
+    """Every probe's result current for ``variant``; the freeze probe's path."""
+    for name in probes.names(PROBES):
+        make_current(tmp_path, variant, name)
+    return record.result_path(tmp_path / "results", "freeze", variant.id)
+
+
 def replayed_probes(tmp_path: Path, variant: str) -> list[str]:
     """The probes the runner asked the session to run, as the stand-in session logged them."""
     log = (tmp_path / "logs" / f"{variant}.log").read_text(encoding="utf-8")
@@ -97,7 +104,7 @@ def test_the_state_comes_from_the_sessions_report_not_its_log(by_id: dict[str, V
 
 def test_current_results_are_not_run_again(by_id: dict[str, Variant], tmp_path: Path) -> None:
     chosen = [by_id["tensorflow-cpu-2.1.0"], by_id["tensorflow-1.15.5"]]
-    current = make_current(tmp_path, chosen[0])
+    current = make_all_current(tmp_path, chosen[0])
     before = current.stat().st_mtime_ns
     outcomes, printed = run(chosen, tmp_path)
     assert [o.state for o in outcomes] == [runner.CACHED, runner.DONE]
@@ -117,19 +124,21 @@ def test_current_results_are_not_run_again(by_id: dict[str, Variant], tmp_path: 
 )
 def test_a_changed_key_runs_again(by_id: dict[str, Variant], tmp_path: Path, stale: object) -> None:
     variant = by_id["tensorflow-cpu-2.1.0"]
-    path = make_current(tmp_path, variant)
+    path = make_all_current(tmp_path, variant)
     document = json.loads(path.read_text(encoding="utf-8"))
     stale(document)  # type: ignore[operator]
     record.write_json_atomic(path, document)
     outcomes, _ = run([variant], tmp_path)
     assert [o.state for o in outcomes] == [runner.DONE]
+    assert replayed_probes(tmp_path, variant.id) == ["freeze"]  # the others are current
 
 
 def test_force_runs_a_current_result_again(by_id: dict[str, Variant], tmp_path: Path) -> None:
     variant = by_id["tensorflow-cpu-2.1.0"]
-    make_current(tmp_path, variant)
+    make_all_current(tmp_path, variant)
     assert [o.state for o in run([variant], tmp_path, force=[variant.id])[0]] == [runner.DONE]
-    make_current(tmp_path, variant)
+    assert replayed_probes(tmp_path, variant.id) == probes.names(PROBES)
+    make_all_current(tmp_path, variant)
     assert [o.state for o in run([variant], tmp_path, force_all=True)[0]] == [runner.DONE]
 
 
@@ -166,7 +175,7 @@ def test_a_refusing_check_stops_the_run_before_anything_starts(by_id: dict[str, 
 
 def test_timings_file_lists_every_variant(by_id: dict[str, Variant], tmp_path: Path) -> None:
     chosen = [by_id["tensorflow-cpu-2.1.0"], by_id["tensorflow-1.15.5"]]
-    make_current(tmp_path, chosen[0])
+    make_all_current(tmp_path, chosen[0])
     run(chosen, tmp_path)
     timings = json.loads((tmp_path / "logs" / "timings.json").read_text(encoding="utf-8"))
     assert timings["jobs"] == 2

@@ -1,0 +1,62 @@
+"""The callback probe's judgement on recorded real results (the full run of 2026-11-26).
+
+Unfreezing from a callback between two epochs of one fit(): what each way did, release by release.
+The probe itself runs in real environments in tests/test_grid_end_to_end.py.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from conftest import load_recorded
+from tfmatrix import probes, results
+from tfmatrix.variant import Variant
+
+
+@pytest.fixture
+def loaded(variants: list[Variant], known: dict[str, probes.Probe]) -> dict[str, results.Result]:
+    return {r["variant"]: r for r in load_recorded(variants, known) if r["probe"]["name"] == "callback"}
+
+
+def judged(loaded: dict[str, results.Result], known: dict[str, probes.Probe], variant: str, case_id: str) -> str:
+    case = next(c for c in loaded[variant]["cases"] if c["id"] == case_id)
+    return known["callback"].judge(case)["base"]
+
+
+@pytest.mark.parametrize(
+    ("variant", "case_id", "expected"),
+    [
+        ("tensorflow-cpu-2.1.4", "trainable/false", "still"),  # the traced train function keeps its variables
+        ("tensorflow-cpu-2.16.2", "trainable/false", "still"),
+        ("tensorflow-cpu-2.1.4", "trainable/true", "still"),
+        ("tensorflow-cpu-2.2.3", "trainable/true", "moved"),  # run_eagerly: from 2.2, each step asks anew
+        ("tensorflow-cpu-2.15.1", "trainable/true", "💥 KeyError"),  # the optimizer of 2.11 refuses a new variable
+        ("tensorflow-cpu-2.16.2-tf-keras", "trainable/true", "💥 KeyError"),
+        ("tensorflow-cpu-2.16.2", "trainable/true", "💥 ValueError"),  # Keras 3: "Unknown variable"
+        ("tensorflow-cpu-2.2.3", "compile/true", "moved"),
+        ("tensorflow-cpu-2.2.3", "compile/false", "💥 FailedPreconditionError"),
+        ("tensorflow-cpu-2.15.1", "compile/false", "💥 TypeError"),  # from 2.4: 'NoneType' object is not callable
+        ("tensorflow-cpu-2.2.3", "make_train_function/false", "n/a"),  # no force= before Keras 2.6
+    ],
+)
+def test_what_each_way_of_unfreezing_did(
+    loaded: dict[str, results.Result], known: dict[str, probes.Probe], variant: str, case_id: str, expected: str
+) -> None:
+    assert judged(loaded, known, variant, case_id) == expected
+
+
+def test_only_the_base_is_judged_and_partly_is_said(
+    loaded: dict[str, results.Result], known: dict[str, probes.Probe]
+) -> None:
+    case = copy.deepcopy(next(c for c in loaded["tensorflow-cpu-2.2.3"]["cases"] if c["id"] == "trainable/true"))
+    assert known["callback"].judge(case) == {"base": "moved"}
+    next(w for w in case["weights"] if w["frozen"])["moved"] = False
+    assert known["callback"].judge(case) == {"base": "partly moved"}
+
+
+def test_an_error_is_recorded_with_its_message(loaded: dict[str, results.Result]) -> None:
+    case = next(c for c in loaded["tensorflow-cpu-2.15.1"]["cases"] if c["id"] == "compile/false")
+    assert case["error"] == {"type": "TypeError", "message": "'NoneType' object is not callable"}
+    assert case["epochs_run"] == 1  # the first epoch ended, the callback recompiled, the second step failed
