@@ -99,3 +99,46 @@ def weight_refs(model):
 
 def weight_labels(model):
     return ["%s:%s" % (layer, path) for layer, path, _ in weight_refs(model)]
+
+
+def value(variable):
+    """A variable's value as a numpy array, on every release."""
+    if hasattr(variable, "numpy"):
+        return np.array(variable.numpy())
+    return np.array(variable)
+
+
+def moves(refs, before, trainable_at_start, frozen):
+    """One record per weight of ``refs``: against its value in ``before``, did it move, and by how much.
+
+    ``trainable_at_start`` and ``frozen`` are sets of ``id(variable)``.
+    """
+    found = []
+    for (layer, path, variable), old in zip(refs, before):
+        new = value(variable)
+        found.append(
+            {
+                "layer": layer,
+                "path": path,
+                "trainable_at_start": id(variable) in trainable_at_start,
+                "frozen": id(variable) in frozen,
+                "moved": not np.allclose(old, new),
+                "max_abs_change": float(np.max(np.abs(new - old))) if old.size else 0.0,
+            }
+        )
+    return found
+
+
+def compile_model(model, optimizer, run_eagerly):
+    """``compile(loss="mse")``, eagerly where ``run_eagerly`` is "true"; not applicable where the release cannot."""
+    if run_eagerly != "true":
+        model.compile(loss="mse", optimizer=optimizer)
+        return
+    try:
+        model.compile(loss="mse", optimizer=optimizer, run_eagerly=True)
+    except TypeError as exc:
+        if "run_eagerly" in str(exc):
+            raise _harness.NotApplicable("Model.compile does not take run_eagerly") from exc
+        raise
+    if getattr(model, "run_eagerly", None) is not True:
+        raise _harness.NotApplicable("Model.compile ignored run_eagerly=True")

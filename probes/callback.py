@@ -74,21 +74,6 @@ def cases():
     ]
 
 
-def compile_model(model, run_eagerly):
-    options = {"loss": "mse", "optimizer": fw.keras.optimizers.Adam()}
-    if run_eagerly != "true":
-        model.compile(**options)
-        return
-    try:
-        model.compile(run_eagerly=True, **options)
-    except TypeError as exc:
-        if "run_eagerly" in str(exc):
-            raise _harness.NotApplicable("Model.compile does not take run_eagerly") from exc
-        raise
-    if getattr(model, "run_eagerly", None) is not True:
-        raise _harness.NotApplicable("Model.compile ignored run_eagerly=True")
-
-
 def can_force_train_function():
     """Whether Model.make_train_function takes force=; a release without it cannot be asked this way."""
     method = getattr(fw.keras.Model, "make_train_function", None)
@@ -96,10 +81,6 @@ def can_force_train_function():
         raise _harness.NotApplicable("Model has no make_train_function")
     if "force" not in inspect.signature(method).parameters:
         raise _harness.NotApplicable("Model.make_train_function takes no force")
-
-
-def value(variable):
-    return np.array(variable.numpy() if hasattr(variable, "numpy") else variable)
 
 
 def unfreezer(model, base, axes, seen):
@@ -110,10 +91,10 @@ def unfreezer(model, base, axes, seen):
             seen["epochs"] += 1
             if epoch != 0:
                 return
-            seen["after_first"] = [value(v) for _, _, v in fw.weight_refs(model)]
+            seen["after_first"] = [fw.value(v) for _, _, v in fw.weight_refs(model)]
             base.trainable = True
             if axes["way"] == "compile":
-                compile_model(model, axes["run_eagerly"])
+                fw.compile_model(model, fw.keras.optimizers.Adam(), axes["run_eagerly"])
             elif axes["way"] == "make_train_function":
                 model.make_train_function(force=True)
 
@@ -128,7 +109,7 @@ def run_case(spec, record):
     base = keras.models.Sequential([keras.layers.Dense(7, input_dim=3), keras.layers.Dense(4)], name="base")
     model = keras.models.Sequential([base, keras.layers.Dense(1)])
     base.trainable = False
-    compile_model(model, axes["run_eagerly"])
+    fw.compile_model(model, fw.keras.optimizers.Adam(), axes["run_eagerly"])
     refs = fw.weight_refs(model)
     trainable_at_start = {id(v) for v in model.trainable_weights}
     frozen = {id(v) for v in base.weights}
@@ -142,18 +123,7 @@ def run_case(spec, record):
         record["epochs_run"] = seen["epochs"]
     if seen["after_first"] is None:
         raise RuntimeError("fit() ended before its first epoch did")
-    for (layer, path, variable), old in zip(refs, seen["after_first"]):
-        new = value(variable)
-        record["weights"].append(
-            {
-                "layer": layer,
-                "path": path,
-                "trainable_at_start": id(variable) in trainable_at_start,
-                "frozen": id(variable) in frozen,
-                "moved": not np.allclose(old, new),
-                "max_abs_change": float(np.max(np.abs(new - old))) if old.size else 0.0,
-            }
-        )
+    record["weights"] = fw.moves(refs, seen["after_first"], trainable_at_start, frozen)
 
 
 def judge(case):

@@ -268,12 +268,6 @@ def targets_of(model, target):
     return [layers[1]]
 
 
-def variable_value(variable):
-    if hasattr(variable, "numpy"):
-        return np.array(variable.numpy())
-    return np.array(variable)
-
-
 def count_params(weights):
     return int(sum(int(np.prod(w.shape)) for w in weights))
 
@@ -316,21 +310,6 @@ def make_optimizer(name):
     return optimizers.Adam()
 
 
-def compile_model(model, axes):
-    optimizer = make_optimizer(axes.get("optimizer", "adam"))
-    if axes.get("run_eagerly") != "true":
-        model.compile(loss="mse", optimizer=optimizer)
-        return
-    try:
-        model.compile(loss="mse", optimizer=optimizer, run_eagerly=True)
-    except TypeError as exc:
-        if "run_eagerly" in str(exc):
-            raise _harness.NotApplicable("Model.compile does not take run_eagerly") from exc
-        raise
-    if getattr(model, "run_eagerly", None) is not True:
-        raise _harness.NotApplicable("Model.compile ignored run_eagerly=True")
-
-
 class Trainer:
     """One training step through the case's entry point; the custom loop is the reference."""
 
@@ -368,7 +347,7 @@ class Trainer:
 def batchnorm_check(model, layer, batch_size):
     """Does the frozen BatchNormalization normalise with moving statistics even when training=True?"""
     x = np.random.RandomState(_harness.SEED + 1).standard_normal((batch_size, 3)).astype("float32") * 3 + 1
-    before = [variable_value(v) for v in layer.weights]
+    before = [fw.value(v) for v in layer.weights]
     training = np.array(model(x, training=True))
     inference = np.array(model(x, training=False))
     for variable, value in zip(layer.weights, before):  # a training-mode call may update moving stats
@@ -386,7 +365,7 @@ def run_case(spec, result):
     trainer = Trainer(model, axes, batch_size)
     refs = fw.weight_refs(model)
     trainable_at_start = {id(v) for v in model.trainable_weights}
-    before = [variable_value(v) for _, _, v in refs]
+    before = [fw.value(v) for _, _, v in refs]
     result["weight_order_before"] = fw.weight_labels(model)
     frozen_now = False
     for step in ORDERS[axes["order"]]:
@@ -397,7 +376,7 @@ def run_case(spec, result):
             if step == "freeze":
                 result["weight_order_after"] = fw.weight_labels(model)
         elif step == "compile":
-            compile_model(model, axes)
+            fw.compile_model(model, make_optimizer(axes.get("optimizer", "adam")), axes.get("run_eagerly"))
         elif step == "summary":
             result["summary_text"] = summary_text(model)
             result["summary_printed"] = printed_counts(result["summary_text"])
@@ -405,22 +384,11 @@ def run_case(spec, result):
             if axes.get("layer") == "batchnorm":
                 result["batchnorm"] = batchnorm_check(model, targets[0], batch_size)
         elif step == "mark":
-            before = [variable_value(v) for _, _, v in refs]
+            before = [fw.value(v) for _, _, v in refs]
         elif step == "train":
             trainer.step()
     frozen = {id(v) for layer in targets for v in layer.weights} if frozen_now else set()
-    for (layer, path, variable), old in zip(refs, before):
-        new = variable_value(variable)
-        result["weights"].append(
-            {
-                "layer": layer,
-                "path": path,
-                "trainable_at_start": id(variable) in trainable_at_start,
-                "frozen": id(variable) in frozen,
-                "moved": not np.allclose(old, new),
-                "max_abs_change": float(np.max(np.abs(new - old))) if old.size else 0.0,
-            }
-        )
+    result["weights"] = fw.moves(refs, before, trainable_at_start, frozen)
 
 
 def judge(case):
