@@ -98,15 +98,16 @@ def run_discover(path: Path, results_dir: Path, variants: list[Variant], *, dry_
     except RuntimeError as exc:  # the index could not be asked: not bad input, and nothing was changed
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.ERROR
+    text = path.read_text(encoding="utf-8")  # catalog.load has read it: it exists and is UTF-8
     try:
-        updated, changes = discover.update(path.read_text(encoding="utf-8"), index, today)
+        updated, changes = discover.update(text, index, today)
     except TypeError as exc:  # a catalog it cannot edit without rewriting it
         raise InputError(path, "release", str(exc)) from None
     for change in changes:
         print(f"tfmatrix: {change}")
     if not changes:
         print(f"tfmatrix: {path} is up to date with the index")
-    if dry_run or updated == path.read_text(encoding="utf-8"):
+    if dry_run or updated == text:
         return status.OK
     with tempfile.TemporaryDirectory(prefix="tfmatrix-") as scratch:
         candidate = Path(scratch) / path.name

@@ -125,16 +125,17 @@ def load_all(directory: Path, variants: list[Variant], probes: dict[str, Probe])
 
 def paths(directory: Path) -> list[Path]:
     """The result files of ``directory``; one left in the layout before schema 5 is an InputError."""
-    for old in sorted(directory.glob("*.json")):
-        raise InputError(old, "", "is in the layout before schema 5: `nox -s migrate` moves it to <probe>/")
+    old = sorted(directory.glob("*.json"))
+    if old:
+        raise InputError(old[0], "", "is in the layout before schema 5: `nox -s migrate` moves it to <probe>/")
     return sorted(directory.glob("*/*.json"))
 
 
 def load_paths(found: list[Path], variants: list[Variant], probes: dict[str, Probe]) -> list[Result]:
     """Load and validate these result files, each of a catalog variant; in catalog order, then by probe."""
     order = {variant.id: index for index, variant in enumerate(variants)}
-    loaded = [(path, keyed(path, order, probes)) for path in found]
-    return [result for _, result in sorted(loaded, key=lambda item: sort_key(item[1], order))]
+    loaded = [keyed(path, order, probes) for path in found]
+    return sorted(loaded, key=lambda result: sort_key(result, order))
 
 
 def sort_key(result: Result, order: dict[str, int]) -> tuple[int, str]:
