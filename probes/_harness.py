@@ -196,6 +196,15 @@ def run_case(module, spec):
     return record
 
 
+def failure_outcome(case):
+    """How a lead aspect shows a case that did not run to the end: "n/a", "💥 <exception>", or None if it did."""
+    if case["status"] == "not_applicable":
+        return "n/a"
+    if case["status"] == "error":
+        return "💥 %s" % case["error"]["type"]
+    return None
+
+
 def signature(module, record):
     """What a repeat of the case must reproduce: its status and every judged aspect."""
     error = record["error"]

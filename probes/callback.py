@@ -91,7 +91,7 @@ def unfreezer(model, base, axes, seen):
             seen["epochs"] += 1
             if epoch != 0:
                 return
-            seen["after_first"] = [fw.value(v) for _, _, v in fw.weight_refs(model)]
+            seen["after_first"] = fw.values(fw.weight_refs(model))
             base.trainable = True
             if axes["way"] == "compile":
                 fw.compile_model(model, fw.keras.optimizers.Adam(), axes["run_eagerly"])
@@ -128,10 +128,9 @@ def run_case(spec, record):
 
 def judge(case):
     """Whether the unfrozen base moved in the second epoch (the head's weights are recorded too), or what was raised."""
-    if case["status"] == "not_applicable":
-        return {"base": NOT_APPLICABLE}
-    if case["status"] == "error":
-        return {"base": "💥 %s" % case["error"]["type"]}
+    failed = _harness.failure_outcome(case)
+    if failed:
+        return {"base": failed}
     moved = [w["moved"] for w in case["weights"] if w["frozen"]]
     if all(moved):
         return {"base": MOVED}

@@ -365,7 +365,7 @@ def run_case(spec, result):
     trainer = Trainer(model, axes, batch_size)
     refs = fw.weight_refs(model)
     trainable_at_start = {id(v) for v in model.trainable_weights}
-    before = [fw.value(v) for _, _, v in refs]
+    before = fw.values(refs)
     result["weight_order_before"] = fw.weight_labels(model)
     frozen_now = False
     for step in ORDERS[axes["order"]]:
@@ -384,7 +384,7 @@ def run_case(spec, result):
             if axes.get("layer") == "batchnorm":
                 result["batchnorm"] = batchnorm_check(model, targets[0], batch_size)
         elif step == "mark":
-            before = [fw.value(v) for _, _, v in refs]
+            before = fw.values(refs)
         elif step == "train":
             trainer.step()
     frozen = {id(v) for layer in targets for v in layer.weights} if frozen_now else set()
