@@ -1,0 +1,206 @@
+"""Finetune probe: two-phase fine-tuning as the transfer-learning guide does it, and in reverse.
+
+A base sub-model (Dense 7 -> BatchNormalization -> Dense 4) is called as ``base(inputs, training=False)``
+under a Dense 1 head. Phase 1 trains one step; then (part of) the base is unfrozen, or frozen, with no
+``compile()``, ``compile()`` with the same optimizer object, or with a new one; phase 2 trains one more
+step. Judged on phase 2: did the switch take effect, did the other weights do as their flags say, did
+the BatchNormalization's moving statistics stay, did the optimizer keep its step count. Runs on the
+harness (``_harness.py``): standard library, numpy and TensorFlow only, valid Python 3.7.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import _harness
+import _keras as fw
+import numpy as np
+
+NAME = "finetune"
+TITLE = "Fine-tuning matrix: does unfreezing (or freezing) between two training phases take effect?"
+DESCRIPTION = (
+    "Every case builds the transfer-learning guide's shape: a base sub-model (Dense 7 → BatchNormalization → "
+    "Dense 4) called as `base(inputs, training=False)` under a Dense 1 head, on batches of 8. Phase 1 trains "
+    "one step; then part of the base changes its `trainable` flag and phase 2 trains one more step, which is "
+    "what is judged. A weight *moved* if it is not `numpy.allclose` to its value before phase 2."
+)
+AXES = {
+    "direction": {
+        "title": "between the phases",
+        "values": ["unfreeze", "freeze"],
+        "description": "unfreeze: phase 1 trains the head on a frozen base, then the base is unfrozen; "
+        "freeze: phase 1 trains everything, then the base is frozen.",
+    },
+    "part": {
+        "title": "part of the base",
+        "values": ["all", "top"],
+        "description": "all: base.trainable; top: only the base's last Dense layer (unfreeze: base.trainable = True, "
+        "then every other layer of the base back to False).",
+    },
+    "recompile": {
+        "title": "before phase 2",
+        "values": ["none", "same_optimizer", "new_optimizer"],
+        "description": "none: no compile(); same_optimizer: compile() with the optimizer object of phase 1; "
+        "new_optimizer: compile() with a new Adam.",
+    },
+    "train_api": {"title": "training step", "values": ["fit", "train_on_batch"]},
+}
+GROUPS = {
+    "unfreeze": {
+        "question": "Phase 2 of the guide: does unfreezing the base after training the head take effect?",
+        "grid": "Base frozen, compile, one step; unfreeze all of the base or its top layer; "
+        "no compile / compile with the same optimizer / with a new one; one more step; `fit` and `train_on_batch`.",
+    },
+    "freeze": {
+        "question": "The reverse: does freezing the base after training everything take effect?",
+        "grid": "Everything trainable, compile, one step; freeze all of the base or its top layer; "
+        "no compile / compile with the same optimizer / with a new one; one more step; `fit` and `train_on_batch`.",
+    },
+}
+TOOK_EFFECT, NO_EFFECT, PARTLY, NOT_APPLICABLE = "took_effect", "no_effect", "partly", "n/a"
+ASPECTS = {
+    "switched": {
+        "title": "switched layers in phase 2",
+        "matrix": True,
+        "symbols": {
+            TOOK_EFFECT: "✅ took effect",
+            NO_EFFECT: "❌ no effect",
+            PARTLY: "⚠️ partly",
+            NOT_APPLICABLE: "n/a",
+        },
+        "legend": {
+            TOOK_EFFECT: "every weight whose flag changed did as its new flag says in phase 2 (unfrozen: moved; "
+            "frozen: held)",
+            NO_EFFECT: "every weight whose flag changed behaved as before the change",
+            PARTLY: "some did, some did not",
+            "💥 <exception>": "phase 2 (or the compile() before it) raised it; the result file has the message",
+            "· head stalled, · frozen moved, ...": "the weights whose flag did not change did not do as it says",
+            "· BN statistics updated": "the BatchNormalization's moving statistics changed in phase 2, despite "
+            "`training=False`",
+            "· optimizer restarted": "the optimizer of phase 2 counts its steps from 0, though it is the one of "
+            "phase 1 (no compile, or the same object)",
+        },
+    },
+    "others": {"title": "weights whose flag did not change", "matrix": True},
+    "batchnorm": {"title": "BatchNormalization statistics", "matrix": True},
+    "optimizer": {"title": "optimizer state", "matrix": True},
+}
+FIELDS = {"weights": [], "phase_reached": None, "optimizer_after_phase1": None, "optimizer_after_phase2": None}
+BATCH = 8
+
+
+def setup():
+    return fw.load()
+
+
+def reset(seed):
+    fw.fresh_session(seed)
+
+
+def cases():
+    return [
+        {"group": direction, "axes": {"direction": direction, "part": part, "recompile": how, "train_api": api}}
+        for direction in AXES["direction"]["values"]
+        for part in AXES["part"]["values"]
+        for how in AXES["recompile"]["values"]
+        for api in AXES["train_api"]["values"]
+    ]
+
+
+def build():
+    keras = fw.keras
+    base = keras.models.Sequential(
+        [keras.layers.Dense(7, input_dim=3), keras.layers.BatchNormalization(), keras.layers.Dense(4)], name="base"
+    )
+    inputs = keras.Input(shape=(3,))
+    outputs = keras.layers.Dense(1, name="head")(base(inputs, training=False))
+    return keras.Model(inputs, outputs), base
+
+
+def set_base(base, part, trainable):
+    """Freeze or unfreeze all of the base, or only its top layer (the rest keeps the opposite flag)."""
+    if part == "all":
+        base.trainable = trainable
+    elif trainable:
+        base.trainable = True
+        for layer in base.layers[:-1]:
+            layer.trainable = False
+    else:
+        base.layers[-1].trainable = False
+
+
+def run_case(spec, record):
+    axes = spec["axes"]
+    unfreezing = axes["direction"] == "unfreeze"
+    model, base = build()
+    if unfreezing:
+        set_base(base, "all", False)
+    optimizer = fw.keras.optimizers.Adam()
+    model.compile(loss="mse", optimizer=optimizer)
+    rng = np.random.RandomState(_harness.SEED)
+    x = rng.standard_normal((BATCH, 3)).astype("float32") * 3 + 1
+    y = rng.standard_normal((BATCH, 1)).astype("float32")
+    record["phase_reached"] = "phase 1"
+    fw.train_step(model, x, y, axes["train_api"])
+    record["optimizer_after_phase1"] = fw.optimizer_state(model.optimizer)
+    refs = fw.weight_refs(model)
+    trainable_before = {id(v) for v in model.trainable_weights}
+    set_base(base, axes["part"], unfreezing)
+    trainable_after = {id(v) for v in model.trainable_weights}
+    record["phase_reached"] = "recompile"
+    if axes["recompile"] != "none":
+        same = axes["recompile"] == "same_optimizer"
+        model.compile(loss="mse", optimizer=optimizer if same else fw.keras.optimizers.Adam())
+    before = fw.values(refs)
+    record["phase_reached"] = "phase 2"
+    fw.train_step(model, x, y, axes["train_api"])
+    record["phase_reached"] = "done"
+    record["optimizer_after_phase2"] = fw.optimizer_state(model.optimizer)
+    frozen = {id(v) for _, _, v in refs} - trainable_after
+    record["weights"] = fw.moves(refs, before, trainable_before, frozen)
+    for weight, (_, _, variable) in zip(record["weights"], refs):
+        weight["switched"] = (id(variable) in trainable_before) != (id(variable) in trainable_after)
+
+
+def is_statistic(weight):
+    return "moving_" in weight["path"]
+
+
+def judge(case):
+    """Phase 2 judged: the switched weights, the others, the BatchNormalization's statistics, the optimizer."""
+    failed = _harness.failure_outcome(case)
+    if failed:
+        return {"switched": failed, "others": "", "batchnorm": "", "optimizer": ""}
+    weights = [w for w in case["weights"] if not is_statistic(w)]
+    obeyed = [w["moved"] != w["frozen"] for w in weights if w["switched"]]
+    switched = TOOK_EFFECT if all(obeyed) else NO_EFFECT if not any(obeyed) else PARTLY
+    return {
+        "switched": switched,
+        "others": others_outcome([w for w in weights if not w["switched"]]),
+        "batchnorm": "BN statistics updated" if any(w["moved"] for w in case["weights"] if is_statistic(w)) else "",
+        "optimizer": optimizer_outcome(case),
+    }
+
+
+def others_outcome(weights):
+    """What went wrong with the weights whose flag did not change: the head, and the rest of the base."""
+    wrong = []
+    for name, mine in (("head", lambda w: w["layer"] == "head"), ("base", lambda w: w["layer"] != "head")):
+        if any(w["frozen"] and w["moved"] for w in weights if mine(w)):
+            wrong.append("frozen %s moved" % name)
+        if any(not w["frozen"] and not w["moved"] for w in weights if mine(w)):
+            wrong.append("%s stalled" % name)
+    return ", ".join(wrong)
+
+
+def optimizer_outcome(case):
+    """Whether the optimizer of phase 2 counted on from phase 1 (no compile, same object) or from 0 (a new one)."""
+    steps = case["optimizer_after_phase2"]["iterations"]
+    expected = 1 if case["axes"]["recompile"] == "new_optimizer" else 2
+    if steps == expected:
+        return ""
+    return "optimizer restarted" if steps == 1 else "optimizer at step %d" % steps
+
+
+if __name__ == "__main__":
+    sys.exit(_harness.main([*sys.argv[1:], NAME]))
