@@ -21,6 +21,7 @@ FLAKY = "flaky"  # the outcome differed between repeats of the case (``--repeat 
 FAILED_STATES = FAILURES
 BRIDGED = (FLAKY, *FAILED_STATES)  # says nothing about behaviour: change points compare across it
 NOT_APPLICABLE = "not_applicable"  # a case's status where the release lacks what it needs
+RAISED = "error"  # a case's status where it raised an exception
 VARIANT_COLUMNS = ("position", "variant", "release", "version", "track")
 
 
@@ -96,18 +97,20 @@ def change_points(frame: pd.DataFrame, aspects: list[str]) -> list[ChangePoint]:
 
     A case that is not applicable in either variant is not a change: the feature did not exist.
     A flaky outcome or a failed attempt says nothing about behaviour: the comparison skips over it
-    to the variant before, and the cell itself shows what happened.
+    to the variant before, and the cell itself shows what happened. A case that raised has one
+    outcome, its exception, which the lead aspect (the first) shows: it says nothing of the others.
     """
     changes = []
     ordered = frame.sort_values(["case", "position"])
     for (case, _), rows in ordered.groupby(["case", "track"], sort=False):
         releases = rows["release"].tolist()
         applicable = (rows["status"] != NOT_APPLICABLE).tolist()
+        raised = (rows["status"] == RAISED).tolist()
         for aspect in aspects:
             values = rows[aspect].tolist()
             previous = None
             for i, value in enumerate(values):
-                if value in BRIDGED:
+                if value in BRIDGED or (raised[i] and aspect != aspects[0]):
                     continue
                 if previous is not None and value != values[previous] and applicable[i] and applicable[previous]:
                     changes.append(

@@ -133,7 +133,8 @@ def header(results: list[Result], probe: Probe) -> str:
 
 
 def change_line(change: aggregate.ChangePoint, probe: Probe) -> str:
-    before, after = symbol(probe, change.aspect, change.before), symbol(probe, change.aspect, change.after)
+    # An aspect that is only said when something is wrong is empty otherwise: shown as a dash.
+    before, after = (symbol(probe, change.aspect, value) or "—" for value in (change.before, change.after))
     return (
         f"- In **{escape(change.release)}** (after {escape(change.previous)}), {code(change.case)} "
         f"{probe.aspects[change.aspect]['title']}: {escape(before)} → **{escape(after)}**"
