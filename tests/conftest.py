@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,6 +139,17 @@ def failed(misbehaving_probes: dict[str, probes.Probe]) -> results.Result:
 
 def load_recorded(variants: list[Variant], known: dict[str, probes.Probe]) -> list[results.Result]:
     return results.load_all(RECORDED, variants, known)
+
+
+def recorded_case(known: dict[str, probes.Probe], probe: str, variant: str, case_id: str) -> dict[str, Any]:
+    """One case of a recorded real result, as its probe recorded it."""
+    result = results.load_one(RECORDED / probe / f"{variant}.json", known)
+    return next(case for case in result["cases"] if case["id"] == case_id)
+
+
+def judged(known: dict[str, probes.Probe], probe: str, variant: str, case_id: str) -> dict[str, str]:
+    """What the probe's judge says of one recorded case."""
+    return known[probe].judge(recorded_case(known, probe, variant, case_id))
 
 
 @pytest.fixture

@@ -217,3 +217,19 @@ def test_a_flaky_cell_is_bridged_too(loaded: list[results.Result], freeze: probe
     for c in middle["cases"]:
         c["flaky"] = ["status"]
     assert changes_of([first, middle, last], freeze) == changes_of([first, last], freeze)
+
+
+def test_a_case_that_raised_speaks_only_through_its_lead_aspect(
+    variants: list[Variant], known: dict[str, probes.Probe]
+) -> None:
+    """gan on 2.17.1 raised in every case: the lead aspect changes into and out of the exception,
+    and the discriminator's own step (empty for a raised case) is compared across it, 2.16.2 with 2.18.1."""
+    gan = known["gan"]
+    recorded = [r for r in load_recorded(variants, known) if r["probe"]["name"] == "gan"]
+    changes = aggregate.change_points(aggregate.cases_frame(recorded, gan), list(gan.aspects))
+    assert Counter((c.release, c.aspect) for c in changes) == {
+        ("2.16.2", "discriminator_step"): 2,  # the FAQ recipe, with and without run_eagerly
+        ("2.17.1", "discriminator_in_gan"): 6,
+        ("2.18.1", "discriminator_in_gan"): 6,
+    }
+    assert {(c.before, c.after) for c in changes if c.release == "2.17.1"} == {("held", "💥 AttributeError")}
