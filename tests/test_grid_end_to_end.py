@@ -22,6 +22,10 @@ def outcome(result: results.Result, case_id: str) -> str:
     return FREEZE.judge(next(c for c in result["cases"] if c["id"] == case_id))["weights"]
 
 
+def judged(found: dict[str, results.Result], probe: str, case_id: str) -> dict[str, str]:
+    return KNOWN[probe].judge(next(c for c in found[probe]["cases"] if c["id"] == case_id))
+
+
 def assert_same_as_committed(result: results.Result, variant: str) -> None:
     """Fixed seeds everywhere: a fresh environment reproduces the committed run case for case."""
     committed = results.load_one(ROOT / "reports" / "results" / "freeze" / f"{variant}.json", {"freeze": FREEZE})
@@ -62,8 +66,9 @@ def test_keras_2_release_end_to_end_with_a_second_probe_in_the_same_process(tmp_
     assert promotion["environment"]["numpy"] == result["environment"]["numpy"] == "1.18.1"
     # NumPy 1.18 promotes a float32 scalar plus a Python float by value, to float64.
     assert {c["id"]: c["dtype"] for c in promotion["cases"]}["float32/float"] == "float64"
-    assert result["repeat"] == 2
-    assert [c["id"] for c in result["cases"] if c["flaky"]] == []  # every case agrees with its repeat
+    for name in KNOWN:  # every case of every probe agrees with its repeat
+        assert found[name]["repeat"] == 2, name
+        assert [c["id"] for c in found[name]["cases"] if c["flaky"]] == [], name
     assert_same_as_committed(result, "tensorflow-cpu-2.1.0")
     assert result["environment"]["keras_flavour"] == "keras2"
     assert_whole_grid(result)
@@ -72,6 +77,15 @@ def test_keras_2_release_end_to_end_with_a_second_probe_in_the_same_process(tmp_
     assert outcome(result, timing("compile_then_freeze", "custom_loop")) == "held"
     assert outcome(result, timing("compile_freeze_recompile", "fit")) == "held"
     assert outcome(result, timing("unfreeze_without_recompile", "train_on_batch")) == "stalled"
+    # The workflows: Keras 2 restores the compile-time flags, and its optimizer takes new variables.
+    assert judged(found, "finetune", "unfreeze/all/none/fit")["switched"] == "no_effect"
+    assert judged(found, "finetune", "unfreeze/all/same_optimizer/train_on_batch")["switched"] == "took_effect"
+    assert judged(found, "gan", "faq/false") == {
+        "discriminator_in_gan": "held",
+        "discriminator_step": "",
+        "generator": "",
+    }
+    assert judged(found, "saving", "savedmodel/compile_then_freeze")["flags"] == "kept"
 
 
 @pytest.mark.slow
@@ -87,3 +101,10 @@ def test_keras_3_release_end_to_end(tmp_path: Path) -> None:
     assert outcome(result, timing("freeze_after_first_step", "train_on_batch")) == "ignored"
     assert outcome(result, timing("freeze_after_first_step", "train_on_batch", "true")) == "held"
     assert outcome(result, timing("unfreeze_without_recompile", "fit")) == "held"
+    # The workflows on Keras 3: a built optimizer refuses new variables, the FAQ's GAN never trains
+    # its discriminator, a compiled .h5 does not load, and the witness sees AdamW's decay step exactly.
+    assert judged(found, "finetune", "unfreeze/all/same_optimizer/fit")["switched"] == "💥 ValueError"
+    assert judged(found, "finetune", "unfreeze/all/new_optimizer/fit")["batchnorm"] == "BN statistics updated"
+    assert judged(found, "gan", "faq/false")["discriminator_step"] == "discriminator held in its own step"
+    assert judged(found, "saving", "h5/freeze_then_compile")["flags"] == "💥 ValueError"
+    assert judged(found, "optimizer_state", "adamw/fit") == {"frozen": "held", "size": "", "witness": ""}
