@@ -124,7 +124,7 @@ def run_discover(path: Path, results_dir: Path, variants: list[Variant], *, dry_
 
 def run_diff(old: list[results.Result], new: list[results.Result], known_probes: dict[str, probes.Probe]) -> int:
     lines = diff.semantic_changes(old, new, known_probes)
-    for line in lines:
+    for line in [*lines, *diff.replaced_ok(old, new)]:
         print(line)
     print(f"tfmatrix: {len(lines)} semantic changes" if lines else "tfmatrix: no semantic change")
     return status.CHANGED if lines else status.OK

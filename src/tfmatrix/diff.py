@@ -33,3 +33,18 @@ def semantic_changes(old: list[Result], new: list[Result], probes: dict[str, Pro
             if c.release in added
         ]
     return lines
+
+
+def replaced_ok(old: list[Result], new: list[Result]) -> list[str]:
+    """One line per failed attempt in ``new`` where ``old`` had an ok result of the same probe and variant.
+
+    Not a change in behaviour, so not among the semantic changes, but the report shows the failure
+    where the findings were, and whoever publishes it must say so.
+    """
+    ok = {(r["probe"]["name"], r["variant"]) for r in old if r["status"] == "ok"}
+    return [
+        f"failed attempt: {r['variant']} {r['probe']['name']}: {r['status']} ({r['failure']['exit']}) "
+        "replaced an ok result"
+        for r in new
+        if r["status"] != "ok" and (r["probe"]["name"], r["variant"]) in ok
+    ]
