@@ -8,6 +8,7 @@ which a local full run produced.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, nox_env
-from tfmatrix import probes
+from tfmatrix import catalog, discover, probes
 
 VARIANTS = ["tensorflow-cpu-2.1.0", "tensorflow-cpu-2.21.0"]
 
@@ -41,6 +42,18 @@ def script(checkout: Path, name: str, *args: str, env: dict[str, str]) -> subpro
     )
 
 
+def upload_and_download(job: Path, artifacts: Path) -> None:
+    """What the workflow does with a job's upload/ folder: upload-artifact stores the folder's content
+    (its path is the artifact's root), and download-artifact with merge-multiple extracts every
+    artifact into the same folder."""
+    shutil.copytree(job / "upload", artifacts, dirs_exist_ok=True)
+
+
+def expected(*variants: str) -> str:
+    """The discover job's variants output, as the aggregate job gets it in VARIANTS."""
+    return json.dumps([{"id": variant, "python": "3.x"} for variant in variants])
+
+
 @pytest.mark.slow
 def test_fan_out_then_aggregate_equals_the_local_full_run(tmp_path: Path) -> None:
     env = nox_env() | {"PYTHON": sys.executable}
@@ -51,19 +64,74 @@ def test_fan_out_then_aggregate_equals_the_local_full_run(tmp_path: Path) -> Non
         assert done.returncode == 0, done.stdout + done.stderr
         assert f"{variant}" in done.stdout
         assert "done" in done.stdout  # really probed, not reused
-        shutil.copytree(job / "results", artifacts / f"result-{variant}" / "results")
+        upload_and_download(job, artifacts)
+    assert sorted(p.name for p in (artifacts / "logs").iterdir()) == sorted(
+        f"{variant}{suffix}" for variant in VARIANTS for suffix in (".log", ".report.json")
+    )
     aggregate = clone(tmp_path, "aggregate")
     summary = tmp_path / "summary.md"
-    done = script(aggregate, "aggregate.sh", str(artifacts), env=env | {"GITHUB_STEP_SUMMARY": str(summary)})
+    never_probed = "tensorflow-1.15.5"  # its job timed out, say: no artifact
+    variants_env = {"GITHUB_STEP_SUMMARY": str(summary), "VARIANTS": expected(*VARIANTS, never_probed)}
+    done = script(aggregate, "aggregate.sh", str(artifacts), env=env | variants_env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (aggregate / "reports" / "freeze-matrix.md").read_bytes() == (
         ROOT / "reports" / "freeze-matrix.md"
     ).read_bytes()
     for variant in VARIANTS:
-        fresh = (artifacts / f"result-{variant}" / "results" / "freeze" / f"{variant}.json").read_bytes()
+        fresh = (artifacts / "results" / "freeze" / f"{variant}.json").read_bytes()
         assert fresh == (ROOT / "reports" / "results" / "freeze" / f"{variant}.json").read_bytes()
     assert (aggregate / "changes.txt").read_text(encoding="utf-8") == ""
-    assert summary.read_text(encoding="utf-8").startswith("## Semantic changes\nNone.\n")
+    not_probed = [f"{never_probed} ({name})" for name in probes.names(ROOT / "probes")]
+    assert (aggregate / "not_probed.txt").read_text(encoding="utf-8").splitlines() == not_probed
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("## Semantic changes\nNone.\n\n## Failed attempts that replaced an ok result\nNone.\n")
+    assert "## Not probed in this run (the committed result is kept)\n```\n" + "\n".join(not_probed) in text
+
+
+def discovered_a_patch(tmp_path: Path) -> Path:
+    """The discover job's artifact the week TensorFlow 2.20.1 replaces 2.20.0 in the catalog: discover
+    moved the entry and retired 2.20.0's results (with its own code), and uploaded both."""
+    checkout = clone(tmp_path, "discover")
+    path = checkout / "catalog.toml"
+    before = {v.id for v in catalog.load(path, dt.date.today())}
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('version = "2.20.0"', 'version = "2.20.1"'), encoding="utf-8"
+    )
+    after = {v.id for v in catalog.load(path, dt.date.today())}
+    assert before - after == {"tensorflow-cpu-2.20.0", "tensorflow-cpu-2.20.0-tf-keras"}
+    assert discover.retire(checkout / "reports" / "results", before, after)
+    return checkout
+
+
+@pytest.mark.slow
+def test_a_new_patch_release_goes_through_the_probe_and_aggregate_jobs(tmp_path: Path) -> None:
+    """Each job starts from discover's catalog and results, so no report meets a retired release."""
+    env = nox_env() | {"PYTHON": sys.executable}
+    discovered = discovered_a_patch(tmp_path)
+    job = clone(tmp_path, "job")
+    assert script(job, "start_from_discover.sh", str(discovered), env=env).returncode == 0
+    done = script(job, "probe.sh", "tensorflow-cpu-2.1.0", "--force-all", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    artifacts = tmp_path / "artifacts"
+    upload_and_download(job, artifacts)
+    aggregate = clone(tmp_path, "aggregate")
+    assert script(aggregate, "start_from_discover.sh", str(discovered), env=env).returncode == 0
+    variants = expected("tensorflow-cpu-2.1.0", "tensorflow-cpu-2.20.1")
+    done = script(aggregate, "aggregate.sh", str(artifacts), env=env | {"VARIANTS": variants})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not list((aggregate / "reports" / "results").glob("*/tensorflow-cpu-2.20.0*.json"))
+    assert "| 2.20.0 " not in (aggregate / "reports" / "freeze-matrix.md").read_text(encoding="utf-8")
+    not_probed = (aggregate / "not_probed.txt").read_text(encoding="utf-8").splitlines()
+    assert not_probed == [f"tensorflow-cpu-2.20.1 ({name})" for name in probes.names(ROOT / "probes")]
+
+
+def test_jobs_refuse_a_discover_artifact_without_catalog_or_results(tmp_path: Path) -> None:
+    job = clone(tmp_path, "job")
+    (tmp_path / "discovered").mkdir()
+    done = script(job, "start_from_discover.sh", str(tmp_path / "discovered"), env=dict(os.environ))
+    assert done.returncode == 2
+    assert "lacks catalog.toml or reports/results/" in done.stderr
+    assert (job / "reports" / "results").is_dir()  # nothing removed
 
 
 @pytest.mark.slow
@@ -73,12 +141,13 @@ def test_a_failed_attempt_fails_its_job_but_reaches_the_report(tmp_path: Path, m
     options = ["--force-all", "--probes-dir", str(misbehaving_dir)]
     done = script(job, "probe.sh", "tensorflow-cpu-2.1.0", *options, env=env)
     assert done.returncode == 3, done.stdout + done.stderr  # the job shows red ...
-    artifact = tmp_path / "artifacts" / "result-tensorflow-cpu-2.1.0" / "results"
-    shutil.copytree(job / "results", artifact)  # ... and still uploads its result (`if: !cancelled()`)
-    assert sorted(p.name for p in artifact.iterdir()) == sorted([*probes.names(ROOT / "probes"), "misbehaving"])
+    artifacts = tmp_path / "artifacts"
+    upload_and_download(job, artifacts)  # ... and still uploads its result (`if: !cancelled()`)
+    found = sorted(p.name for p in (artifacts / "results").iterdir())
+    assert found == sorted([*probes.names(ROOT / "probes"), "misbehaving"])
     aggregate = clone(tmp_path, "aggregate")
     shutil.copy(misbehaving_dir / "misbehaving.py", aggregate / "probes")  # the report knows the probes that ran
-    done = script(aggregate, "aggregate.sh", str(tmp_path / "artifacts"), env=env)
+    done = script(aggregate, "aggregate.sh", str(artifacts), env=env | {"VARIANTS": expected("tensorflow-cpu-2.1.0")})
     assert done.returncode == 0, done.stdout + done.stderr  # so the pull request step still runs
     report = (aggregate / "reports" / "misbehaving-matrix.md").read_text(encoding="utf-8")
     assert re.search(r"^\| 2\.1\.0 +\| \*\*crashed\*\* +\| probe +\| killed by SIGSEGV +\|", report, re.MULTILINE)
@@ -90,14 +159,62 @@ def test_a_failed_attempt_fails_its_job_but_reaches_the_report(tmp_path: Path, m
 @pytest.mark.slow
 def test_aggregate_rejects_a_broken_artifact(tmp_path: Path) -> None:
     env = nox_env() | {"PYTHON": sys.executable}
-    broken = tmp_path / "artifacts" / "result-tensorflow-cpu-2.1.0" / "results" / "freeze"
+    broken = tmp_path / "artifacts" / "results" / "freeze"
     broken.mkdir(parents=True)
     (broken / "tensorflow-cpu-2.1.0.json").write_text('{"schema_version": 3', encoding="utf-8")
     aggregate = clone(tmp_path, "aggregate")
-    done = script(aggregate, "aggregate.sh", str(tmp_path / "artifacts"), env=env)
+    done = script(aggregate, "aggregate.sh", str(tmp_path / "artifacts"), env=env | {"VARIANTS": expected()})
     assert done.returncode != 0
     assert "tensorflow-cpu-2.1.0.json: is not valid JSON" in done.stderr
     assert subprocess.run(["git", "diff", "--quiet"], check=False, cwd=aggregate).returncode == 0  # reports/ untouched
+
+
+NOX_STAND_IN = """#!/usr/bin/env bash
+# Stands in for `python -m nox -s matrix -- --only VARIANT ...`: writes what FAKE_WRITES names
+# (paths under the checkout), then exits with FAKE_STATUS.
+variant=$7
+mkdir -p .nox/logs
+echo "probed $variant" > ".nox/logs/$variant.log"
+for path in $FAKE_WRITES; do mkdir -p "$(dirname "$path")"; echo fresh > "$path"; done
+exit "${FAKE_STATUS:-0}"
+"""
+
+
+def probe_job(tmp_path: Path, variant: str, writes: str, exit_status: int) -> tuple[Path, int]:
+    """probe.sh in a fresh clone, nox replaced by the stand-in: the job's checkout and exit status."""
+    job = clone(tmp_path, "job")
+    stand_in = tmp_path / "python"
+    stand_in.write_text(NOX_STAND_IN, encoding="utf-8")
+    stand_in.chmod(0o755)
+    env = os.environ | {"PYTHON": str(stand_in), "FAKE_WRITES": writes, "FAKE_STATUS": str(exit_status)}
+    return job, script(job, "probe.sh", variant, env=env).returncode
+
+
+def test_probe_job_uploads_only_what_this_run_wrote(tmp_path: Path) -> None:
+    """A result reused because it is current is already committed: uploading it would pass it off as fresh."""
+    job, status = probe_job(tmp_path, "tensorflow-cpu-2.1.0", "", 0)
+    assert status == 0
+    assert list((job / "upload" / "results").iterdir()) == []
+    assert (job / "upload" / "logs" / "tensorflow-cpu-2.1.0.log").read_text(
+        encoding="utf-8"
+    ) == "probed tensorflow-cpu-2.1.0\n"
+
+
+def test_probe_job_uploads_its_results_even_when_a_later_step_failed(tmp_path: Path) -> None:
+    """The nested report fails (exit 2) after the result was written: the job fails, the result is laid out."""
+    written = "reports/results/freeze/tensorflow-cpu-2.1.0.json reports/results/gan/tensorflow-cpu-2.1.0.json"
+    job, status = probe_job(tmp_path, "tensorflow-cpu-2.1.0", written, 2)
+    assert status == 2
+    laid_out = sorted(str(p.relative_to(job / "upload")) for p in (job / "upload").rglob("*.json"))
+    assert laid_out == ["results/freeze/tensorflow-cpu-2.1.0.json", "results/gan/tensorflow-cpu-2.1.0.json"]
+
+
+def test_aggregate_refuses_an_empty_set_of_artifacts(tmp_path: Path) -> None:
+    aggregate = clone(tmp_path, "aggregate")
+    (tmp_path / "artifacts").mkdir()
+    done = script(aggregate, "aggregate.sh", str(tmp_path / "artifacts"), env=os.environ | {"VARIANTS": expected()})
+    assert done.returncode == 2
+    assert "holds no result files: no fan-out job uploaded any" in done.stderr
 
 
 GH_STAND_IN = r"""#!/usr/bin/env python3

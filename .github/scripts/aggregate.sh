@@ -1,28 +1,48 @@
 #!/usr/bin/env bash
-# The aggregate job of the matrix workflow: take the results downloaded from every fan-out job
-# (ARTIFACTS/result-<variant>/results/<probe>/<variant>.json), compare them with the committed ones,
-# rebuild reports/, and write the semantic changes to changes.txt and the step summary.
+# The aggregate job of the matrix workflow: take the results every fan-out job uploaded, all
+# downloaded into one folder (download-artifact with merge-multiple: ARTIFACTS/results/<probe>/
+# <variant>.json), compare them with the committed ones, rebuild reports/, and write for the pull
+# request and the step summary:
+#   changes.txt     the semantic changes
+#   failures.txt    failed attempts that replaced an ok result (the diff ignores failed attempts)
+#   not_probed.txt  every expected variant and probe with no result from this run (VARIANTS)
+# Results not probed in this run keep their committed file.
+# Needs: VARIANTS, the JSON list of variants the fan-out was given ([{"id": ..., "python": ...}]).
 # Usage: .github/scripts/aggregate.sh ARTIFACTS
 set -euo pipefail
 artifacts=$1
 python=${PYTHON:-python3.11}
 summary=${GITHUB_STEP_SUMMARY:-/dev/null}
-new=$(mktemp -d)
-for results in "$artifacts"/result-*/results; do
-  cp -R "$results"/. "$new"/
+new="$artifacts/results"
+if [ -z "$(find "$new" -name '*.json' 2> /dev/null)" ]; then
+  echo "aggregate.sh: $new holds no result files: no fan-out job uploaded any" >&2
+  exit 2
+fi
+: > not_probed.txt
+for variant in $(VARIANTS=$VARIANTS "$python" -c 'import json, os; print(" ".join(v["id"] for v in json.loads(os.environ["VARIANTS"])))'); do
+  for probe in probes/[!_]*.py; do
+    probe=$(basename "$probe" .py)
+    if [ ! -e "$new/$probe/$variant.json" ]; then echo "$variant ($probe)" >> not_probed.txt; fi
+  done
 done
 status=0
 "$python" -m nox -s diff -- --new "$new" > diff.txt 2>&1 || status=$?
 grep -E '^(changed|new release)' diff.txt > changes.txt || true
+grep -E '^failed attempt' diff.txt > failures.txt || true
 if [ "$status" -ne 0 ] && ! grep -q 'semantic changes$' diff.txt; then
   cat diff.txt >&2
-  exit "$status"  # bad input, not a semantic change
+  exit "$status" # bad input, not a semantic change
 fi
 cp -R "$new"/. reports/results/
 "$python" -m nox -s report
-{
-  echo "## Semantic changes"
-  if [ -s changes.txt ]; then echo '```'; cat changes.txt; echo '```'; else echo "None."; fi
+section() { # a heading, then the file in a code block, or "None."
+  echo "## $1"
+  if [ -s "$2" ]; then echo '```'; cat "$2"; echo '```'; else echo "None."; fi
   echo
+}
+{
+  section "Semantic changes" changes.txt
+  section "Failed attempts that replaced an ok result" failures.txt
+  section "Not probed in this run (the committed result is kept)" not_probed.txt
   cat reports/*-matrix.md
 } >> "$summary"

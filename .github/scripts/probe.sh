@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
 # One fan-out job of the matrix workflow: run every probe in VARIANT (reusing its committed results
-# while they are current, unless --force-all) and put its results in results/<probe>/ for upload.
-# A failed attempt (exit status 3: install, import, crash, timeout) is a result too: it is put in
-# results/ for the report, and the job still fails so that the run shows it.
+# while they are current, unless --force-all) and lay out what this run wrote for upload:
+#   upload/results/<probe>/VARIANT.json   each result this run wrote (never a committed one it reused)
+#   upload/logs/VARIANT.log, .report.json what the session printed and how it ended
+# A plain folder, so the artifact's layout does not depend on how upload-artifact treats hidden
+# ones (.nox/) or on how many paths it is given; every job's files have their own names, so the
+# aggregate job can download all artifacts into one folder (merge-multiple).
+# A failed attempt (exit status 3: install, import, crash, timeout) is a result too, and so are
+# results written before a later step failed: they are laid out first, then the job fails.
 # Usage: .github/scripts/probe.sh VARIANT [--force-all]
 set -euo pipefail
 variant=$1
 shift
 python=${PYTHON:-python3.11}
+started=$(mktemp)
 status=0
 "$python" -m nox -s matrix -- --only "$variant" "$@" || status=$?
+mkdir -p upload/results upload/logs
+while IFS= read -r result; do
+  probe=$(basename "$(dirname "$result")")
+  mkdir -p "upload/results/$probe"
+  cp "$result" "upload/results/$probe/"
+done < <(find reports/results -name "$variant.json" -newer "$started")
+for log in ".nox/logs/$variant.log" ".nox/logs/$variant.report.json"; do
+  if [ -e "$log" ]; then cp "$log" upload/logs/; fi
+done
 case "$status" in
-  0 | 3 | 4) ;;  # a result was written; 4 only says it differs from the committed one
+  0 | 4) ;; # 4 only says a result differs from the committed one
   *) exit "$status" ;;
 esac
-for result in reports/results/*/"$variant.json"; do
-  probe=$(basename "$(dirname "$result")")
-  mkdir -p "results/$probe"
-  cp "$result" "results/$probe/"
-done
-if [ "$status" -eq 3 ]; then exit 3; fi
