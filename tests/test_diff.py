@@ -71,7 +71,9 @@ def test_a_release_that_now_fails_is_not_a_semantic_change(tmp_path: Path, capsy
     crashed["probe"]["name"] = "freeze"  # a real crash after the import, as the freeze probe's attempt
     (new / "freeze" / "tensorflow-cpu-2.1.0.json").write_text(json.dumps(crashed), encoding="utf-8")
     code, lines, _ = run(RECORDED, new, capsys)
-    replaced = f"failed attempt: tensorflow-cpu-2.1.0 freeze: crashed ({crashed['failure']['exit']}) replaced an ok result"
+    replaced = (
+        f"failed attempt: tensorflow-cpu-2.1.0 freeze: crashed ({crashed['failure']['exit']}) replaced an ok result"
+    )
     assert (code, lines) == (status.OK, [replaced, "tfmatrix: no semantic change"])  # said, but no change of behaviour
     code, lines, _ = run(new, RECORDED, capsys)  # and back
     assert (code, lines) == (status.OK, ["tfmatrix: no semantic change"])
