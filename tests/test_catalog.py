@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 from packaging.version import Version
 
 from conftest import ROOT
-from tfmatrix import catalog
+from tfmatrix import catalog, cli
 from tfmatrix.errors import InputError
 from tfmatrix.kinds import KINDS, TRACKS
 from tfmatrix.variant import Install, Variant
@@ -174,3 +176,23 @@ def test_bad_nightly_table(tmp_path: Path, table: str, field: str) -> None:
     path.write_text("[[release]]\n" + GOOD_ENTRY + "\n" + table, encoding="utf-8")
     with pytest.raises(InputError, match=f"^{path}: {field}: "):
         catalog.load(path, dt.date(2026, 12, 1))
+
+
+def test_variants_lists_only_stale_ones_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The workflow fans out only what needs probing: the committed results are all current."""
+    results = Path(shutil.copytree(ROOT / "reports" / "results", tmp_path / "results"))
+    command = ["--catalog", str(ROOT / "catalog.toml"), "--probes", str(ROOT / "probes"), "variants"]
+
+    def listed(*options: str) -> list[str]:
+        assert cli.main([*command, *options, "--results", str(results)]) == 0
+        return [v["id"] for v in json.loads(capsys.readouterr().out)]
+
+    assert len(listed()) == 30
+    assert listed("--stale", "--nightly") == []
+    (results / "gan" / "tensorflow-cpu-2.5.3.json").unlink()  # one probe's result missing
+    failed = results / "saving" / "tf-nightly.json"  # a failed attempt is never current
+    failed.write_text(
+        json.dumps({**json.loads(failed.read_text(encoding="utf-8")), "status": "crashed"}), encoding="utf-8"
+    )
+    assert listed("--stale") == ["tensorflow-cpu-2.5.3"]
+    assert listed("--stale", "--nightly") == ["tensorflow-cpu-2.5.3", "tf-nightly"]

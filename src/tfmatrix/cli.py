@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tfmatrix import catalog, diff, discover, explanations, migrations, probes, render, results, status
+from tfmatrix import catalog, diff, discover, explanations, migrations, probes, render, results, runner, status
 from tfmatrix.errors import InputError
 from tfmatrix.record import write_text_atomic
 from tfmatrix.variant import Variant
@@ -37,6 +37,10 @@ def parser() -> argparse.ArgumentParser:
     )
     listing = commands.add_parser("variants", help="print the catalog's variants as JSON: [{id, python}], for CI")
     listing.add_argument("--nightly", action="store_true", help="include the opt-in variants (the nightly)")
+    listing.add_argument(
+        "--stale", action="store_true", help="only those with a probe whose result is missing or not current"
+    )
+    listing.add_argument("--results", type=Path, default=Path("reports/results"), help="for --stale: the results")
     compare = commands.add_parser("diff", help="what changed between two directories of results")
     compare.add_argument("old", type=Path, help="directory of the earlier results")
     compare.add_argument("new", type=Path, help="directory of the later results")
@@ -54,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         variants = catalog.load(args.catalog, dt.date.today())
         if args.command == "variants":
             chosen = variants if args.nightly else catalog.regular(variants)
+            if args.stale:
+                sources = probes.sources(args.probes.resolve())
+                chosen = [v for v in chosen if runner.stale(v, sources, args.results, repeat=1, forced=False)]
             print(json.dumps([{"id": v.id, "python": v.python} for v in chosen]))
             return status.OK
         if args.command == "discover":
