@@ -238,6 +238,8 @@ elif args[:2] == ["pr", "create"]:
                  "pull requests (createPullRequest)")
     prs.append({"number": len(prs) + 1, "head": option("--head"), "state": "OPEN", "body": option("--body-file")})
     print("https://github.invalid/pull/%d" % len(prs))
+elif args[:2] == ["workflow", "run"]:
+    pass  # recorded above; GitHub starts the workflow on the branch
 elif args[:2] == ["pr", "edit"]:
     mine = [p for p in prs if str(p["number"]) == args[2] or p["head"] == args[2]]
     if not mine:
@@ -291,6 +293,7 @@ def test_pull_request_step_pushes_the_branch_and_opens_then_updates_one_pull_req
     assert calls.read_text(encoding="utf-8").splitlines() == [
         "pr list --head matrix/update --state open --json number --jq .[].number",
         "pr create --head matrix/update --title Matrix: regenerated reports --body-file body.md",
+        "workflow run tests.yml --ref matrix/update",  # the tests run on the bot's branch
     ]
     body = (checkout / "body.md").read_text(encoding="utf-8")
     assert body.startswith("**Semantic changes:**\n```\nchanged: 2.15.1 some/case weights: ignored -> held\n```\n")
@@ -305,7 +308,10 @@ def test_pull_request_step_pushes_the_branch_and_opens_then_updates_one_pull_req
     regenerate(checkout, "again\n")
     second = script(checkout, "pull_request.sh", env=env)
     assert second.returncode == 0, second.stderr
-    assert calls.read_text(encoding="utf-8").splitlines()[-1] == "pr edit 1 --body-file body.md"
+    assert calls.read_text(encoding="utf-8").splitlines()[-2:] == [
+        "pr edit 1 --body-file body.md",
+        "workflow run tests.yml --ref matrix/update",
+    ]
     assert [p["state"] for p in pull_requests(env)] == ["OPEN"]
 
 

@@ -3,7 +3,8 @@
 # matrix/update, force-push it to PUSH_URL, and open (or update) one pull request from it with
 # the semantic changes (changes.txt, from aggregate.sh) at the top of its description; a pull
 # request merged or closed earlier is left alone and a new one opens.
-# Needs: PUSH_URL (a git remote URL, with its token in CI), and gh authenticated (GH_TOKEN).
+# Needs: PUSH_URL (a git remote URL; in CI gh lends git the token), and gh authenticated (GH_TOKEN)
+# with contents, pull-requests and actions (to dispatch the tests) write permissions.
 set -euo pipefail
 if git diff --quiet -- reports catalog.toml && [ -z "$(git status --porcelain -- reports catalog.toml)" ]; then
   echo "reports/ and catalog.toml unchanged: no pull request"
@@ -41,3 +42,7 @@ if [ -n "$open" ]; then
 else
   gh pr create --head matrix/update --title "Matrix: regenerated reports" --body-file body.md
 fi
+# A push or pull request made with the run's own GITHUB_TOKEN starts no workflow, so the tests
+# would never run on the branch; a workflow_dispatch is the exception GitHub makes. Their checks
+# land on the branch's head commit, where the pull request (and a required check) sees them.
+gh workflow run tests.yml --ref matrix/update
