@@ -9,7 +9,7 @@ import pytest
 from packaging.version import Version
 
 from conftest import ROOT
-from tfmatrix import catalog, cli
+from tfmatrix import catalog, cli, probes
 from tfmatrix.errors import InputError
 from tfmatrix.kinds import KINDS, TRACKS
 from tfmatrix.variant import Install, Variant
@@ -183,16 +183,17 @@ def test_variants_lists_only_stale_ones_on_request(tmp_path: Path, capsys: pytes
     results = Path(shutil.copytree(ROOT / "reports" / "results", tmp_path / "results"))
     command = ["--catalog", str(ROOT / "catalog.toml"), "--probes", str(ROOT / "probes"), "variants"]
 
-    def listed(*options: str) -> list[str]:
+    def listed(*options: str) -> dict[str, list[str]]:
         assert cli.main([*command, *options, "--results", str(results)]) == 0
-        return [v["id"] for v in json.loads(capsys.readouterr().out)]
+        return {v["id"]: v["probes"] for v in json.loads(capsys.readouterr().out)}
 
-    assert len(listed()) == 30
-    assert listed("--stale", "--nightly") == []
+    every = probes.names(ROOT / "probes")
+    assert listed() == {v.id: every for v in catalog.regular(catalog.load(ROOT / "catalog.toml", dt.date.today()))}
+    assert listed("--stale", "--nightly") == {}
     (results / "gan" / "tensorflow-cpu-2.5.3.json").unlink()  # one probe's result missing
     failed = results / "saving" / "tf-nightly.json"  # a failed attempt is never current
     failed.write_text(
         json.dumps({**json.loads(failed.read_text(encoding="utf-8")), "status": "crashed"}), encoding="utf-8"
     )
-    assert listed("--stale") == ["tensorflow-cpu-2.5.3"]
-    assert listed("--stale", "--nightly") == ["tensorflow-cpu-2.5.3", "tf-nightly"]
+    assert listed("--stale") == {"tensorflow-cpu-2.5.3": ["gan"]}
+    assert listed("--stale", "--nightly") == {"tensorflow-cpu-2.5.3": ["gan"], "tf-nightly": ["saving"]}

@@ -50,8 +50,8 @@ def upload_and_download(job: Path, artifacts: Path) -> None:
 
 
 def expected(*variants: str) -> str:
-    """The discover job's variants output, as the aggregate job gets it in VARIANTS."""
-    return json.dumps([{"id": variant, "python": "3.x"} for variant in variants])
+    """The discover job's variants output, as the aggregate job gets it in VARIANTS: every probe to run."""
+    return json.dumps([{"id": v, "python": "3.x", "probes": probes.names(ROOT / "probes")} for v in variants])
 
 
 @pytest.mark.slow
@@ -229,9 +229,24 @@ with open(os.environ["GH_CALLS"], "a") as calls:
     calls.write(" ".join(args) + "\n")
 def option(name):
     return args[args.index(name) + 1]
+def jq(values, program):
+    # The filters pull_request.sh uses, as gh's built-in jq runs them; anything else is refused.
+    for stage in (part.strip() for part in program.split("|")):
+        if stage == ".[]":
+            continue
+        elif stage == "select(.isCrossRepository":
+            values = [v for v in values if not v["isCrossRepository"]]
+        elif stage in ("not)", ".number"):
+            values = values if stage == "not)" else [v["number"] for v in values]
+        else:
+            sys.exit("the stand-in's jq does not know: " + program)
+    return values
 if args[:2] == ["pr", "list"]:
+    # --head is a branch name: forks' pull requests with the same branch name match too.
     found = [p for p in prs if p["head"] == option("--head") and p["state"] == option("--state").upper()]
-    print("\n".join(str(p["number"]) for p in found))
+    fields = option("--json").split(",")
+    rows = [{field: p.get(field, False) for field in fields} for p in found]
+    print("\n".join(str(v) for v in jq(rows, option("--jq"))))
 elif args[:2] == ["pr", "create"]:
     if os.environ.get("GH_FORBID_CREATE"):
         sys.exit("pull request create failed: GraphQL: GitHub Actions is not permitted to create or approve "
@@ -291,7 +306,8 @@ def test_pull_request_step_pushes_the_branch_and_opens_then_updates_one_pull_req
     first = script(checkout, "pull_request.sh", env=env)
     assert first.returncode == 0, first.stderr
     assert calls.read_text(encoding="utf-8").splitlines() == [
-        "pr list --head matrix/update --state open --json number --jq .[].number",
+        "pr list --head matrix/update --state open --json number,isCrossRepository "
+        "--jq .[] | select(.isCrossRepository | not) | .number",
         "pr create --head matrix/update --title Matrix: regenerated reports --body-file body.md",
         "workflow run tests.yml --ref matrix/update",  # the tests run on the bot's branch
     ]
@@ -328,6 +344,17 @@ def test_after_the_bot_pull_request_is_merged_the_next_run_opens_a_new_one(tmp_p
         (1, "MERGED", "last week"),
         (2, "OPEN", "body.md"),
     ]
+
+
+def test_a_forks_pull_request_from_a_branch_of_the_same_name_is_left_alone(tmp_path: Path) -> None:
+    env = pull_request_env(tmp_path)
+    fork = {"number": 1, "head": "matrix/update", "state": "OPEN", "body": "a fork's", "isCrossRepository": True}
+    Path(env["GH_PRS"]).write_text(json.dumps([fork]), encoding="utf-8")
+    checkout = clone(tmp_path, "aggregate")
+    regenerate(checkout, "\nthis week\n")
+    done = script(checkout, "pull_request.sh", env=env)
+    assert done.returncode == 0, done.stderr
+    assert [(p["number"], p["body"]) for p in pull_requests(env)] == [(1, "a fork's"), (2, "body.md")]
 
 
 def test_a_refused_pull_request_fails_the_step_and_says_why(tmp_path: Path) -> None:

@@ -5,9 +5,9 @@
 # request and the step summary:
 #   changes.txt     the semantic changes
 #   failures.txt    failed attempts that replaced an ok result (the diff ignores failed attempts)
-#   not_probed.txt  every expected variant and probe with no result from this run (VARIANTS)
-# Results not probed in this run keep their committed file.
-# Needs: VARIANTS, the JSON list of variants the fan-out was given ([{"id": ..., "python": ...}]).
+#   not_probed.txt  every variant and probe the fan-out was to probe but has no result from this run
+# Results not probed in this run keep the file the job started from (start_from_discover.sh).
+# Needs: VARIANTS, the fan-out's list, as `tfmatrix variants` prints it: [{"id", "python", "probes"}].
 # Usage: .github/scripts/aggregate.sh ARTIFACTS
 set -euo pipefail
 artifacts=$1
@@ -19,14 +19,17 @@ if [ -z "$(find "$new" -name '*.json' 2> /dev/null)" ]; then
   exit 2
 fi
 : > not_probed.txt
-for variant in $(VARIANTS=$VARIANTS "$python" -c 'import json, os; print(" ".join(v["id"] for v in json.loads(os.environ["VARIANTS"])))'); do
-  for probe in probes/[!_]*.py; do
-    probe=$(basename "$probe" .py)
-    if [ ! -e "$new/$probe/$variant.json" ]; then echo "$variant ($probe)" >> not_probed.txt; fi
-  done
-done
+# Assigned first: a failing python inside the for line would not stop the script.
+expected=$(VARIANTS=$VARIANTS "$python" -c 'import json, os
+for variant in json.loads(os.environ["VARIANTS"]):
+    for probe in variant["probes"]:
+        print(variant["id"], probe)')
+while read -r variant probe; do
+  if [ -n "$variant" ] && [ ! -e "$new/$probe/$variant.json" ]; then echo "$variant ($probe)" >> not_probed.txt; fi
+done <<< "$expected"
 status=0
-"$python" -m nox -s diff -- --new "$new" > diff.txt 2>&1 || status=$?
+# Against the results the job started from: the committed ones, less those discover retired.
+"$python" -m nox -s diff -- --old reports/results --new "$new" > diff.txt 2>&1 || status=$?
 grep -E '^(changed|new release)' diff.txt > changes.txt || true
 grep -E '^failed attempt' diff.txt > failures.txt || true
 if [ "$status" -ne 0 ] && ! grep -q 'semantic changes$' diff.txt; then

@@ -35,10 +35,14 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--previous", type=Path, help="earlier results: print what changed since, exit 4 if the behaviour did"
     )
-    listing = commands.add_parser("variants", help="print the catalog's variants as JSON: [{id, python}], for CI")
+    listing = commands.add_parser(
+        "variants", help="print the catalog's variants as JSON, for CI: [{id, python, probes}] (probes to run)"
+    )
     listing.add_argument("--nightly", action="store_true", help="include the opt-in variants (the nightly)")
     listing.add_argument(
-        "--stale", action="store_true", help="only those with a probe whose result is missing or not current"
+        "--stale",
+        action="store_true",
+        help="only those with a probe whose result is missing, failed or not current, and only those probes",
     )
     listing.add_argument("--results", type=Path, default=Path("reports/results"), help="for --stale: the results")
     compare = commands.add_parser("diff", help="what changed between two directories of results")
@@ -58,10 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         variants = catalog.load(args.catalog, dt.date.today())
         if args.command == "variants":
             chosen = variants if args.nightly else catalog.regular(variants)
-            if args.stale:
-                sources = probes.sources(args.probes.resolve())
-                chosen = [v for v in chosen if runner.stale(v, sources, args.results, repeat=1, forced=False)]
-            print(json.dumps([{"id": v.id, "python": v.python} for v in chosen]))
+            sources = probes.sources(args.probes.resolve())
+            todo = {v.id: runner.stale(v, sources, args.results, repeat=1, forced=not args.stale) for v in chosen}
+            print(json.dumps([{"id": v.id, "python": v.python, "probes": todo[v.id]} for v in chosen if todo[v.id]]))
             return status.OK
         if args.command == "discover":
             return run_discover(args.catalog, args.results, variants, dry_run=args.dry_run)
