@@ -63,7 +63,8 @@ ASPECTS = {
             LOST: "some layer's `trainable` as loaded differs from its flag at save time (the result file has "
             "the flags at compile, at save and as loaded)",
             NOT_APPLICABLE: "the release cannot save this format (see the result file for why)",
-            "💥 <exception>": "saving, loading or the step raised it; the result file has the message",
+            "💥 <exception> at <phase>": "it was raised while saving (save), loading (load) or training the loaded "
+            "model (step); the result file has the message",
             "· frozen layer trained": "one training step on the loaded model moved the layer frozen at save time",
             "· not compiled": "`load_model` returned a model without an optimizer (the probe compiled it to train)",
         },
@@ -168,8 +169,9 @@ def run_case(spec, record):
 def judge(case):
     """The flags as loaded lead; the step on the loaded model and its compiled state are said only when wrong."""
     failed = _harness.failure_outcome(case)
-    if failed:
-        return {"flags": failed, "step": "", "compiled": ""}
+    if failed:  # where it was raised tells a file that cannot be read from a model that cannot train
+        where = " at %s" % case["phase_reached"] if case["status"] == "error" else ""
+        return {"flags": failed + where, "step": "", "compiled": ""}
     kept = KEPT if case["flags_loaded"] == case["flags_at_save"] else LOST
     frozen_moved = any(w["moved"] for w in case["weights"] if w["frozen"])
     stalled = not all(w["moved"] for w in case["weights"] if not w["frozen"])
