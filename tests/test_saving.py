@@ -19,8 +19,10 @@ from tfmatrix import probes
         ("tensorflow-cpu-2.4.4", "savedmodel/freeze_then_compile", {"flags": "lost", "step": "frozen layer trained"}),
         ("tensorflow-cpu-2.5.3", "savedmodel/compile_then_freeze", {"flags": "kept", "step": ""}),
         ("tensorflow-cpu-2.15.1", "keras/compile_then_freeze", {"flags": "kept", "step": "", "compiled": ""}),
-        ("tensorflow-cpu-2.16.2", "h5/freeze_then_compile", {"flags": "💥 TypeError"}),
-        ("tensorflow-cpu-2.19.1", "h5/freeze_then_compile", {"flags": "💥 ValueError"}),
+        ("tensorflow-cpu-2.16.2", "h5/freeze_then_compile", {"flags": "💥 TypeError at load"}),
+        ("tensorflow-cpu-2.19.1", "h5/freeze_then_compile", {"flags": "💥 ValueError at load"}),
+        # The Keras 3.16 nightly reads the file, compiled, and its optimizer then refuses the first step.
+        ("tf-nightly", "h5/freeze_then_compile", {"flags": "💥 ValueError at step"}),
         ("tensorflow-cpu-2.16.2", "keras/compile_then_freeze", {"flags": "kept", "step": ""}),
         # A format the release cannot write is not applicable, with the reason.
         ("tensorflow-cpu-2.1.4", "keras/freeze_then_compile", {"flags": "n/a"}),
