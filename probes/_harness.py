@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import copy
 import importlib
+import itertools
 import json
 import logging
 import os
@@ -109,6 +110,12 @@ def describe(module):
     described = {attr.lower(): getattr(module, attr) for attr in METADATA}
     described["fields"] = sorted(module.FIELDS)
     return described
+
+
+def grid(axes):
+    """Every combination of the axes' values, as a case's axes, in case-id order (the last axis varies fastest)."""
+    names = list(axes)
+    return [dict(zip(names, values)) for values in itertools.product(*(axes[name]["values"] for name in names))]
 
 
 def case_id(module, axes):

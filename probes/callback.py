@@ -54,24 +54,15 @@ ASPECTS = {
     },
 }
 FIELDS = {"weights": [], "epochs_run": None}
-WAYS = AXES["way"]["values"]
 BATCH = 4
 
 
-def setup():
-    return fw.load()
-
-
-def reset(seed):
-    fw.fresh_session(seed)
+setup = fw.load
+reset = fw.fresh_session
 
 
 def cases():
-    return [
-        {"group": "unfreeze", "axes": {"way": way, "run_eagerly": eager}}
-        for way in WAYS
-        for eager in AXES["run_eagerly"]["values"]
-    ]
+    return [{"group": "unfreeze", "axes": axes} for axes in _harness.grid(AXES)]
 
 
 def can_force_train_function():

@@ -89,22 +89,12 @@ FIELDS = {"weights": [], "phase_reached": None, "optimizer_after_phase1": None, 
 BATCH = 8
 
 
-def setup():
-    return fw.load()
-
-
-def reset(seed):
-    fw.fresh_session(seed)
+setup = fw.load
+reset = fw.fresh_session
 
 
 def cases():
-    return [
-        {"group": direction, "axes": {"direction": direction, "part": part, "recompile": how, "train_api": api}}
-        for direction in AXES["direction"]["values"]
-        for part in AXES["part"]["values"]
-        for how in AXES["recompile"]["values"]
-        for api in AXES["train_api"]["values"]
-    ]
+    return [{"group": axes["direction"], "axes": axes} for axes in _harness.grid(AXES)]
 
 
 def build():

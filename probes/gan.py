@@ -64,20 +64,12 @@ BATCH = 8
 ROUNDS = 2
 
 
-def setup():
-    return fw.load()
-
-
-def reset(seed):
-    fw.fresh_session(seed)
+setup = fw.load
+reset = fw.fresh_session
 
 
 def cases():
-    return [
-        {"group": "recipe", "axes": {"recipe": recipe, "run_eagerly": eager}}
-        for recipe in AXES["recipe"]["values"]
-        for eager in AXES["run_eagerly"]["values"]
-    ]
+    return [{"group": "recipe", "axes": axes} for axes in _harness.grid(AXES)]
 
 
 def build():

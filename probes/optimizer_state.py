@@ -70,20 +70,12 @@ FIELDS = {"weights": [], "witness": None, "phase_reached": None}
 DECAYING = ("adamw", "sgd_weight_decay")
 
 
-def setup():
-    return fw.load()
-
-
-def reset(seed):
-    fw.fresh_session(seed)
+setup = fw.load
+reset = fw.fresh_session
 
 
 def cases():
-    return [
-        {"group": "optimizer", "axes": {"optimizer": name, "train_api": api}}
-        for name in AXES["optimizer"]["values"]
-        for api in AXES["train_api"]["values"]
-    ]
+    return [{"group": "optimizer", "axes": axes} for axes in _harness.grid(AXES)]
 
 
 def takes(cls, option):

@@ -83,20 +83,12 @@ FIELDS = {
 FROZEN = "middle"
 
 
-def setup():
-    return fw.load()
-
-
-def reset(seed):
-    fw.fresh_session(seed)
+setup = fw.load
+reset = fw.fresh_session
 
 
 def cases():
-    return [
-        {"group": "saving", "axes": {"format": form, "order": order}}
-        for form in AXES["format"]["values"]
-        for order in AXES["order"]["values"]
-    ]
+    return [{"group": "saving", "axes": axes} for axes in _harness.grid(AXES)]
 
 
 def build():

@@ -168,3 +168,18 @@ def test_adding_a_probe_is_adding_one_file(tmp_path: Path) -> None:
     assert ["numpy scalar", "Python operand", "2.21.0"] in rows  # its axes' titles, then the variant
     dtype = {(r[0], r[1]): r[2] for r in rows if len(r) == 3}[("float32", "float")]
     assert dtype == {c["id"]: c["dtype"] for c in loaded["cases"]}["float32/float"]
+
+
+def test_grid_gives_every_combination_in_case_id_order(harness: Harness) -> None:
+    module, _ = harness
+    axes = {"a": {"title": "a", "values": ["x", "y"]}, "b": {"title": "b", "values": ["1", "2", "3"]}}
+    found = module.grid(axes)
+    assert [module.case_id(types.SimpleNamespace(AXES=axes), c) for c in found] == [
+        "x/1",
+        "x/2",
+        "x/3",
+        "y/1",
+        "y/2",
+        "y/3",
+    ]
+    assert found[0] == {"a": "x", "b": "1"}
