@@ -54,13 +54,54 @@ def expected(*variants: str) -> str:
     return json.dumps([{"id": v, "python": "3.x", "probes": probes.names(ROOT / "probes")} for v in variants])
 
 
+def tools_python(job: Path, tmp_path: Path) -> Path:
+    """What a Python 3.7 job does in the python:3.7 image before probing: tools_python.sh, then the
+    pinned tools into the Python 3.11 it put on PATH. That Python's path."""
+    github_path = tmp_path / "github_path"
+    done = script(job, "tools_python.sh", str(tmp_path / "temp"), env=nox_env() | {"GITHUB_PATH": str(github_path)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    python = Path(github_path.read_text(encoding="utf-8").splitlines()[0], "python3.11")
+    requirements = job / ".github" / "ci-requirements.txt"
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "-r", requirements], check=True)
+    return python
+
+
+def test_the_python_37_jobs_get_a_python_311_for_the_tools(tmp_path: Path) -> None:
+    job = clone(tmp_path, "job")
+    python = tools_python(job, tmp_path)
+    assert python.parent == tmp_path / "temp" / "python3.11" / "bin"
+    assert subprocess.run([python, "--version"], capture_output=True, text=True, check=True).stdout.startswith(
+        "Python 3.11."
+    )
+    versions = subprocess.run([python, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
+    pins = (job / ".github" / "ci-requirements.txt").read_text(encoding="utf-8").split()
+    assert {line for line in pins if "==" in line} <= set(versions.splitlines())
+
+
+def test_the_tests_job_gets_each_python_it_asks_for_on_path(tmp_path: Path) -> None:
+    """tests.yml asks for 3.13 too (the end-to-end test of TF 2.21.0): python3.13 on PATH, with pip."""
+    job = clone(tmp_path, "job")
+    github_path = tmp_path / "github_path"
+    done = script(job, "tools_python.sh", str(tmp_path), "3.13", env=nox_env() | {"GITHUB_PATH": str(github_path)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    added = github_path.read_text(encoding="utf-8").splitlines()
+    assert added == [str(tmp_path / "python3.11" / "bin"), str(tmp_path / "python3.13" / "bin")]
+    pip = subprocess.run(
+        [Path(added[1], "python3.13"), "-m", "pip", "--version"], capture_output=True, text=True, check=True
+    )
+    assert "(python 3.13)" in pip.stdout
+
+
 @pytest.mark.slow
 def test_fan_out_then_aggregate_equals_the_local_full_run(tmp_path: Path) -> None:
     env = nox_env() | {"PYTHON": sys.executable}
     artifacts = tmp_path / "artifacts"
     for variant in VARIANTS:
         job = clone(tmp_path, f"job-{variant}")
-        done = script(job, "probe.sh", variant, "--force-all", env=env)
+        job_env = env
+        if variant == "tensorflow-cpu-2.1.0":  # Python 3.7: in the workflow, a job in the python:3.7 image
+            job_env = env | {"PYTHON": str(tools_python(job, tmp_path / variant))}
+        done = script(job, "probe.sh", variant, "--force-all", env=job_env)
         assert done.returncode == 0, done.stdout + done.stderr
         assert f"{variant}" in done.stdout
         assert "done" in done.stdout  # really probed, not reused
