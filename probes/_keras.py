@@ -22,27 +22,51 @@ FACTS = {}  # the environment's facts, found by the first load()
 
 
 def load():
-    """Import TensorFlow and its Keras (once); the environment's facts as a probe result records them."""
+    """Import the framework (once); the environment's facts as a probe result records them.
+
+    With KERAS_BACKEND set, that is Keras 3 on its own (``import keras``) on that backend, and
+    TensorFlow only if it is the backend; otherwise TensorFlow and its ``tf.keras``.
+    """
     global tf, keras  # noqa: PLW0603 - imported on demand, so that probes can be described without it
     if not FACTS:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # C++ start-up banners are not findings
         os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
-        import tensorflow as tf
+        backend = os.environ.get("KERAS_BACKEND")
+        if backend:
+            import keras
 
+            if backend == "tensorflow":
+                import tensorflow as tf
+            framework = "keras %s (%s %s)" % (keras.__version__, backend, backend_version(backend))
+        else:
+            import tensorflow as tf
+
+            keras = tf.keras
+            framework = "tensorflow %s" % tf.__version__
         # The framework's millions of objects live as long as the process: moved out of the garbage
         # collector's sight, they no longer make each clear_session()'s gc.collect() take 0.15 s.
         gc.freeze()
-        _harness.framework_imported("tensorflow %s" % tf.__version__)
-        keras = tf.keras
+        _harness.framework_imported(framework)
         FACTS.update(
             python=platform.python_version(),
-            tensorflow=tf.__version__,
+            tensorflow=tf.__version__ if tf else None,
             keras=keras_version(),
             keras_flavour=keras_major(),  # which Keras tf.keras is; the key predates the word "track"
             numpy=np.__version__,
-            eager_enabled_by_probe=enable_eager(),
+            eager_enabled_by_probe=enable_eager() if tf else False,
         )
+        if backend:
+            FACTS.update(backend=backend, backend_version=backend_version(backend))
     return dict(FACTS)
+
+
+def backend():
+    """Keras's backend: tensorflow for tf.keras."""
+    return keras.backend.backend()
+
+
+def backend_version(name):
+    return sys.modules[name].__version__
 
 
 def keras_version():
@@ -168,3 +192,47 @@ def compile_model(model, optimizer, run_eagerly, loss="mse"):
         raise
     if getattr(model, "run_eagerly", None) is not True:
         raise _harness.NotApplicable("Model.compile ignored run_eagerly=True")
+
+
+def gradient_step(model, optimizer, loss, x, y):
+    """One step of a hand-written training loop over ``model.trainable_variables``, the backend's own way.
+
+    TensorFlow: a ``tf.GradientTape``. torch: ``backward()``. jax: ``jax.grad`` of the model's
+    ``stateless_call``. Each then hands the gradients to the optimizer (``apply_gradients``, or
+    Keras 3's ``apply``), so what differs between backends is what Keras does, not the loop.
+    """
+    variables = list(model.trainable_variables)
+    name = backend()
+    if name == "tensorflow":
+        with tf.GradientTape() as tape:
+            value_ = loss(y, model(x, training=True))
+        if variables:
+            optimizer.apply_gradients(zip(tape.gradient(value_, variables), variables))
+    elif name == "torch":
+        import torch
+
+        model.zero_grad()
+        loss(y, model(x, training=True)).backward()
+        if variables:
+            with torch.no_grad():
+                optimizer.apply([v.value.grad for v in variables], variables)
+    elif name == "jax":
+        import jax
+
+        non_trainable = [v.value for v in model.non_trainable_variables]
+
+        def loss_of(trainable):
+            predicted, _ = model.stateless_call(trainable, non_trainable, x, training=True)
+            return loss(y, predicted)
+
+        if variables:
+            optimizer.apply(jax.grad(loss_of)([v.value for v in variables]), variables)
+    else:
+        raise _harness.NotApplicable("no hand-written training loop for the %s backend" % name)
+
+
+def to_numpy(tensor):
+    """A model's output as a numpy array, on every backend (a torch tensor may need grad detached)."""
+    if keras_major() == "keras3":
+        return np.array(keras.ops.convert_to_numpy(tensor))
+    return np.array(tensor)

@@ -4,7 +4,7 @@ A frozen base sub-model (Dense 7 -> Dense 4) under a Dense 1 head trains for two
 ``fit()``; at the end of the first epoch a callback unfreezes the base, by setting ``trainable``
 only, by also calling ``compile()`` again, or by also calling ``make_train_function(force=True)``
 (Keras 3's documented way). Judged: did the base move during the second epoch. Runs on the harness
-(``_harness.py``): standard library, numpy and TensorFlow only, valid Python 3.7.
+(``_harness.py``): standard library, numpy and the framework only, valid Python 3.7.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ under a Dense 1 head. Phase 1 trains one step; then (part of) the base is unfroz
 ``compile()``, ``compile()`` with the same optimizer object, or with a new one; phase 2 trains one more
 step. Judged on phase 2: did the switch take effect, did the other weights do as their flags say, did
 the BatchNormalization's moving statistics stay, did the optimizer keep its step count. Runs on the
-harness (``_harness.py``): standard library, numpy and TensorFlow only, valid Python 3.7.
+harness (``_harness.py``): standard library, numpy and the framework only, valid Python 3.7.
 """
 
 from __future__ import annotations

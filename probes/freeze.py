@@ -3,7 +3,7 @@
 Builds small models (the seed notebook's Dense 7 -> Dense 4 -> Dense 1 on 3 inputs, or a variation
 of it), sets ``trainable = False`` on the whole model, one layer or a sub-model, trains, and records
 which weights moved, what ``model.summary()`` printed and every warning. Runs on the harness
-(``_harness.py``) inside one release's environment: standard library, numpy and TensorFlow only,
+(``_harness.py``) inside one release's environment: standard library, numpy and the framework only,
 valid Python 3.7.
 
 Usage: python freeze.py --describe | python freeze.py --out DIR [--repeat N]
@@ -49,8 +49,9 @@ AXES = {
     "train_api": {
         "title": "training step",
         "values": ["train_on_batch", "fit", "custom_loop"],
-        "description": "custom_loop: tf.GradientTape over model.trainable_variables + optimizer.apply_gradients, "
-        "the reference.",
+        "description": "custom_loop: a hand-written loop over model.trainable_variables (tf.GradientTape; with "
+        "Keras 3 on jax, jax.grad of stateless_call; on torch, backward()) + the optimizer's apply_gradients, the "
+        "reference.",
     },
     "layer": {"title": "layer", "values": ["dense", "batchnorm"]},
     "optimizer": {"title": "optimizer", "values": ["adam", "sgd_momentum"]},
@@ -65,7 +66,7 @@ GROUPS = {
     "timing": {
         "question": "Does freezing take effect, whenever you freeze and however you train?",
         "grid": "Sequential, middle Dense layer, Adam: every `order` × every training step (`train_on_batch`, `fit`, "
-        "a `tf.GradientTape` loop over `model.trainable_variables` as the reference) × `run_eagerly` off and on.",
+        "a hand-written loop over `model.trainable_variables` as the reference) × `run_eagerly` off and on.",
     },
     "nested": {
         "question": "Does a frozen sub-model stay frozen inside an outer model?",
@@ -332,20 +333,15 @@ class Trainer:
         # The compiled optimizer if there is one, so momentum carries over between steps.
         if self.optimizer is None:
             self.optimizer = getattr(self.model, "optimizer", None) or make_optimizer(self.optimizer_name)
-        variables = list(self.model.trainable_variables)
-        with fw.tf.GradientTape() as tape:
-            loss = self.loss(y, self.model(x, training=True))
-        if variables:
-            gradients = tape.gradient(loss, variables)
-            self.optimizer.apply_gradients(zip(gradients, variables))
+        fw.gradient_step(self.model, self.optimizer, self.loss, x, y)
 
 
 def batchnorm_check(model, layer, batch_size):
     """Does the frozen BatchNormalization normalise with moving statistics even when training=True?"""
     x = np.random.RandomState(_harness.SEED + 1).standard_normal((batch_size, 3)).astype("float32") * 3 + 1
     before = [fw.value(v) for v in layer.weights]
-    training = np.array(model(x, training=True))
-    inference = np.array(model(x, training=False))
+    training = fw.to_numpy(model(x, training=True))
+    inference = fw.to_numpy(model(x, training=False))
     for variable, value in zip(layer.weights, before):  # a training-mode call may update moving stats
         variable.assign(value)
     return {"inference_mode_in_training": bool(np.allclose(training, inference))}

@@ -4,7 +4,7 @@
 discriminator])``; ``gan.compile()``; then two rounds of ``discriminator.train_on_batch`` on real and on
 fake samples and ``gan.train_on_batch`` on noise. Judged per step: does the discriminator train in its own
 step, does the generator train in the gan step, does the discriminator stay still in the gan step.
-Runs on the harness (``_harness.py``): standard library, numpy and TensorFlow only, valid Python 3.7.
+Runs on the harness (``_harness.py``): standard library, numpy and the framework only, valid Python 3.7.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def run_case(spec, record):
     toggling = axes["recipe"] == "toggle"
     for round_number in range(1, ROUNDS + 1):
         noise = rng.standard_normal((BATCH, 2)).astype("float32")
-        fake = fw.value(generator(noise))
+        fake = fw.to_numpy(generator(noise))
         if toggling:
             discriminator.trainable = True
 

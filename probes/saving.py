@@ -4,7 +4,7 @@ The seed notebook's model (Dense 7 -> Dense 4 -> Dense 1 on 3 inputs) with its m
 before ``compile()`` or after it (keras-team/keras#9589), trained one step, saved in one format and
 loaded with the default ``load_model(path)``. Judged: which ``trainable`` flags the loaded model has,
 whether one training step on it moves the frozen layer, whether it comes back compiled. Runs on the
-harness (``_harness.py``): standard library, numpy and TensorFlow only, valid Python 3.7.
+harness (``_harness.py``): standard library, numpy and the framework only, valid Python 3.7.
 """
 
 from __future__ import annotations

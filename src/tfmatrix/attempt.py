@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from tfmatrix import record
+from tfmatrix import index, record
 from tfmatrix.errors import InputError
 from tfmatrix.probes import HARNESS, Source
 from tfmatrix.process import MARK, Step, run_step
@@ -31,7 +31,7 @@ TIMING_FILE = "_timing.json"  # written by the harness beside the results: secon
 
 
 def install_command(uv: str, python: Path, install: Install) -> list[str]:
-    command = [uv, "pip", "install", "--python", str(python)]
+    command = [uv, "pip", "install", "--python", str(python), *index.uv_options()]
     command += ["--pre"] if install.prerelease else []
     command += ["--no-deps"] if install.no_deps else []
     command += ["--exclude-newer", install.resolved_as_of.isoformat()] if install.resolved_as_of else []

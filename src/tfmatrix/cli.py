@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tfmatrix import catalog, diff, discover, explanations, migrations, probes, render, results, runner, status
+from tfmatrix import catalog, diff, discover, explanations, kinds, migrations, probes, render, results, runner, status
 from tfmatrix.errors import InputError
 from tfmatrix.record import write_text_atomic
 from tfmatrix.variant import Variant
@@ -82,13 +82,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
     for name, probe in known_probes.items():
-        mine = [r for r in loaded if r["probe"]["name"] == name]
-        if not mine:
-            continue
-        out = args.out_dir / f"{name}-matrix.md"
-        write_text_atomic(out, render.render(mine, probe, known))
-        failed = [r for r in mine if r["status"] != "ok"]
-        print(f"tfmatrix: wrote {out} from {len(mine)} results, {len(failed)} of them failed attempts")
+        views: dict[str, list[results.Result]] = {}
+        for result in loaded:
+            if result["probe"]["name"] == name:
+                views.setdefault(kinds.report_name(name, result["kind"]), []).append(result)
+        for file_name, mine in views.items():
+            out = args.out_dir / file_name
+            write_text_atomic(out, render.render(mine, probe, known))
+            failed = [r for r in mine if r["status"] != "ok"]
+            print(f"tfmatrix: wrote {out} from {len(mine)} results, {len(failed)} of them failed attempts")
     if args.previous is None:
         return status.OK
     previous, skipped = results.load_comparable(args.previous, variants, known_probes)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from tfmatrix import index
 from tfmatrix.errors import InputError
 from tfmatrix.variant import Variant
 
@@ -35,7 +36,18 @@ def interpreter_found(python: str) -> bool:
 def uv_finds(uv: str, requirement: str, python: str) -> str | None:
     """Ask the configured index, through ``uv pip compile --no-deps``, for a wheel of ``requirement`` for ``python``."""
     asked = subprocess.run(
-        [uv, "pip", "compile", "-", "--no-deps", "--no-header", "--quiet", "--python-version", python],
+        [
+            uv,
+            "pip",
+            "compile",
+            "-",
+            "--no-deps",
+            "--no-header",
+            "--quiet",
+            "--python-version",
+            python,
+            *index.uv_options(),
+        ],
         input=requirement,
         capture_output=True,
         text=True,

@@ -1,7 +1,8 @@
 """Kinds of environment, in one registry: each turns its table of catalog.toml into variants.
 
 A kind is a module with ``NAME``, ``TABLE`` (the catalog table it reads), ``TRACKS`` (the report's
-column groups its variants belong to) and ``load()``. Adding a kind is adding a module and its name here.
+column groups its variants belong to), ``VIEW`` (which report shows them: "" for ``<probe>-matrix.md``,
+else ``<probe>-<VIEW>-matrix.md``) and ``load()``. Adding a kind is adding a module and its name here.
 The registry's order is the report's: tracks of earlier kinds come first.
 """
 
@@ -11,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Protocol
 
-from tfmatrix.kinds import nightly, tensorflow
+from tfmatrix.kinds import keras, nightly, tensorflow
 from tfmatrix.variant import Track, Variant
 
 
@@ -19,16 +20,23 @@ class Kind(Protocol):
     NAME: str
     TABLE: str
     TRACKS: tuple[Track, ...]
+    VIEW: str
 
     def load(self, path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:
         """The variants of the catalog's ``TABLE`` (None where the catalog has none), oldest first."""
         ...
 
 
-KINDS: dict[str, Kind] = {kind.NAME: kind for kind in (tensorflow, nightly)}
+KINDS: dict[str, Kind] = {kind.NAME: kind for kind in (tensorflow, nightly, keras)}
 TRACKS: dict[str, Track] = {track.name: track for kind in KINDS.values() for track in kind.TRACKS}
 
 
 def label(version: str, track: str) -> str:
     """How the report names a variant: ``2.16.2`` on a main track, ``2.16.2 tf-keras`` on another."""
     return f"{version}{TRACKS[track].suffix}"
+
+
+def report_name(probe: str, kind: str) -> str:
+    """The report file that shows the results of ``kind``'s variants for ``probe``."""
+    view = KINDS[kind].VIEW
+    return f"{probe}-{view}-matrix.md" if view else f"{probe}-matrix.md"

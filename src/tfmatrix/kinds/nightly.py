@@ -18,6 +18,7 @@ NIGHTLY = Track(
     "the TensorFlow nightly build",
     "ran the newest nightly build on the day of the run (opt-in: `--nightly`)",
 )
+VIEW = ""  # beside the releases it comes after
 TRACKS: tuple[Track, ...] = (NIGHTLY,)
 DISTRIBUTIONS = ("tf-nightly", "tf-nightly-cpu")
 VERSION = "nightly"  # until installed: the result records the version the index served

@@ -1,0 +1,106 @@
+"""Keras 3 releases on their own (``[[keras]]``): ``import keras`` with KERAS_BACKEND set to each backend.
+
+Every entry makes a tensorflow and a jax variant, and a torch variant where it names the torch build
+to use. Each installs the backend's package first, then ``keras==VERSION`` over it, both as the
+index stood on the entry's day: TensorFlow up to 2.15 pins Keras 2, and installing Keras 3 over it
+is what Keras 3.0's own instructions said to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from tfmatrix import entries
+from tfmatrix.errors import InputError
+from tfmatrix.variant import Install, Track, Variant
+
+NAME = "keras"
+TABLE = "keras"
+FIELDS = {"version", "python", "resolved_as_of", "torch", "timeout_seconds"}
+FIRST = Version("3")
+
+
+def track(backend: str) -> Track:
+    return Track(
+        f"keras-{backend}",
+        f" {backend}",
+        f"Keras on {backend}",
+        f"ran `import keras` (Keras 3, on its own) with `KERAS_BACKEND={backend}`",
+    )
+
+
+# The backend package each variant installs before Keras (CPU builds: no GPU is used).
+BACKENDS = {"tensorflow": "tensorflow-cpu", "jax": "jax[cpu]", "torch": "torch"}
+VIEW = "keras3"  # a view of its own: Keras releases, per backend
+TRACKS: tuple[Track, ...] = tuple(track(backend) for backend in BACKENDS)
+
+
+def load(path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not value:
+        raise InputError(path, TABLE, "expected one or more [[keras]] tables")
+    found = [variant for index, entry in enumerate(value) for variant in release(path, index, entry, timeout, today)]
+    seen: dict[str, str] = {}
+    for variant in found:
+        if variant.id in seen:
+            raise InputError(path, variant.origin, f"duplicates {seen[variant.id]} ({variant.id})")
+        seen[variant.id] = variant.origin
+    order = [t.name for t in TRACKS]
+    return sorted(found, key=lambda v: (order.index(v.track), Version(v.version)))
+
+
+def release(path: Path, index: int, value: Any, timeout: float, today: dt.date) -> list[Variant]:
+    """One entry's variants: tensorflow, jax, and torch where the entry names a torch build."""
+    where = f"{TABLE}[{index}]"
+    entry = entries.table(path, where, value, FIELDS)
+    version = entries.required(path, where, entry, "version", str)
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        raise InputError(path, f"{where}.version", f"expected a Keras release like 3.8.0, got {version!r}") from None
+    if parsed.is_prerelease or parsed.is_devrelease or parsed < FIRST:
+        raise InputError(path, f"{where}.version", f"expected a final Keras 3 release, got {version!r}")
+    python = entries.python(path, where, entry)
+    resolved_as_of = entries.date(path, where, entry, today)
+    timeout = entries.timeout(path, f"{where}.timeout_seconds", entry.get("timeout_seconds", timeout))
+    torch = entry.get("torch")
+    if torch is not None and not isinstance(torch, str):
+        raise InputError(path, f"{where}.torch", f"expected a torch version like 2.13.0+cpu, got {torch!r}")
+    keras = Install(f"keras=={version}", resolved_as_of, origin=f"{where}.version")
+    variants = []
+    for backend, package in BACKENDS.items():
+        if backend == "torch":
+            if torch is None:
+                continue
+            backend_install = Install(f"torch=={torch}", resolved_as_of, origin=f"{where}.torch")
+        else:
+            backend_install = Install(package, resolved_as_of)
+        variants.append(
+            Variant(
+                id=f"keras-{version}-{backend}",
+                kind=NAME,
+                track=f"keras-{backend}",
+                distribution="keras",
+                version=version,
+                python=python,
+                installs=(backend_install, keras),
+                environment=(("KERAS_BACKEND", backend),),
+                entry={
+                    "version": version,
+                    "backend": backend,
+                    "python": python,
+                    "resolved_as_of": resolved_as_of.isoformat(),
+                    "track": f"keras-{backend}",
+                    **({"torch": torch} if backend == "torch" else {}),
+                },
+                facts={"resolved_as_of": resolved_as_of.isoformat()},
+                timeout_seconds=timeout,
+                origin=where,
+            )
+        )
+    return variants

@@ -1,0 +1,126 @@
+"""The keras kind: Keras 3 on its own, one variant per backend, each installing its backend then Keras."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from conftest import ROOT
+from tfmatrix import attempt, catalog, index
+from tfmatrix.errors import InputError
+from tfmatrix.kinds import report_name
+from tfmatrix.variant import Install, Variant
+
+ENTRY = '[[keras]]\nversion = "3.8.0"\npython = "3.11"\nresolved_as_of = 2025-01-14\n'
+BASE = '[[release]]\nversion = "2.1.0"\ndistribution = "tensorflow-cpu"\npython = "3.7"\nresolved_as_of = 2020-01-15\n'
+
+
+def load(tmp_path: Path, text: str) -> list[Variant]:
+    path = tmp_path / "catalog.toml"
+    path.write_text(BASE + text, encoding="utf-8")
+    return [v for v in catalog.load(path) if v.kind == "keras"]
+
+
+def test_an_entry_makes_a_tensorflow_and_a_jax_variant_and_torch_only_when_named(tmp_path: Path) -> None:
+    plain = load(tmp_path, ENTRY)
+    assert [v.id for v in plain] == ["keras-3.8.0-tensorflow", "keras-3.8.0-jax"]
+    with_torch = load(tmp_path, ENTRY + 'torch = "2.13.0+cpu"\n')
+    assert [v.id for v in with_torch] == ["keras-3.8.0-tensorflow", "keras-3.8.0-jax", "keras-3.8.0-torch"]
+    day = dt.date(2025, 1, 14)
+    keras = Install("keras==3.8.0", day, origin="keras[0].version")
+    assert [v.installs for v in with_torch] == [
+        (Install("tensorflow-cpu", day), keras),
+        (Install("jax[cpu]", day), keras),
+        (Install("torch==2.13.0+cpu", day, origin="keras[0].torch"), keras),
+    ]
+    assert [dict(v.environment) for v in with_torch] == [
+        {"KERAS_BACKEND": "tensorflow"},
+        {"KERAS_BACKEND": "jax"},
+        {"KERAS_BACKEND": "torch"},
+    ]
+    assert [v.track for v in with_torch] == ["keras-tensorflow", "keras-jax", "keras-torch"]
+    assert with_torch[2].entry["torch"] == "2.13.0+cpu"
+    assert "torch" not in with_torch[0].entry  # a torch build changes only the torch variant's cache key
+
+
+def test_install_commands_put_keras_last_as_of_the_entry_day(tmp_path: Path) -> None:
+    variant = load(tmp_path, ENTRY)[1]
+    commands = [attempt.install_command("uv", Path("py"), install) for install in variant.installs]
+    assert [c[-3:] for c in commands] == [
+        ["--exclude-newer", "2025-01-14", "jax[cpu]"],
+        ["--exclude-newer", "2025-01-14", "keras==3.8.0"],
+    ]
+
+
+def test_the_catalog_has_every_keras_3_minor_line_on_three_backends(variants: list[Variant]) -> None:
+    keras = [v for v in variants if v.kind == "keras"]
+    lines = sorted({Version(v.version).release[:2] for v in keras})
+    assert lines == [(3, minor) for minor in range(lines[-1][1] + 1)]
+    assert lines[-1] >= (3, 15)
+    for backend in ("tensorflow", "jax"):
+        versions = [Version(v.version) for v in keras if v.track == f"keras-{backend}"]
+        assert versions == sorted(versions)
+        assert len(versions) == len(lines)
+    torch_lines = sorted(Version(v.version).release[:2] for v in keras if v.track == "keras-torch")
+    assert torch_lines == lines[-4:]  # at least the newest four lines, as the catalog's comment says
+
+
+def test_keras_results_go_to_a_report_of_their_own() -> None:
+    assert report_name("freeze", "tensorflow") == "freeze-matrix.md"
+    assert report_name("freeze", "tf-nightly") == "freeze-matrix.md"
+    assert report_name("freeze", "keras") == "freeze-keras3-matrix.md"
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "problem"),
+    [
+        ("torch = 2\n", "keras[0].torch", "expected a torch version"),
+        ('backend = "jax"\n', "keras[0].backend", "unknown field"),
+    ],
+)
+def test_bad_keras_entry(tmp_path: Path, extra: str, field: str, problem: str) -> None:
+    with pytest.raises(InputError) as caught:
+        load(tmp_path, ENTRY + extra)
+    assert str(caught.value).startswith(f"{tmp_path / 'catalog.toml'}: {field}: ")
+    assert problem in str(caught.value)
+
+
+@pytest.mark.parametrize("version", ["2.15.0", "3.9.0rc1", "three"])
+def test_a_keras_entry_must_name_a_final_keras_3_release(tmp_path: Path, version: str) -> None:
+    with pytest.raises(InputError, match=r"keras\[0\]\.version: expected a"):
+        load(tmp_path, ENTRY.replace("3.8.0", version))
+
+
+def test_two_entries_of_one_release_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"keras\[1\]: duplicates keras\[0\]"):
+        load(tmp_path, ENTRY + "\n" + ENTRY)
+
+
+def test_uv_gets_pips_find_links_unless_it_has_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The CPU build of torch is offered through pip's find-links only; uv does not read pip's configuration."""
+    config = tmp_path / "pip.conf"
+    config.write_text(f"[global]\nfind-links = {tmp_path / 'a'}\n    {tmp_path / 'b'}\n", encoding="utf-8")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(config))
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "c"))
+    monkeypatch.delenv("UV_FIND_LINKS", raising=False)
+    python = shutil.which("python3.11")  # nox's interpreter in the README's commands: it has pip
+    assert python is not None
+    found = index.pip_find_links(python)
+    assert set(found) == {str(tmp_path / name) for name in "abc"}
+    monkeypatch.setenv("UV_FIND_LINKS", str(tmp_path / "uv"))
+    index.pip_find_links.cache_clear()
+    assert index.pip_find_links(python) == ()
+    index.pip_find_links.cache_clear()
+
+
+def test_uv_options_repeat_find_links_for_each_location(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index, "pip_find_links", lambda: ("/a", "/b"))
+    assert index.uv_options() == ["--find-links", "/a", "--find-links", "/b"]
+
+
+def test_the_seed_catalog_still_loads_from_the_repository() -> None:
+    assert any(v.kind == "keras" for v in catalog.load(ROOT / "catalog.toml"))
