@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tfmatrix import catalog, probes, results, runner
+from tfmatrix.kinds import KINDS
 from tfmatrix.variant import Variant
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,8 +138,9 @@ def failed(misbehaving_probes: dict[str, probes.Probe]) -> results.Result:
     return result
 
 
-def load_recorded(variants: list[Variant], known: dict[str, probes.Probe]) -> list[results.Result]:
-    return results.load_all(RECORDED, variants, known)
+def load_recorded(variants: list[Variant], known: dict[str, probes.Probe], view: str = "") -> list[results.Result]:
+    """The recorded results of one view: the TensorFlow releases' by default, "keras3" for Keras on its own."""
+    return [r for r in results.load_all(RECORDED, variants, known) if view == KINDS[r["kind"]].VIEW]
 
 
 def recorded_case(known: dict[str, probes.Probe], probe: str, variant: str, case_id: str) -> dict[str, Any]:

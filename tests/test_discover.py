@@ -31,12 +31,14 @@ def releases(text: str) -> list[dict[str, Any]]:
 def index_like_today(**extra: dict[str, set[str]]) -> discover.Index:
     """The newest patch of each catalog line, for the Python the catalog probes it on, plus ``extra``."""
     wheels: dict[str, dict[str, set[Version]]] = {
-        p: {py: set() for py in discover.PYTHONS} for p in ("tensorflow", "tensorflow-cpu", "tf-keras")
+        p: {py: set() for py in discover.PYTHONS} for p in ("tensorflow", "tensorflow-cpu", "tf-keras", "keras")
     }
     for release in releases(CATALOG):
         wheels[release["distribution"]][release["python"]].add(Version(release["version"]))
         if "tf_keras" in release:
             wheels["tf-keras"][release["python"]].add(Version(release["tf_keras"]["version"]))
+    for entry in tomllib.loads(CATALOG)["keras"]:
+        wheels["keras"][entry["python"]].add(Version(entry["version"]))
     for package, by_python in extra.items():
         for python, versions in by_python.items():
             wheels[package.replace("_", "-")][python] |= {Version(v) for v in versions}
@@ -97,13 +99,13 @@ def test_a_new_minor_line_comes_after_the_newest_entry_and_before_nightly(tmp_pa
     assert update.diff() == (
         [],
         [
+            "",
             "[[release]]",
             'version = "2.22.0"',
             'distribution = "tensorflow-cpu"',
             'python = "3.13"',
             "resolved_as_of = 2026-12-07",
             'tf_keras = { version = "2.22.0", resolved_as_of = 2026-12-07 }',
-            "",
         ],
     )
     assert update.text.index('version = "2.21.0"') < update.text.index('version = "2.22.0"')
@@ -230,3 +232,32 @@ def test_the_discover_command_moves_a_patch_and_retires_its_results_under_every_
     out = capsys.readouterr().out
     assert "tfmatrix: moved 2.21.0 to 2.21.1" in out
     assert out.count("tfmatrix: retired ") == len(gone)
+
+
+def keras_entries(text: str) -> list[dict[str, Any]]:
+    tables: list[dict[str, Any]] = tomllib.loads(text)["keras"]
+    return tables
+
+
+def test_a_new_keras_line_takes_python_and_torch_from_the_newest_entry(tmp_path: Path) -> None:
+    update = updated(tmp_path, index_like_today(keras={"3.11": {"3.16.0", "3.16.0rc1"}}))
+    assert update.changes == ["added Keras 3.16.0"]
+    assert keras_entries(update.text)[-1] == {
+        "version": "3.16.0",
+        "python": "3.11",
+        "resolved_as_of": TODAY,
+        "torch": "2.13.0+cpu",
+    }
+    assert update.text.endswith(
+        '\n\n[[keras]]\nversion = "3.16.0"\npython = "3.11"\nresolved_as_of = 2026-12-07\ntorch = "2.13.0+cpu"\n'
+    )
+    assert catalog.load(tmp_path / "catalog.toml", TODAY)  # what it wrote loads
+
+
+def test_a_newer_keras_patch_moves_its_entry_and_leaves_the_rest(tmp_path: Path) -> None:
+    update = updated(tmp_path, index_like_today(keras={"3.11": {"3.8.1", "2.15.1"}}))
+    assert update.changes == ["moved Keras 3.8.0 to 3.8.1"]
+    assert update.diff() == (
+        ['version = "3.8.0"', "resolved_as_of = 2025-01-14"],
+        ['version = "3.8.1"', "resolved_as_of = 2026-12-07"],
+    )

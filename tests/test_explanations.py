@@ -30,7 +30,11 @@ def test_every_explanation_matches_a_committed_change_point(
 ) -> None:
     changes = committed_changes(variants, known)
     for entry in explanations.load(EXPLANATIONS, known):
-        assert any(p == entry.probe and entry.explains(c.release, c.aspect, a) for p, c, a in changes), entry.summary
+        for release in entry.releases:  # each release it names
+            assert any(
+                p == entry.probe and c.release == release and entry.explains(c.release, c.aspect, a)
+                for p, c, a in changes
+            ), (release, entry.summary)
 
 
 def test_every_committed_change_point_is_explained(variants: list[Variant], known: dict[str, probes.Probe]) -> None:

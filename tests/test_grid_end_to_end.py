@@ -108,3 +108,26 @@ def test_keras_3_release_end_to_end(tmp_path: Path) -> None:
     assert judged(found, "gan", "faq/false")["discriminator_step"] == "discriminator held in its own step"
     assert judged(found, "saving", "h5/freeze_then_compile")["flags"] == "💥 ValueError at load"
     assert judged(found, "optimizer_state", "adamw/fit") == {"frozen": "held", "size": "", "witness": ""}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_keras_3_on_its_own_end_to_end(tmp_path: Path, backend: str) -> None:
+    """`import keras` on jax, and on torch (its CPU build, through pip's configured find-links)."""
+    variant = f"keras-3.15.1-{backend}"
+    found = run_probe_session(variant, tmp_path)[0]
+    assert_judged_as_committed(found, variant)
+    result = found["freeze"]
+    assert_same_as_committed(result, variant)
+    environment = result["environment"]
+    assert (environment["backend"], environment["keras"], environment["tensorflow"]) == (backend, "3.15.1", None)
+    assert "tensorflow" not in environment["packages"]
+    if backend == "torch":
+        assert environment["backend_version"].endswith("+cpu")
+        assert not [name for name in environment["packages"] if name.startswith("nvidia-")]
+    # The backends part ways where a layer is frozen after the first training step: jax's trainer
+    # refuses the changed variable list, torch honours the freeze (tensorflow's traced step ignores it).
+    expected = {"jax": "error", "torch": "held"}[backend]
+    assert outcome(result, timing("freeze_after_first_step", "train_on_batch")) == expected
+    assert outcome(result, timing("freeze_after_first_step", "custom_loop")) == "held"  # the backend's own loop
+    assert outcome(result, timing("compile_then_freeze", "fit")) == "held"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from packaging.version import Version
 
 from tfmatrix.attempt import FAILURES
 from tfmatrix.kinds import TRACKS, label
@@ -144,3 +145,40 @@ def release_ranges(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     table = pd.DataFrame(columns)
     case_order = frame.drop_duplicates("case")["case"]
     return table.loc[case_order]
+
+
+def disagreements(frame: pd.DataFrame, column: str, lead: str) -> pd.DataFrame:
+    """Rows = cases, columns = versions on more than one track: where the tracks disagree, each one's ``column``.
+
+    A cell reads ``jax: A · torch: B`` where the tracks' values differ on that version, and is empty
+    where they agree. Consecutive versions alike in every case merge into one column (``3.0.5 – 3.4.1``).
+    A failed attempt or a flaky ``lead`` says nothing about behaviour and takes no part. Only cases
+    that differ somewhere are rows.
+    """
+    usable = frame[~frame["status"].isin(FAILED_STATES) & ~frame[lead].isin(BRIDGED)]
+    wide = usable.pivot(index=["case", "version"], columns="track", values=column)
+    tracks = [track for track in dict.fromkeys(frame["track"]) if track in wide.columns]
+
+    def describe(row: pd.Series) -> str:
+        present = row.dropna()
+        if present.nunique() < 2:
+            return ""
+        return " · ".join(f"{TRACKS[track].suffix.strip()}: {present[track]}" for track in tracks if track in present)
+
+    shared = wide[wide.notna().sum(axis=1) > 1]
+    if shared.empty:
+        return pd.DataFrame()
+    texts = shared.apply(describe, axis=1).unstack("version").fillna("")
+    texts = texts[sorted(texts.columns, key=lambda version: Version(str(version)))]
+    texts = texts[(texts != "").any(axis=1)]
+    groups: list[list[str]] = []
+    for version in texts.columns:
+        if groups and texts[version].equals(texts[groups[-1][0]]):
+            groups[-1].append(version)
+        else:
+            groups.append([version])
+    merged = pd.DataFrame(
+        {(g[0] if len(g) == 1 else f"{g[0]} – {g[-1]}"): texts[g[0]] for g in groups}, index=texts.index
+    )
+    case_order = [case for case in dict.fromkeys(frame["case"]) if case in merged.index]
+    return merged.loc[case_order]

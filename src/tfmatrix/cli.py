@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tfmatrix import catalog, diff, discover, explanations, kinds, migrations, probes, render, results, runner, status
+from tfmatrix import catalog, diff, discover, explanations, migrations, probes, render, results, runner, status
 from tfmatrix.errors import InputError
 from tfmatrix.record import write_text_atomic
 from tfmatrix.variant import Variant
@@ -81,12 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
-    for name, probe in known_probes.items():
-        views: dict[str, list[results.Result]] = {}
-        for result in loaded:
-            if result["probe"]["name"] == name:
-                views.setdefault(kinds.report_name(name, result["kind"]), []).append(result)
-        for file_name, mine in views.items():
+    for probe in known_probes.values():
+        for file_name, mine in render.views(loaded, probe).items():
             out = args.out_dir / file_name
             write_text_atomic(out, render.render(mine, probe, known))
             failed = [r for r in mine if r["status"] != "ok"]

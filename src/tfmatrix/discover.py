@@ -1,8 +1,8 @@
-"""The tensorflow kind's discovery: find the TensorFlow releases the catalog lacks, by asking the package index pip and uv are configured with.
+"""Discovery: find the TensorFlow and Keras 3 releases the catalog lacks, by asking the package index pip and uv are configured with.
 
 It adds a catalog entry for every minor line newer than the catalog's, moves an entry to a newer
 patch of its line, and adds the matching tf-keras to entries from 2.16 that lack one; each with
-today as its resolution date. It edits the catalog through tomlkit, which keeps its comments and layout.
+today as its resolution date. A new Keras entry takes its Python and torch build from the newest one. It edits the catalog through tomlkit, which keeps its comments and layout.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 from tomlkit.container import Container
 from tomlkit.items import AoT, Date, InlineTable, Item, Table
 
+from tfmatrix.kinds import keras
 from tfmatrix.kinds.tensorflow import DISTRIBUTIONS, TF_KERAS_FROM
 
 PYTHONS = ("3.13", "3.12", "3.11", "3.10", "3.9", "3.8", "3.7")  # the interpreters the machines have
@@ -65,7 +66,7 @@ class Index:
 
 
 def ask_index() -> Index:
-    packages = (*DISTRIBUTIONS, "tf-keras")
+    packages = (*DISTRIBUTIONS, "tf-keras", "keras")
     return Index({package: {py: index_versions(package, py) for py in PYTHONS} for package in packages})
 
 
@@ -175,6 +176,7 @@ def update(text: str, index: Index, today: dt.date) -> tuple[str, list[str]]:
         if tf_keras is not None:
             head["tf_keras"] = tf_keras
             changes.append(f"added tf-keras to {version}")
+    changes += update_keras(document, index, today)
     if not changes:
         return text, skipped
     # What followed the last entry (the comment above [nightly]) follows the new last one, a blank line the others.
@@ -188,6 +190,30 @@ def update(text: str, index: Index, today: dt.date) -> tuple[str, list[str]]:
         else:
             releases.append(head)
     return tomlkit.dumps(document), skipped + changes
+
+
+def update_keras(document: tomlkit.TOMLDocument, index: Index, today: dt.date) -> list[str]:
+    """Add the Keras 3 minor lines newer than the catalog's ``[[keras]]`` entries, and move entries to newer patches."""
+    entries = document.get(keras.TABLE)
+    if not isinstance(entries, AoT) or not entries:
+        return []  # a catalog without Keras entries leaves Keras out
+    by_line = {line(Version(str(entry["version"]))): entry for entry in entries}
+    newest = by_line[max(by_line)]
+    changes = []
+    for key, version in sorted(newest_per_line({v for v in index.versions("keras") if v >= keras.FIRST}).items()):
+        entry = by_line.get(key)
+        if entry is None and key > max(by_line):
+            added = tomlkit.table()
+            added.update({"version": str(version), "python": newest["python"], "resolved_as_of": today})
+            if "torch" in newest:
+                added["torch"] = newest["torch"]
+            entries[-1].add(tomlkit.nl())  # a blank line between entries, as in the rest of the catalog
+            entries.append(added)
+            changes.append(f"added Keras {version}")
+        elif entry is not None and version > Version(str(entry["version"])):
+            changes.append(f"moved Keras {entry['version']} to {version}")
+            entry.update({"version": str(version), "resolved_as_of": today})
+    return changes
 
 
 def retire(results_dir: Path, old_ids: set[str], new_ids: set[str]) -> list[Path]:

@@ -16,7 +16,7 @@ FIELDS = ("probe", "release", "aspect", "cases", "summary", "advice", "evidence"
 @dataclass(frozen=True)
 class Explanation:
     probe: str
-    release: str
+    releases: tuple[str, ...]  # where the change is first seen: one release, or the same one on several tracks
     aspect: str
     cases: Mapping[str, str]
     summary: str
@@ -26,7 +26,12 @@ class Explanation:
     def explains(self, release: str, aspect: str, axes: Mapping[str, str]) -> bool:
         """Does this entry explain a change of ``aspect`` first seen in ``release`` for a case with ``axes``?"""
         matches_case = all(axes.get(axis) == value for axis, value in self.cases.items())
-        return self.release == release and self.aspect == aspect and matches_case
+        return release in self.releases and self.aspect == aspect and matches_case
+
+    @property
+    def release(self) -> str:
+        """How the report names where it is first seen: ``3.6.0 tensorflow and 3.6.0 jax``."""
+        return " and ".join(self.releases)
 
 
 def load(path: Path, probes: Mapping[str, Probe]) -> list[Explanation]:
@@ -59,9 +64,13 @@ def _explanation(path: Path, index: int, entry: Any, probes: Mapping[str, Probe]
     evidence = entry["evidence"]
     if not isinstance(evidence, list) or not evidence or not all(isinstance(e, str) for e in evidence):
         raise InputError(path, f"{where}.evidence", "expected a non-empty list of strings")
-    for name in ("release", "summary", "advice"):
+    for name in ("summary", "advice"):
         if not isinstance(entry[name], str) or not entry[name]:
             raise InputError(path, f"{where}.{name}", "expected a non-empty string")
+    release = entry["release"]
+    releases = [release] if isinstance(release, str) else release
+    if not isinstance(releases, list) or not releases or not all(isinstance(r, str) and r for r in releases):
+        raise InputError(path, f"{where}.release", "expected a release label, or a list of them (one per track)")
     return Explanation(
-        probe.name, entry["release"], entry["aspect"], cases, entry["summary"], entry["advice"], tuple(evidence)
+        probe.name, tuple(releases), entry["aspect"], cases, entry["summary"], entry["advice"], tuple(evidence)
     )

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 from tabulate import tabulate
 
 from tfmatrix import aggregate
 from tfmatrix.explanations import Explanation
-from tfmatrix.kinds import TRACKS
+from tfmatrix.kinds import KINDS, TRACKS, report_name
 from tfmatrix.probes import Probe
 from tfmatrix.results import Result
 
@@ -44,12 +45,22 @@ def table(frame: pd.DataFrame) -> str:
     return str(tabulate(columns, headers="keys", tablefmt="github", disable_numparse=True))
 
 
+def views(results: list[Result], probe: Probe) -> dict[str, list[Result]]:
+    """``probe``'s results by the report file that shows them (one per view: TensorFlow, Keras 3)."""
+    found: dict[str, list[Result]] = {}
+    for result in results:
+        if result["probe"]["name"] == probe.name:
+            found.setdefault(report_name(probe.name, result["kind"]), []).append(result)
+    return found
+
+
 def render(results: list[Result], probe: Probe, known: Sequence[Explanation] = ()) -> str:
     """The report of one probe; ``known`` explanations are attached to the change points they match."""
     mine = [result for result in results if result["probe"]["name"] == probe.name]
     frame = aggregate.cases_frame(mine, probe)
     failed = [result for result in mine if result["status"] != "ok"]
     known = [e for e in known if e.probe == probe.name]
+    across = {KINDS[result["kind"]].ACROSS_TRACKS for result in mine}.pop() if mine else ""
     sections = [header(mine, probe)]
     if failed:
         sections.append(failures_section(failed))
@@ -59,6 +70,7 @@ def render(results: list[Result], probe: Probe, known: Sequence[Explanation] = (
             change_points_section(frame, probe, known),
             grid_section(frame, probe),
             *[question_section(frame, probe, group, known) for group in probe.groups if group in present],
+            *([disagreements_section(frame, probe, across)] if across else []),
             *[aspect_section(frame, probe, aspect) for aspect, spec in probe.aspects.items() if "section" in spec],
         ]
     sections.append(releases_section(mine))
@@ -231,15 +243,20 @@ def anchor(title: str) -> str:
     return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
 
 
+def cells(rows: pd.DataFrame, probe: Probe) -> pd.Series:
+    """What a matrix cell shows: the lead aspect's symbol, then the other matrix aspects that say something."""
+    lead, *others = probe.matrix_aspects
+    shown = rows[lead].map(lambda value: symbol(probe, lead, value))
+    failed = rows[lead].isin(aggregate.FAILED_STATES)
+    for aspect in others:
+        shown = shown.where((rows[aspect] == "") | failed, shown + " · " + rows[aspect])
+    return shown
+
+
 def question_section(frame: pd.DataFrame, probe: Probe, group: str, known: Sequence[Explanation]) -> str:
     """One question's matrix: each cell the lead aspect's symbol, then the other matrix aspects that say something."""
     rows = frame[frame["group"] == group]
-    lead, *others = probe.matrix_aspects
-    cells = rows[lead].map(lambda value: symbol(probe, lead, value))
-    failed = rows[lead].isin(aggregate.FAILED_STATES)
-    for aspect in others:
-        cells = cells.where((rows[aspect] == "") | failed, cells + " · " + rows[aspect])
-    matrix = aggregate.release_ranges(rows.assign(cell=cells), "cell")
+    matrix = aggregate.release_ranges(rows.assign(cell=cells(rows, probe)), "cell")
     changes = aggregate.change_points(rows, probe.matrix_aspects)
     lines = [f"## {probe.groups[group]['question']}", ""]
     lines += [change_line(c, probe) for c in changes] or ["No change between releases."]
@@ -248,6 +265,22 @@ def question_section(frame: pd.DataFrame, probe: Probe, group: str, known: Seque
     if advice:
         lines += ["", *[f"- *What to do* ({e.release}): {e.advice} ([why](#change-points))" for e in advice.values()]]
     return "\n".join([*lines, "", table(with_axes(rows, matrix, probe))])
+
+
+def disagreements_section(frame: pd.DataFrame, probe: Probe, across: str) -> str:
+    """Where the tracks (the backends) disagree on the same release, case by case."""
+    matrix = aggregate.disagreements(frame.assign(cell=cells(frame, probe)), "cell", probe.matrix_aspects[0])
+    lines = [
+        f"## Where the {across} disagree",
+        "",
+        f"For each release probed on more than one of the {across}, the cases whose outcome differs between them, "
+        f"each {across.removesuffix('s')}'s outcome in the cell (an empty cell: they agree). A failed attempt or a "
+        "flaky outcome takes no part.",
+        "",
+    ]
+    if matrix.empty:
+        return "\n".join([*lines, f"The {across} agree in every case."])
+    return "\n".join([*lines, table(with_axes(frame, matrix.map(escape), probe))])
 
 
 def aspect_section(frame: pd.DataFrame, probe: Probe, aspect: str) -> str:
@@ -264,21 +297,40 @@ def releases_section(results: list[Result]) -> str:
     for result in results:
         env = result["environment"]
         statuses = [case["status"] for case in result["cases"]]
+        backend = result["catalog_entry"].get("backend")  # Keras 3 on its own: which backend, which version
+        row = {
+            "release": escape(aggregate.release_label(result)),
+            "distribution": escape(result["release"]["distribution"]),
+            "Python": escape(env.get("python", result["release"]["python"])),
+            "Keras": escape(env.get("keras", "-")),
+        }
+        if backend:
+            row["backend"] = escape(f"{backend} {installed(env, backend)}")
+        else:
+            row["tf.keras is"] = escape(env.get("keras_flavour", "-"))
+        row["numpy"] = escape(env.get("numpy", env["packages"].get("numpy", "-")))
+        row["resolved as of"] = escape(env["resolved_as_of"])
+        if not backend:
+            row["tf-keras resolved as of"] = escape(env.get("tf_keras_resolved_as_of") or "n/a")
         rows.append(
             {
-                "release": escape(aggregate.release_label(result)),
-                "distribution": escape(result["release"]["distribution"]),
-                "Python": escape(env.get("python", result["release"]["python"])),
-                "Keras": escape(env.get("keras", "-")),
-                "tf.keras is": escape(env.get("keras_flavour", "-")),
-                "numpy": escape(env.get("numpy", env["packages"].get("numpy", "-"))),
-                "resolved as of": escape(env["resolved_as_of"]),
-                "tf-keras resolved as of": escape(env.get("tf_keras_resolved_as_of") or "n/a"),
+                **row,
                 "cases": ", ".join(
                     f"{statuses.count(s)} {s}" for s in ("ok", "error", "not_applicable") if s in statuses
                 )
                 or f"none: **{result['status']}**",
-                "note": "graph mode by default; probe enabled eager" if env.get("eager_enabled_by_probe") else "",
+                "note": "; ".join(
+                    [
+                        *(["graph mode by default; probe enabled eager"] if env.get("eager_enabled_by_probe") else []),
+                        *([f"also installed {', '.join(env['also_installed'])}"] if env.get("also_installed") else []),
+                    ]
+                ),
             }
         )
     return "\n".join(["## Releases", "", table(pd.DataFrame(rows))])
+
+
+def installed(environment: dict[str, Any], package: str) -> str:
+    """The version of ``package`` (or of its ``-cpu`` build) in the environment, as installed."""
+    packages = environment["packages"]
+    return next((packages[name] for name in (package, f"{package}-cpu") if name in packages), "-")

@@ -2,7 +2,8 @@
 
 A kind is a module with ``NAME``, ``TABLE`` (the catalog table it reads), ``TRACKS`` (the report's
 column groups its variants belong to), ``VIEW`` (which report shows them: "" for ``<probe>-matrix.md``,
-else ``<probe>-<VIEW>-matrix.md``) and ``load()``. Adding a kind is adding a module and its name here.
+else ``<probe>-<VIEW>-matrix.md``), ``ACROSS_TRACKS`` (what its tracks are, if the report compares them on
+the same release, e.g. "backends"; else "") and ``load()``. Adding a kind is adding a module and its name here.
 The registry's order is the report's: tracks of earlier kinds come first.
 """
 
@@ -21,6 +22,7 @@ class Kind(Protocol):
     TABLE: str
     TRACKS: tuple[Track, ...]
     VIEW: str
+    ACROSS_TRACKS: str
 
     def load(self, path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:
         """The variants of the catalog's ``TABLE`` (None where the catalog has none), oldest first."""

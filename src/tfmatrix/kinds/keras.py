@@ -1,7 +1,7 @@
 """Keras 3 releases on their own (``[[keras]]``): ``import keras`` with KERAS_BACKEND set to each backend.
 
 Every entry makes a tensorflow and a jax variant, and a torch variant where it names the torch build
-to use. Each installs the backend's package first, then ``keras==VERSION`` over it, both as the
+to use; ``also_install`` names packages a release needs but does not require (installed last). Each installs the backend's package first, then ``keras==VERSION`` over it, both as the
 index stood on the entry's day: TensorFlow up to 2.15 pins Keras 2, and installing Keras 3 over it
 is what Keras 3.0's own instructions said to do.
 """
@@ -20,7 +20,7 @@ from tfmatrix.variant import Install, Track, Variant
 
 NAME = "keras"
 TABLE = "keras"
-FIELDS = {"version", "python", "resolved_as_of", "torch", "timeout_seconds"}
+FIELDS = {"version", "python", "resolved_as_of", "torch", "also_install", "timeout_seconds"}
 FIRST = Version("3")
 
 
@@ -36,6 +36,7 @@ def track(backend: str) -> Track:
 # The backend package each variant installs before Keras (CPU builds: no GPU is used).
 BACKENDS = {"tensorflow": "tensorflow-cpu", "jax": "jax[cpu]", "torch": "torch"}
 VIEW = "keras3"  # a view of its own: Keras releases, per backend
+ACROSS_TRACKS = "backends"  # the report shows where they disagree on one Keras release
 TRACKS: tuple[Track, ...] = tuple(track(backend) for backend in BACKENDS)
 
 
@@ -71,7 +72,11 @@ def release(path: Path, index: int, value: Any, timeout: float, today: dt.date) 
     torch = entry.get("torch")
     if torch is not None and not isinstance(torch, str):
         raise InputError(path, f"{where}.torch", f"expected a torch version like 2.13.0+cpu, got {torch!r}")
+    also = entry.get("also_install", [])
+    if not isinstance(also, list) or not all(isinstance(name, str) and name for name in also):
+        raise InputError(path, f"{where}.also_install", f"expected a list of package names, got {also!r}")
     keras = Install(f"keras=={version}", resolved_as_of, origin=f"{where}.version")
+    extras = tuple(Install(name, resolved_as_of) for name in also)
     variants = []
     for backend, package in BACKENDS.items():
         if backend == "torch":
@@ -88,7 +93,7 @@ def release(path: Path, index: int, value: Any, timeout: float, today: dt.date) 
                 distribution="keras",
                 version=version,
                 python=python,
-                installs=(backend_install, keras),
+                installs=(backend_install, keras, *extras),
                 environment=(("KERAS_BACKEND", backend),),
                 entry={
                     "version": version,
@@ -97,8 +102,9 @@ def release(path: Path, index: int, value: Any, timeout: float, today: dt.date) 
                     "resolved_as_of": resolved_as_of.isoformat(),
                     "track": f"keras-{backend}",
                     **({"torch": torch} if backend == "torch" else {}),
+                    **({"also_install": also} if also else {}),
                 },
-                facts={"resolved_as_of": resolved_as_of.isoformat()},
+                facts={"resolved_as_of": resolved_as_of.isoformat(), **({"also_installed": also} if also else {})},
                 timeout_seconds=timeout,
                 origin=where,
             )

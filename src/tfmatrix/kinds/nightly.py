@@ -19,6 +19,7 @@ NIGHTLY = Track(
     "ran the newest nightly build on the day of the run (opt-in: `--nightly`)",
 )
 VIEW = ""  # beside the releases it comes after
+ACROSS_TRACKS = ""
 TRACKS: tuple[Track, ...] = (NIGHTLY,)
 DISTRIBUTIONS = ("tf-nightly", "tf-nightly-cpu")
 VERSION = "nightly"  # until installed: the result records the version the index served

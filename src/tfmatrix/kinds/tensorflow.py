@@ -27,6 +27,7 @@ TF_KERAS = Track(
     "ran with the legacy Keras 2 package (`TF_USE_LEGACY_KERAS=1`), which exists from TensorFlow 2.16",
 )
 VIEW = ""  # the TensorFlow view: <probe>-matrix.md
+ACROSS_TRACKS = ""
 TRACKS: tuple[Track, ...] = (BUNDLED, TF_KERAS)
 DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu")
 FIELDS = {"version", "distribution", "python", "resolved_as_of", "tf_keras", "timeout_seconds"}
