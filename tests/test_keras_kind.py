@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
+import subprocess
 from pathlib import Path
 
+import nox.virtualenv
+import pandas as pd
 import pytest
 from packaging.version import Version
 
-from conftest import ROOT
-from tfmatrix import attempt, catalog, index
+from conftest import RECORDED, ROOT, SEED_CASE_IDS, load_recorded
+from tfmatrix import aggregate, attempt, catalog, index, probes, render, results
 from tfmatrix.errors import InputError
 from tfmatrix.kinds import report_name
 from tfmatrix.variant import Install, Variant
@@ -107,8 +109,9 @@ def test_uv_gets_pips_find_links_unless_it_has_its_own(monkeypatch: pytest.Monke
     monkeypatch.setenv("PIP_CONFIG_FILE", str(config))
     monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "c"))
     monkeypatch.delenv("UV_FIND_LINKS", raising=False)
-    python = shutil.which("python3.11")  # nox's interpreter in the README's commands: it has pip
-    assert python is not None
+    # nox's interpreter has pip in the README's commands; the tests' venv has none, so one with pip.
+    subprocess.run([nox.virtualenv.UV, "venv", "--quiet", "--seed", str(tmp_path / "pip")], check=True)
+    python = str(tmp_path / "pip" / "bin" / "python")
     found = index.pip_find_links(python)
     assert set(found) == {str(tmp_path / name) for name in "abc"}
     monkeypatch.setenv("UV_FIND_LINKS", str(tmp_path / "uv"))
@@ -124,3 +127,53 @@ def test_uv_options_repeat_find_links_for_each_location(monkeypatch: pytest.Monk
 
 def test_the_seed_catalog_still_loads_from_the_repository() -> None:
     assert any(v.kind == "keras" for v in catalog.load(ROOT / "catalog.toml"))
+
+
+def test_import_keras_behaves_as_tf_keras_on_the_same_keras_release(known: dict[str, probes.Probe]) -> None:
+    """Keras 3.4.1 through tf.keras (TF 2.16.2 ships it) and through `import keras` on the tensorflow
+    backend: every case of every probe, the seed notebook's included, is judged alike."""
+    for name, probe in known.items():
+        through_tf = results.load_one(RECORDED / name / "tensorflow-cpu-2.16.2.json", known)
+        standalone = results.load_one(RECORDED / name / "keras-3.4.1-tensorflow.json", known)
+        assert through_tf["environment"]["keras"] == standalone["environment"]["keras"] == "3.4.1"
+        assert through_tf["environment"]["keras_flavour"] == "keras3"
+        assert [probe.judge(c) for c in through_tf["cases"]] == [probe.judge(c) for c in standalone["cases"]], name
+    cases = results.load_one(RECORDED / "freeze" / "keras-3.4.1-tensorflow.json", known)["cases"]
+    assert len([c for c in cases if c["group"] == "seed"]) == len(SEED_CASE_IDS)  # the seed notebook's, compared
+
+
+def test_the_backends_disagree_where_a_layer_is_frozen_after_the_first_step(
+    variants: list[Variant], known: dict[str, probes.Probe]
+) -> None:
+    """The divergence table of the recorded Keras results: tensorflow's traced step ignores the freeze,
+    jax's trainer refuses the changed variables, torch honours it."""
+    freeze = known["freeze"]
+    loaded = load_recorded(variants, known, view="keras3")
+    report = render.render(render.views(loaded, freeze)["freeze-keras3-matrix.md"], freeze)
+    table = report.split("## Where the backends disagree")[1].split("\n## ")[0]
+    rows = [
+        line for line in table.splitlines() if line.startswith("| sequential | layer    | train\\_on\\_batch | adam")
+    ]
+    assert "tensorflow: ❌ trained · jax: 💥 error · torch: ✅ held" in rows[0]
+    assert "tensorflow: ✅ held · jax: 💥 error · torch: ✅ held" in rows[1]  # run_eagerly=True
+    gan = known["gan"]
+    gan_report = render.render(render.views(loaded, gan)["gan-keras3-matrix.md"], gan)
+    assert "The backends agree in every case." in gan_report  # 3.6.0 raises alike on tensorflow and jax
+
+
+def test_the_divergence_table_leaves_out_failed_attempts_and_versions_on_one_track() -> None:
+    frame = pd.DataFrame(
+        [
+            {"case": "c", "version": "3.1.0", "track": "keras-tensorflow", "status": "ok", "cell": "held"},
+            {"case": "c", "version": "3.1.0", "track": "keras-jax", "status": "import-failed", "cell": "x"},
+            {"case": "c", "version": "3.2.0", "track": "keras-tensorflow", "status": "ok", "cell": "held"},
+            {"case": "c", "version": "3.2.0", "track": "keras-jax", "status": "ok", "cell": "trained"},
+            {"case": "c", "version": "3.10.0", "track": "keras-tensorflow", "status": "ok", "cell": "held"},
+            {"case": "c", "version": "3.10.0", "track": "keras-jax", "status": "ok", "cell": "trained"},
+            {"case": "d", "version": "3.2.0", "track": "keras-tensorflow", "status": "ok", "cell": "held"},
+            {"case": "d", "version": "3.2.0", "track": "keras-jax", "status": "ok", "cell": "held"},
+            {"case": "c", "version": "3.11.0", "track": "keras-torch", "status": "ok", "cell": "trained"},
+        ]
+    ).assign(lead=lambda f: f["cell"])
+    table = aggregate.disagreements(frame, "cell", "lead")
+    assert table.to_dict() == {"3.2.0 – 3.10.0": {"c": "tensorflow: held · jax: trained"}}

@@ -198,9 +198,12 @@ def test_cli_writes_one_report_per_probe_with_results(
 ) -> None:
     assert cli.main(report_command(RECORDED, tmp_path)) == status.OK
     recorded = sorted(p.name for p in RECORDED.iterdir())
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{name}-matrix.md" for name in recorded]
+    written = [f"{name}{view}-matrix.md" for name in recorded for view in ("", "-keras3")]  # a file per view
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(written)
     assert (tmp_path / "freeze-matrix.md").read_text(encoding="utf-8") == report
-    assert f"wrote {tmp_path / 'freeze-matrix.md'} from 7 results, 0 of them failed attempts" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"wrote {tmp_path / 'freeze-matrix.md'} from 7 results, 0 of them failed attempts" in printed
+    assert f"wrote {tmp_path / 'freeze-keras3-matrix.md'} from 7 results, 0 of them failed attempts" in printed
 
 
 def test_cli_bad_input_is_one_line_exit_2_and_keeps_the_old_report(

@@ -55,7 +55,7 @@ def test_committed_results_cover_the_whole_catalog_for_every_probe(
 ) -> None:
     loaded = results.load_all(ROOT / "reports" / "results", variants, known)
     assert [(r["variant"], r["probe"]["name"]) for r in loaded] == [(v.id, n) for v in variants for n in known]
-    assert loaded[-1]["release"]["track"] == "nightly"  # opted in once, kept until the next nightly run
+    assert "nightly" in {r["release"]["track"] for r in loaded}  # opted in once, kept until the next nightly run
 
 
 def test_load_all_returns_catalog_order(
