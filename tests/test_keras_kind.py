@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 from pathlib import Path
 
@@ -114,6 +115,10 @@ def test_uv_gets_pips_find_links_unless_it_has_its_own(monkeypatch: pytest.Monke
     python = str(tmp_path / "pip" / "bin" / "python")
     found = index.pip_find_links(python)
     assert set(found) == {str(tmp_path / name) for name in "abc"}
+    # nox in a venv without pip (as the tests run it): asked of the pip on PATH instead
+    monkeypatch.setenv("PATH", f"{tmp_path / 'pip' / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    index.pip_find_links.cache_clear()
+    assert index.pip_find_links(str(tmp_path / "no-python")) == found
     monkeypatch.setenv("UV_FIND_LINKS", str(tmp_path / "uv"))
     index.pip_find_links.cache_clear()
     assert index.pip_find_links(python) == ()

@@ -11,19 +11,29 @@ from __future__ import annotations
 import functools
 import os
 import re
+import shutil
 import subprocess
 import sys
 
 
 @functools.cache
 def pip_find_links(python: str = sys.executable) -> tuple[str, ...]:
-    """pip's configured find-links (files, environment), as ``python``'s pip reads them; none when uv has its own.
+    """pip's configured find-links (config files, environment), as pip reads them; none when uv has its own.
 
-    Without pip in ``python`` (nox run by uvx, say) there is no pip configuration to read.
+    Asked of ``python``'s pip, or, where it has none (nox in a venv made by uv), of the ``pip`` on
+    PATH: both read the same user and global configuration and the same environment.
     """
     if os.environ.get("UV_FIND_LINKS"):
         return ()
-    listed = subprocess.run([python, "-m", "pip", "config", "list"], capture_output=True, text=True, check=False).stdout
+    listed = ""
+    pip_on_path = shutil.which("pip")
+    for command in ([python, "-m", "pip"], [pip_on_path] if pip_on_path else []):
+        if not command:
+            continue
+        done = subprocess.run([*command, "config", "list"], capture_output=True, text=True, check=False)
+        if done.returncode == 0:
+            listed = done.stdout
+            break
     found: list[str] = []
     for match in re.finditer(r"^\S*\.find-links='(.*)'$", listed, re.MULTILINE):
         found += [link for link in re.split(r"\s+|\\n", match.group(1)) if link]  # pip lists a newline as \n

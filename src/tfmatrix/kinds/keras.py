@@ -25,12 +25,10 @@ FIRST = Version("3")
 
 
 def track(backend: str) -> Track:
-    return Track(
-        f"keras-{backend}",
-        f" {backend}",
-        f"Keras on {backend}",
-        f"ran `import keras` (Keras 3, on its own) with `KERAS_BACKEND={backend}`",
-    )
+    note = f"ran `import keras` (Keras 3, on its own) with `KERAS_BACKEND={backend}`"
+    if backend == "torch":  # the index's torch is the CUDA build; a CPU build exists for few lines
+        note += ", only for the Keras lines whose catalog entry names a CPU build of torch (the newest four)"
+    return Track(f"keras-{backend}", f" {backend}", f"Keras on {backend}", note)
 
 
 # The backend package each variant installs before Keras (CPU builds: no GPU is used).
