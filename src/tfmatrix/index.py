@@ -30,7 +30,10 @@ def pip_find_links(python: str = sys.executable) -> tuple[str, ...]:
     for command in ([python, "-m", "pip"], [pip_on_path] if pip_on_path else []):
         if not command:
             continue
-        done = subprocess.run([*command, "config", "list"], capture_output=True, text=True, check=False)
+        try:
+            done = subprocess.run([*command, "config", "list"], capture_output=True, text=True, check=False)
+        except OSError:  # no such interpreter
+            continue
         if done.returncode == 0:
             listed = done.stdout
             break
