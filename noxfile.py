@@ -144,8 +144,10 @@ def matrix(session: nox.Session) -> None:
             )
         except InputError as exc:
             bad_input(str(exc))
-        command = [*nox_command, "-s", "report", "--", "--results-dir", str(results_dir), "--previous", before]
+        command = [*nox_command, "-s", "report", "--", "--results-dir", str(results_dir)]
         command += ["--probes-dir", str(opts.probes_dir.resolve())]
+        if any(outcome.state != runner.CACHED for outcome in outcomes):  # else the results are as they were
+            command += ["--previous", before]
         reported = subprocess.run(command, check=False).returncode
     failed = [f"{o.variant} ({o.state})" for o in outcomes if o.state not in (runner.DONE, runner.CACHED)]
     if failed:

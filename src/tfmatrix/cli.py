@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tfmatrix import catalog, diff, discover, explanations, migrations, probes, render, results, runner, status
+from tfmatrix import catalog, discover, explanations, migrations, probes, results, runner, status
 from tfmatrix.errors import InputError
 from tfmatrix.record import write_text_atomic
 from tfmatrix.variant import Variant
@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
+    from tfmatrix import render  # noqa: PLC0415 - pandas takes about 2 s to import; variants and migrate need none
+
     for probe in known_probes.values():
         for file_name, mine in render.views(loaded, probe).items():
             out = args.out_dir / file_name
@@ -131,6 +133,8 @@ def run_discover(path: Path, results_dir: Path, variants: list[Variant], *, dry_
 
 
 def run_diff(old: list[results.Result], new: list[results.Result], known_probes: dict[str, probes.Probe]) -> int:
+    from tfmatrix import diff  # noqa: PLC0415 - as render: pandas only where it is used
+
     lines = diff.semantic_changes(old, new, known_probes)
     for line in [*lines, *diff.replaced_ok(old, new)]:
         print(line)
