@@ -205,7 +205,7 @@ def probe(session: nox.Session, variant: Variant) -> None:
         shutil.rmtree(session.virtualenv.location, ignore_errors=True)
 
 
-@nox.session(python="3.11")
+@nox.session(python="3.11", reuse_venv=True)  # pandas and friends stay; tfmatrix itself is installed again
 def report(session: nox.Session) -> None:
     """Render reports/<probe>-matrix.md from every result in reports/results (upgrading older ones first).
 
