@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 from typing import Any, TypeVar
 
+from packaging.version import InvalidVersion, Version
+
 from tfmatrix.errors import InputError
 
 PYTHON_PATTERN = re.compile(r"^3\.\d{1,2}$")
@@ -34,6 +36,22 @@ def table(path: Path, where: str, value: Any, fields: set[str]) -> dict[str, Any
     if unknown:
         raise InputError(path, f"{where}.{unknown[0]}", "unknown field")
     return value
+
+
+def final_version(
+    path: Path, where: str, entry: dict[str, Any], name: str, example: str, first: Version | None = None
+) -> Version:
+    """The entry's ``version``: a final release (of ``first`` or later), ``name`` saying of what."""
+    version = required(path, where, entry, "version", str)
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        raise InputError(
+            path, f"{where}.version", f"expected a {name} version like {example}, got {version!r}"
+        ) from None
+    if parsed.is_prerelease or parsed.is_devrelease or (first is not None and parsed < first):
+        raise InputError(path, f"{where}.version", f"expected a final {name}, got {version!r}")
+    return parsed
 
 
 def python(path: Path, where: str, entry: dict[str, Any]) -> str:

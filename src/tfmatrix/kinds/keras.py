@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from tfmatrix import entries
 from tfmatrix.errors import InputError
@@ -57,13 +57,8 @@ def release(path: Path, index: int, value: Any, timeout: float, today: dt.date) 
     """One entry's variants: tensorflow, jax, and torch where the entry names a torch build."""
     where = f"{TABLE}[{index}]"
     entry = entries.table(path, where, value, FIELDS)
-    version = entries.required(path, where, entry, "version", str)
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        raise InputError(path, f"{where}.version", f"expected a Keras release like 3.8.0, got {version!r}") from None
-    if parsed.is_prerelease or parsed.is_devrelease or parsed < FIRST:
-        raise InputError(path, f"{where}.version", f"expected a final Keras 3 release, got {version!r}")
+    entries.final_version(path, where, entry, "Keras 3 release", "3.8.0", first=FIRST)
+    version = entry["version"]
     python = entries.python(path, where, entry)
     resolved_as_of = entries.date(path, where, entry, today)
     timeout = entries.timeout(path, f"{where}.timeout_seconds", entry.get("timeout_seconds", timeout))

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from tfmatrix import entries
 from tfmatrix.errors import InputError
@@ -51,13 +51,8 @@ def release(path: Path, index: int, value: Any, timeout: float, today: dt.date) 
     """One entry as its bundled variant, and its tf-keras variant where it names one."""
     where = f"{TABLE}[{index}]"
     entry = entries.table(path, where, value, FIELDS)
-    version = entries.required(path, where, entry, "version", str)
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        raise InputError(path, f"{where}.version", f"expected a release version like 2.1.0, got {version!r}") from None
-    if parsed.is_prerelease or parsed.is_devrelease:
-        raise InputError(path, f"{where}.version", f"expected a final release, got {version!r}")
+    parsed = entries.final_version(path, where, entry, "release", "2.1.0")
+    version = entry["version"]
     distribution = entries.required(path, where, entry, "distribution", str)
     if distribution not in DISTRIBUTIONS:
         raise InputError(
