@@ -6,8 +6,9 @@ here every aspect is a comparable string, whatever the probe.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from packaging.version import Version
@@ -24,6 +25,7 @@ BRIDGED = (FLAKY, *FAILED_STATES)  # says nothing about behaviour: change points
 NOT_APPLICABLE = "not_applicable"  # a case's status where the release lacks what it needs
 RAISED = "error"  # a case's status where it raised an exception
 VARIANT_COLUMNS = ("position", "variant", "release", "version", "track")
+K = TypeVar("K")
 
 
 def release_label(result: Result) -> str:
@@ -122,6 +124,22 @@ def change_points(frame: pd.DataFrame, aspects: list[str]) -> list[ChangePoint]:
     return sorted(changes, key=lambda c: (positions[c.release], aspects.index(c.aspect), c.case))
 
 
+def runs(keys: list[K], alike: Callable[[K, K], bool]) -> list[list[K]]:
+    """``keys`` in runs of consecutive ones, each ``alike`` the first of its run."""
+    groups: list[list[K]] = []
+    for key in keys:
+        if groups and alike(groups[-1][0], key):
+            groups[-1].append(key)
+        else:
+            groups.append([key])
+    return groups
+
+
+def span(first: str, last: str) -> str:
+    """How a column names a run of releases: ``2.2.3 – 2.15.1``, or the one release."""
+    return first if first == last else f"{first} – {last}"
+
+
 def release_ranges(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """Rows = cases, columns = runs of consecutive variants on one track in which every case has the same ``column``.
 
@@ -130,18 +148,11 @@ def release_ranges(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     wide = frame.pivot(index="case", columns="position", values=column)
     by_position = frame.drop_duplicates("position").set_index("position")
     versions, tracks = by_position["version"], by_position["track"]
-    groups: list[list[int]] = []
-    for position in map(int, wide.columns):
-        previous = groups[-1][0] if groups else None
-        if previous is not None and tracks[position] == tracks[previous] and wide[position].equals(wide[previous]):
-            groups[-1].append(position)
-        else:
-            groups.append([position])
-    columns = {}
-    for group in groups:
-        first, last, track = versions[group[0]], versions[group[-1]], tracks[group[0]]
-        span = first if first == last else f"{first} – {last}"
-        columns[f"{span}{TRACKS[track].suffix}"] = wide[group[0]]
+    groups = runs(list(map(int, wide.columns)), lambda a, b: tracks[a] == tracks[b] and wide[a].equals(wide[b]))
+    columns = {
+        f"{span(versions[group[0]], versions[group[-1]])}{TRACKS[tracks[group[0]]].suffix}": wide[group[0]]
+        for group in groups
+    }
     table = pd.DataFrame(columns)
     case_order = frame.drop_duplicates("case")["case"]
     return table.loc[case_order]
@@ -171,14 +182,7 @@ def disagreements(frame: pd.DataFrame, column: str, lead: str) -> pd.DataFrame:
     texts = shared.apply(describe, axis=1).unstack("version").fillna("")
     texts = texts[sorted(texts.columns, key=lambda version: Version(str(version)))]
     texts = texts[(texts != "").any(axis=1)]
-    groups: list[list[str]] = []
-    for version in texts.columns:
-        if groups and texts[version].equals(texts[groups[-1][0]]):
-            groups[-1].append(version)
-        else:
-            groups.append([version])
-    merged = pd.DataFrame(
-        {(g[0] if len(g) == 1 else f"{g[0]} – {g[-1]}"): texts[g[0]] for g in groups}, index=texts.index
-    )
+    groups = runs(list(texts.columns), lambda a, b: texts[a].equals(texts[b]))
+    merged = pd.DataFrame({span(g[0], g[-1]): texts[g[0]] for g in groups}, index=texts.index)
     case_order = [case for case in dict.fromkeys(frame["case"]) if case in merged.index]
     return merged.loc[case_order]

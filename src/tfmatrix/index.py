@@ -27,9 +27,7 @@ def pip_find_links(python: str = sys.executable) -> tuple[str, ...]:
         return ()
     listed = ""
     pip_on_path = shutil.which("pip")
-    for command in ([python, "-m", "pip"], [pip_on_path] if pip_on_path else []):
-        if not command:
-            continue
+    for command in [[python, "-m", "pip"], *([[pip_on_path]] if pip_on_path else [])]:
         try:
             done = subprocess.run([*command, "config", "list"], capture_output=True, text=True, check=False)
         except OSError:  # no such interpreter
