@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -226,3 +227,85 @@ def test_migrate_moves_old_files_into_the_probes_folder_and_keeps_newer_ones(tmp
         json.loads(newer.read_text(encoding="utf-8"))
     )  # the result already in the new layout is newer: not overwritten
     assert migrations.migrate(tmp_path) == []  # nothing left to do
+
+
+def _without_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any validation from here on fails the test: what loads, loads from the cache."""
+
+    def refuse(path: Path, *_: object) -> None:
+        message = f"{path} was validated again"
+        raise AssertionError(message)
+
+    monkeypatch.setattr(results, "validate", refuse)
+
+
+def test_a_validated_result_is_not_validated_again_while_it_is_unchanged(
+    recorded: Path,
+    tmp_path: Path,
+    variants: list[Variant],
+    known: dict[str, probes.Probe],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cache = tmp_path / "validated.json"
+    first = results.Validated(cache)
+    loaded = results.load_all(recorded, variants, known, first)
+    first.save()
+    assert len(json.loads(cache.read_text(encoding="utf-8"))["validated"]) == len(loaded)
+    _without_validation(monkeypatch)
+    assert results.load_all(recorded, variants, known, results.Validated(cache)) == loaded
+
+
+def test_a_changed_result_is_validated_again(
+    recorded: Path, tmp_path: Path, variants: list[Variant], known: dict[str, probes.Probe]
+) -> None:
+    cache = tmp_path / "validated.json"
+    first = results.Validated(cache)
+    results.load_all(recorded, variants, known, first)
+    first.save()
+    path, document = _first(recorded)
+    document["cases"][3]["weights"][1]["moved"] = "yes"
+    _write(path, document)
+    with pytest.raises(InputError, match=r"cases\[3\]\.weights\[1\]\.moved: "):
+        results.load_all(recorded, variants, known, results.Validated(cache))
+
+
+def test_a_changed_probe_validates_its_results_again(
+    recorded: Path, tmp_path: Path, variants: list[Variant], known: dict[str, probes.Probe]
+) -> None:
+    """The probe's metadata is part of what a result is checked against: an axis value it dropped is an error."""
+    cache = tmp_path / "validated.json"
+    first = results.Validated(cache)
+    results.load_all(recorded, variants, known, first)
+    first.save()
+    freeze = known["freeze"]
+    api = {**freeze.axes["api"], "values": ["functional", "subclassed"]}
+    changed = {**known, "freeze": dataclasses.replace(freeze, axes={**freeze.axes, "api": api})}
+    with pytest.raises(InputError, match=r"axes\.api: 'sequential' is not one of"):
+        results.load_all(recorded, variants, changed, results.Validated(cache))
+
+
+@pytest.mark.parametrize("text", ["", "{not json", '{"validated": 3}', "[]"])
+def test_an_unreadable_validation_cache_is_an_empty_one(
+    recorded: Path, tmp_path: Path, variants: list[Variant], known: dict[str, probes.Probe], text: str
+) -> None:
+    cache = tmp_path / "validated.json"
+    cache.write_text(text, encoding="utf-8")
+    validated = results.Validated(cache)
+    assert validated.known == set()
+    loaded = results.load_all(recorded, variants, known, validated)
+    validated.save()
+    assert len(json.loads(cache.read_text(encoding="utf-8"))["validated"]) == len(loaded)
+
+
+def test_the_validation_cache_forgets_results_that_went_away(
+    recorded: Path, tmp_path: Path, variants: list[Variant], known: dict[str, probes.Probe]
+) -> None:
+    cache = tmp_path / "validated.json"
+    first = results.Validated(cache)
+    results.load_all(recorded, variants, known, first)
+    first.save()
+    _first(recorded)[0].unlink()
+    second = results.Validated(cache)
+    loaded = results.load_all(recorded, variants, known, second)
+    second.save()
+    assert len(json.loads(cache.read_text(encoding="utf-8"))["validated"]) == len(loaded) == len(first.seen) - 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from functools import cache
 from importlib import resources
@@ -11,11 +12,10 @@ from typing import Any
 
 import jsonschema
 
-from tfmatrix import migrations
+from tfmatrix import migrations, record
 from tfmatrix.errors import InputError
 from tfmatrix.kinds import KINDS, TRACKS
 from tfmatrix.probes import Probe
-from tfmatrix.record import SCHEMA_VERSION
 from tfmatrix.variant import Variant
 
 Result = dict[str, Any]
@@ -67,16 +67,64 @@ def first_error(validator: jsonschema.Draft202012Validator, document: Any, prefi
     return field.lstrip("."), error.message
 
 
-def load_one(path: Path, probes: dict[str, Probe]) -> Result:
-    """Parse one result file (upgrading an older schema) and validate it; any problem is one InputError."""
+class Validated:
+    """Which result files passed validation before, by content, kept in one JSON file.
+
+    A file is known by the digest of its bytes together with everything validating it reads (the
+    schemas, its probe's metadata, the kinds and tracks): while none of that changes, it is not
+    validated again, which is most of a report's time otherwise. A missing or unreadable file is
+    an empty cache. ``save()`` keeps what this process loaded, so files that went away drop out.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.known = {str(digest) for digest in json.loads(path.read_text(encoding="utf-8"))["validated"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            self.known = set()
+        self.seen: set[str] = set()
+        self.fingerprints: dict[str, str] = {}
+
+    def key(self, text: str, document: Any, probes: dict[str, Probe]) -> str | None:
+        """The digest of this file's text and what validates it; None where the probe is unknown."""
+        probe = document.get("probe") if isinstance(document, dict) else None
+        name = probe.get("name") if isinstance(probe, dict) else None
+        if not isinstance(name, str) or name not in probes:
+            return None
+        if name not in self.fingerprints:
+            inputs = [record.SCHEMA_VERSION, schema(), case_schema(probes[name]), sorted(KINDS), sorted(TRACKS)]
+            self.fingerprints[name] = json.dumps(inputs, sort_keys=True)
+        return hashlib.sha256((self.fingerprints[name] + text).encode("utf-8")).hexdigest()
+
+    def save(self) -> None:
+        if self.seen == self.known:
+            return
+        record.write_json_atomic(self.path, {"validated": sorted(self.seen)})
+
+
+def load_one(path: Path, probes: dict[str, Probe], validated: Validated | None = None) -> Result:
+    """Parse one result file (upgrading an older schema) and validate it, unless ``validated`` knows it
+    as it is; any problem is one InputError."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        document = json.loads(text)
     except OSError as exc:
         raise InputError(path, "", f"cannot be read: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise InputError(path, "", "is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InputError(path, "", f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if validated is None:
+        return validate(path, document, probes)
+    key = validated.key(text, document, probes)
+    result = migrations.upgrade(document) if key in validated.known else validate(path, document, probes)
+    if key is not None:
+        validated.seen.add(key)
+    return result
+
+
+def validate(path: Path, document: Any, probes: dict[str, Probe]) -> Result:
+    """The document, upgraded to today's schema, checked against the schemas, the kinds and its probe."""
     if isinstance(document, dict):
         try:
             document = migrations.upgrade(document)
@@ -85,9 +133,9 @@ def load_one(path: Path, probes: dict[str, Probe]) -> Result:
             raise InputError(
                 path, str(exc), f"missing: a schema {found} result cannot be upgraded without it"
             ) from None
-        if document.get("schema_version") != SCHEMA_VERSION:
+        if document.get("schema_version") != record.SCHEMA_VERSION:
             found = document.get("schema_version")
-            raise InputError(path, "schema_version", f"expected {SCHEMA_VERSION} or older, got {found!r}")
+            raise InputError(path, "schema_version", f"expected {record.SCHEMA_VERSION} or older, got {found!r}")
     problem = first_error(jsonschema.Draft202012Validator(schema()), document)
     if problem is not None:
         raise InputError(path, *problem)
@@ -110,14 +158,16 @@ def load_one(path: Path, probes: dict[str, Probe]) -> Result:
     return result
 
 
-def load_all(directory: Path, variants: list[Variant], probes: dict[str, Probe]) -> list[Result]:
+def load_all(
+    directory: Path, variants: list[Variant], probes: dict[str, Probe], validated: Validated | None = None
+) -> list[Result]:
     """Every result in ``directory`` (``<probe>/<variant>.json``), validated, in catalog order, then by probe.
 
     Each must be of a catalog variant (``variants``, opt-in ones included) and of a known probe.
     """
     if not directory.is_dir():
         raise InputError(directory, "", "is not a directory of result files")
-    loaded = load_paths(paths(directory), variants, probes)
+    loaded = load_paths(paths(directory), variants, probes, validated)
     if not loaded:
         raise InputError(directory, "", "holds no result files (<probe>/<variant>.json): run the probe sessions first")
     return loaded
@@ -131,10 +181,12 @@ def paths(directory: Path) -> list[Path]:
     return sorted(directory.glob("*/*.json"))
 
 
-def load_paths(found: list[Path], variants: list[Variant], probes: dict[str, Probe]) -> list[Result]:
+def load_paths(
+    found: list[Path], variants: list[Variant], probes: dict[str, Probe], validated: Validated | None = None
+) -> list[Result]:
     """Load and validate these result files, each of a catalog variant; in catalog order, then by probe."""
     order = {variant.id: index for index, variant in enumerate(variants)}
-    loaded = [keyed(path, order, probes) for path in found]
+    loaded = [keyed(path, order, probes, validated) for path in found]
     return sorted(loaded, key=lambda result: sort_key(result, order))
 
 
@@ -142,7 +194,9 @@ def sort_key(result: Result, order: dict[str, int]) -> tuple[int, str]:
     return order[result["variant"]], result["probe"]["name"]
 
 
-def load_comparable(directory: Path, variants: list[Variant], probes: dict[str, Probe]) -> tuple[list[Result], int]:
+def load_comparable(
+    directory: Path, variants: list[Variant], probes: dict[str, Probe], validated: Validated | None = None
+) -> tuple[list[Result], int]:
     """The results in ``directory`` that load under today's schema, probes and catalog, and how many did not.
 
     For comparing with what a run started from: results the catalog or the probes no longer have are left out.
@@ -152,15 +206,22 @@ def load_comparable(directory: Path, variants: list[Variant], probes: dict[str, 
     good = []
     for path in found:
         try:
-            good.append(keyed(path, order, probes, in_place=path.parent != directory))
+            good.append(keyed(path, order, probes, validated, in_place=path.parent != directory))
         except InputError:
             continue
     return sorted(good, key=lambda result: sort_key(result, order)), len(found) - len(good)
 
 
-def keyed(path: Path, order: dict[str, int], probes: dict[str, Probe], *, in_place: bool = True) -> Result:
+def keyed(
+    path: Path,
+    order: dict[str, int],
+    probes: dict[str, Probe],
+    validated: Validated | None = None,
+    *,
+    in_place: bool = True,
+) -> Result:
     """One validated result of a catalog variant; ``in_place``: checked to be where its probe and variant say."""
-    result = load_one(path, probes)
+    result = load_one(path, probes, validated)
     variant, probe = result["variant"], result["probe"]["name"]
     if variant not in order:
         raise InputError(path, "variant", f"{variant} is not in the catalog")
