@@ -10,7 +10,14 @@ X
 and, per variant, the split between venv creation, install, TensorFlow import and the probe's
 cases, plus peak disk use (venvs + uv cache) sampled during the cold run.
 
-Run through nox: `nox -s bench -- [--only ID ...] [--jobs N]`. Writes benchmarks/results/<host>-<date>.json.
+With --full, the whole catalog instead (every kind, every probe), from uv's cache as it is (warm):
+  full       every result made again (`nox -s matrix -- --force-all`), the report included
+  overhead   full's wall time / (the environments' probe time summed / jobs)
+  no-change  the same command without --force-all, three times: nothing to probe, the report again
+  disk       the cache's size, and how far disk use rose above where it started (venvs, logs, results)
+
+Run through nox: `nox -s bench -- [--only ID ...] [--jobs N]` or `nox -s bench -- --full [--results-dir DIR]`.
+Writes benchmarks/results/<host>-<date>.json (--full: full-matrix-<host>-<date>.json).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,22 +63,22 @@ def directory_bytes(path: Path) -> int:
 
 
 class DiskSampler(threading.Thread):
-    """Samples the size of some directories every few seconds; keeps the peak of their sum."""
+    """Samples a measure of disk use every few seconds; keeps its peak."""
 
-    def __init__(self, paths: list[Path], every: float = 3.0) -> None:
+    def __init__(self, measure: Callable[[], int], every: float = 3.0) -> None:
         super().__init__(daemon=True)
-        self.paths, self.every, self.peak = paths, every, 0
+        self.measure, self.every, self.peak = measure, every, measure()
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.is_set():
-            self.peak = max(self.peak, sum(directory_bytes(p) for p in self.paths))
+            self.peak = max(self.peak, self.measure())
             self.stopped.wait(self.every)
 
     def stop(self) -> int:
         self.stopped.set()
         self.join()
-        self.peak = max(self.peak, sum(directory_bytes(p) for p in self.paths))
+        self.peak = max(self.peak, self.measure())
         return self.peak
 
 
@@ -104,18 +112,82 @@ def baseline(results: Path, scratch: Path, env: dict[str, str]) -> float:
     return nox(args, env, scratch / "baseline.log")
 
 
+def machine() -> dict[str, object]:
+    return {
+        "host": platform.node(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "system": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def write(report: dict[str, object], path: Path, shown: tuple[str, ...]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: report[k] for k in shown}))
+    print(f"bench: wrote {path}")
+
+
+def full_matrix(jobs: int, results: Path, env: dict[str, str], logs: Path) -> dict[str, object]:
+    """The whole catalog made again from uv's cache as it is, then three runs with nothing to do."""
+    asked = subprocess.run([sys.executable, "-m", "uv", "cache", "dir"], capture_output=True, text=True, check=True)
+    cache = Path(asked.stdout.strip())
+    cache_before = directory_bytes(cache)
+    args = ["-f", str(ROOT / "noxfile.py"), "-s", "matrix", "--", "--jobs", str(jobs), "--results-dir", str(results)]
+    started_at = shutil.disk_usage(ROOT).used
+    sampler = DiskSampler(lambda: shutil.disk_usage(ROOT).used)  # the cache is too big to walk every few seconds
+    sampler.start()
+    wall = nox([*args, "--force-all"], env, logs / "full.log")
+    peak = sampler.stop()
+    timings = json.loads((ROOT / ".nox" / "logs" / "timings.json").read_text(encoding="utf-8"))
+    no_change = [nox(args, env, logs / f"no-change-{n}.log") for n in (1, 2, 3)]
+    per_variant = {v["variant"]: v["phases"] for v in timings["variants"]}
+    probing = sum(s for phases in per_variant.values() for name, s in phases.items() if name.startswith("probe "))
+    phase_sums = {}
+    for phases in per_variant.values():
+        for name, seconds in phases.items():
+            key = "probes" if name.startswith("probe ") else name
+            phase_sums[key] = round(phase_sums.get(key, 0.0) + seconds, 2)
+    return {
+        "variants": len(per_variant),
+        "jobs": jobs,
+        "seconds": {"full": wall, "runner": timings["seconds"], "no_change": no_change},
+        "probe_seconds_summed": round(probing, 2),
+        "overhead": round(wall / (probing / jobs), 3),
+        "phase_seconds_summed": phase_sums,
+        "disk": {
+            "uv_cache_bytes_before": cache_before,
+            "uv_cache_bytes_after": directory_bytes(cache),
+            "peak_rise_bytes": peak - started_at,
+        },
+        "per_variant": per_variant,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", default=DEFAULT_ONLY, help="variant ids (see `nox -l`)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--full", action="store_true", help="the whole catalog, warm: see above")
+    parser.add_argument("--results-dir", type=Path, help="--full: where the results go (default: a scratch folder)")
     opts = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOX_")}
+    if opts.full:
+        with tempfile.TemporaryDirectory(prefix="tfmatrix-bench-") as tmp:
+            results = opts.results_dir.resolve() if opts.results_dir else Path(tmp) / "results"
+            measured = full_matrix(opts.jobs, results, env, Path(tmp))
+        report = {"machine": machine(), "date": dt.date.today().isoformat(), **measured}
+        path = opts.out / f"full-matrix-{platform.node()}-{report['date']}.json"
+        write(report, path, ("seconds", "overhead", "disk"))
+        return 0
     with tempfile.TemporaryDirectory(prefix="tfmatrix-bench-") as tmp:
         scratch = Path(tmp)
         cold_cache, results = scratch / "uv-cache", scratch / "results"
         cold_env = {**env, "UV_CACHE_DIR": str(cold_cache)}
-        sampler = DiskSampler([cold_cache, ROOT / ".nox"])  # the probe venvs live under .nox
+        # the probe venvs live under .nox
+        sampler = DiskSampler(lambda: directory_bytes(cold_cache) + directory_bytes(ROOT / ".nox"))
         sampler.start()
         cold = matrix(opts.only, opts.jobs, results, cold_env, scratch / "cold.log")
         peak = sampler.stop()
@@ -128,13 +200,7 @@ def main() -> int:
         shutil.rmtree(cold_cache)
         plain = baseline(results, scratch, env)
     report = {
-        "machine": {
-            "host": platform.node(),
-            "cpus": os.cpu_count(),
-            "machine": platform.machine(),
-            "system": platform.platform(),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
         "date": dt.date.today().isoformat(),
         "variants": opts.only,
         "jobs": opts.jobs,
@@ -144,11 +210,11 @@ def main() -> int:
         "uv_cache_bytes_after_cold": cache_bytes,
         "per_variant": {"cold": cold_timings["variants"], "warm": warm_timings["variants"]},
     }
-    opts.out.mkdir(parents=True, exist_ok=True)
-    path = opts.out / f"{platform.node()}-{report['date']}.json"
-    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps({k: report[k] for k in ("seconds", "warm_speedup_over_baseline", "peak_disk_bytes_cold")}))
-    print(f"bench: wrote {path}")
+    write(
+        report,
+        opts.out / f"{platform.node()}-{report['date']}.json",
+        ("seconds", "warm_speedup_over_baseline", "peak_disk_bytes_cold"),
+    )
     return 0
 
 
