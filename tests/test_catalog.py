@@ -102,6 +102,23 @@ def test_every_track_belongs_to_one_kind() -> None:
         ("[[release]]\n" + GOOD_ENTRY.replace('"2.1.0"', '"2.16.0rc1"'), "release[0].version", "a final release"),
         ("[[release]]\n" + GOOD_ENTRY.replace('"tensorflow-cpu"', '"tf"'), "release[0].distribution", "one of"),
         ("[[release]]\n" + GOOD_ENTRY.replace('"3.7"', '"3"'), "release[0].python", "like 3.7"),
+        ("[[release]]\n" + GOOD_ENTRY.replace('"3.7"', '"3.7\\n"'), "release[0].python", "like 3.7"),
+        ("[[release]]\n" + GOOD_ENTRY.replace('"2.1.0"', '"2.1.0\\n"'), "release[0].version", "a release version"),
+        ("[[release]]\n" + GOOD_ENTRY.replace('"2.1.0"', '"V2.1.0"'), "release[0].version", "a release version"),
+        ("[[release]]\n" + GOOD_ENTRY + "timeout_seconds = nan\n", "release[0].timeout_seconds", "positive number"),
+        ("timeout_seconds = inf\n[[release]]\n" + GOOD_ENTRY, "timeout_seconds", "positive number"),
+        (
+            "[[release]]\n" + GOOD_ENTRY + "[[release]]\n" + GOOD_ENTRY.replace('"2.1.0"', '"2.1.0.0"'),
+            "release[1]",
+            "duplicates release[0] (tensorflow-cpu-2.1.0)",
+        ),
+        (
+            "[[release]]\n"
+            + GOOD_ENTRY.replace("2.1.0", "2.16.2")
+            + 'tf_keras = { version = "2.16.0\\n--index-url file:///x", resolved_as_of = 2020-01-15 }\n',
+            "release[0].tf_keras.version",
+            "expected a tf-keras version like 2.16.0",
+        ),
         ("[[release]]\n" + GOOD_ENTRY.replace("2020-01-15", '"2020-01-15"'), "release[0].resolved_as_of", "TOML date"),
         (
             "[[release]]\n" + GOOD_ENTRY.replace("2020-01-15", "2020-01-15T10:00:00"),
@@ -197,3 +214,11 @@ def test_variants_lists_only_stale_ones_on_request(tmp_path: Path, capsys: pytes
     )
     assert listed("--stale") == {"tensorflow-cpu-2.5.3": ["gan"]}
     assert listed("--stale", "--nightly") == {"tensorflow-cpu-2.5.3": ["gan"], "tf-nightly": ["saving"]}
+
+
+@pytest.mark.parametrize(
+    "requirement", ["tf-keras==2.16.0\n--index-url=file:///x", "--index-url=file:///x", "keras==3.8.0 -e .", ""]
+)
+def test_an_install_is_one_requirement_and_never_an_option(requirement: str) -> None:
+    with pytest.raises(ValueError, match="not a single requirement"):
+        Install(requirement, None)

@@ -82,6 +82,9 @@ def test_keras_results_go_to_a_report_of_their_own() -> None:
     ("extra", "field", "problem"),
     [
         ("torch = 2\n", "keras[0].torch", "expected a torch version"),
+        ('torch = "2.13.0+cpu\\n--index-url=file:///x"\n', "keras[0].torch", "expected a torch version"),
+        ('also_install = ["packaging --index-url=file:///x"]\n', "keras[0].also_install", "package names"),
+        ('also_install = ["-e."]\n', "keras[0].also_install", "package names"),
         ('backend = "jax"\n', "keras[0].backend", "unknown field"),
     ],
 )
@@ -92,7 +95,12 @@ def test_bad_keras_entry(tmp_path: Path, extra: str, field: str, problem: str) -
     assert problem in str(caught.value)
 
 
-@pytest.mark.parametrize("version", ["2.15.0", "3.9.0rc1", "three"])
+def test_one_keras_release_written_two_ways_is_a_duplicate(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"keras\[1\]: duplicates keras\[0\] \(keras-3.8.0-tensorflow\)"):
+        load(tmp_path, ENTRY + ENTRY.replace('"3.8.0"', '"3.8.0.0"'))
+
+
+@pytest.mark.parametrize("version", ["2.15.0", "3.9.0rc1", "three", r"3.8.0\n", "v3.8.0", " 3.8.0"])
 def test_a_keras_entry_must_name_a_final_keras_3_release(tmp_path: Path, version: str) -> None:
     with pytest.raises(InputError, match=r"keras\[0\]\.version: expected a"):
         load(tmp_path, ENTRY.replace("3.8.0", version))

@@ -6,6 +6,7 @@ Standard library and ``packaging`` only: the noxfile loads the catalog.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,7 +15,8 @@ from packaging.version import InvalidVersion, Version
 
 from tfmatrix.errors import InputError
 
-PYTHON_PATTERN = re.compile(r"^3\.\d{1,2}$")
+PYTHON_PATTERN = re.compile(r"3\.\d{1,2}")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")  # a package name, nothing more
 T = TypeVar("T")
 
 
@@ -38,25 +40,36 @@ def table(path: Path, where: str, value: Any, fields: set[str]) -> dict[str, Any
     return value
 
 
+def version(path: Path, where: str, value: Any, name: str, example: str) -> Version:
+    """A version written as installers write it back: no space, no leading v, nothing to read as an option."""
+    try:
+        parsed = Version(value) if isinstance(value, str) else None
+    except InvalidVersion:
+        parsed = None
+    if parsed is None or str(parsed) != value:
+        raise InputError(path, where, f"expected a {name} version like {example}, got {value!r}")
+    return parsed
+
+
 def final_version(
     path: Path, where: str, entry: dict[str, Any], name: str, example: str, first: Version | None = None
 ) -> Version:
     """The entry's ``version``: a final release (of ``first`` or later), ``name`` saying of what."""
-    version = required(path, where, entry, "version", str)
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        raise InputError(
-            path, f"{where}.version", f"expected a {name} version like {example}, got {version!r}"
-        ) from None
+    parsed = version(path, f"{where}.version", required(path, where, entry, "version", str), name, example)
     if parsed.is_prerelease or parsed.is_devrelease or (first is not None and parsed < first):
-        raise InputError(path, f"{where}.version", f"expected a final {name}, got {version!r}")
+        raise InputError(path, f"{where}.version", f"expected a final {name}, got {entry['version']!r}")
     return parsed
+
+
+def package_names(path: Path, where: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(n, str) and NAME_PATTERN.fullmatch(n) for n in value):
+        raise InputError(path, where, f"expected a list of package names, got {value!r}")
+    return value
 
 
 def python(path: Path, where: str, entry: dict[str, Any]) -> str:
     value = required(path, where, entry, "python", str)
-    if not PYTHON_PATTERN.match(value):
+    if not PYTHON_PATTERN.fullmatch(value):
         raise InputError(path, f"{where}.python", f"expected a Python version like 3.7, got {value!r}")
     return value
 
@@ -72,6 +85,6 @@ def date(path: Path, where: str, entry: dict[str, Any], today: dt.date) -> dt.da
 
 
 def timeout(path: Path, where: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:  # nan: no limit
         raise InputError(path, where, f"expected a positive number of seconds, got {value!r}")
     return float(value)

@@ -7,9 +7,12 @@ TensorFlow release or a tf-keras package is. Standard library only: the noxfile 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+REQUIREMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[a-z]+\])?(==[0-9][A-Za-z0-9.+]*)?")
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,12 @@ class Install:
     no_deps: bool = False  # the packages before it already provide the dependencies
     prerelease: bool = False
     origin: str = ""  # the catalog field that pins it, for pre-flight errors; "" if nothing is pinned
+
+    def __post_init__(self) -> None:
+        # It reaches uv as an argument and as a line of requirements: one requirement, never an option.
+        if not REQUIREMENT.fullmatch(self.requirement):
+            message = f"not a single requirement: {self.requirement!r}"
+            raise ValueError(message)
 
 
 @dataclass(frozen=True)

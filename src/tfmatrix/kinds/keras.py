@@ -44,11 +44,12 @@ def load(path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant
     if not isinstance(value, list) or not value:
         raise InputError(path, TABLE, "expected one or more [[keras]] tables")
     found = [variant for index, entry in enumerate(value) for variant in release(path, index, entry, timeout, today)]
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, Version], Variant] = {}
     for variant in found:
-        if variant.id in seen:
-            raise InputError(path, variant.origin, f"duplicates {seen[variant.id]} ({variant.id})")
-        seen[variant.id] = variant.origin
+        key = (variant.track, Version(variant.version))  # 3.8 and 3.8.0 are one release
+        if key in seen:
+            raise InputError(path, variant.origin, f"duplicates {seen[key].origin} ({seen[key].id})")
+        seen[key] = variant
     order = [t.name for t in TRACKS]
     return sorted(found, key=lambda v: (order.index(v.track), Version(v.version)))
 
@@ -63,11 +64,9 @@ def release(path: Path, index: int, value: Any, timeout: float, today: dt.date) 
     resolved_as_of = entries.date(path, where, entry, today)
     timeout = entries.timeout(path, f"{where}.timeout_seconds", entry.get("timeout_seconds", timeout))
     torch = entry.get("torch")
-    if torch is not None and not isinstance(torch, str):
-        raise InputError(path, f"{where}.torch", f"expected a torch version like 2.13.0+cpu, got {torch!r}")
-    also = entry.get("also_install", [])
-    if not isinstance(also, list) or not all(isinstance(name, str) and name for name in also):
-        raise InputError(path, f"{where}.also_install", f"expected a list of package names, got {also!r}")
+    if torch is not None:
+        entries.version(path, f"{where}.torch", torch, "torch", "2.13.0+cpu")
+    also = entries.package_names(path, f"{where}.also_install", entry.get("also_install", []))
     keras = Install(f"keras=={version}", resolved_as_of, origin=f"{where}.version")
     extras = tuple(Install(name, resolved_as_of) for name in also)
     variants = []

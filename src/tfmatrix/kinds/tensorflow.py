@@ -38,11 +38,12 @@ def load(path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant
     if not isinstance(value, list) or not value:
         raise InputError(path, TABLE, "expected one or more [[release]] tables")
     releases = [release(path, index, entry, timeout, today) for index, entry in enumerate(value)]
-    seen: dict[str, int] = {}
-    for index, (bundled, _) in enumerate(releases):
-        if bundled.id in seen:
-            raise InputError(path, f"{TABLE}[{index}]", f"duplicates {TABLE}[{seen[bundled.id]}] ({bundled.id})")
-        seen[bundled.id] = index
+    seen: dict[Version, Variant] = {}
+    for bundled, _ in releases:
+        key = Version(bundled.version)  # 2.1 and 2.1.0 are one release, whichever package it comes as
+        if key in seen:
+            raise InputError(path, bundled.origin, f"duplicates {seen[key].origin} ({seen[key].id})")
+        seen[key] = bundled
     releases.sort(key=lambda pair: Version(pair[0].version))
     return [bundled for bundled, _ in releases] + [tf_keras for _, tf_keras in releases if tf_keras]
 
@@ -89,7 +90,8 @@ def release(path: Path, index: int, value: Any, timeout: float, today: dt.date) 
         raise InputError(path, f"{where}.tf_keras", "expected { version = ..., resolved_as_of = ... }")
     if parsed < TF_KERAS_FROM:
         raise InputError(path, f"{where}.tf_keras", "tf-keras is a separate package only from TensorFlow 2.16")
-    tf_keras_version = entries.required(path, f"{where}.tf_keras", table, "version", str)
+    tf_keras_version = table["version"]
+    entries.version(path, f"{where}.tf_keras.version", tf_keras_version, "tf-keras", "2.16.0")
     tf_keras_date = entries.date(path, f"{where}.tf_keras", table, today)
     # tf-keras requires the full `tensorflow` package; the release already provides TensorFlow.
     tf_keras = Install(f"tf-keras=={tf_keras_version}", tf_keras_date, no_deps=True, origin=f"{where}.tf_keras.version")
