@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import cmarkgfm
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -161,15 +162,22 @@ def test_releases_table(report: str) -> None:
 
 @given(st.text())
 def test_escaped_text_stays_in_its_cell(text: str) -> None:
+    """Rendered as GitHub renders markdown: one cell, no link, no strikethrough, no HTML of its own."""
     escaped = render.escape(text)
     assert not set(escaped) & set("\n\r<>")
     assert re.search(r"(?<!\\)\|", escaped) is None  # every pipe is escaped
-    assert re.search(r"(?<!\\)`", escaped) is None
+    html = cmarkgfm.github_flavored_markdown_to_html(f"| a |\n| --- |\n| {escaped} |\n")
+    assert html.count("<td") == 1
+    assert set(re.findall(r"<(\w+)", html)) <= {"table", "thead", "tr", "th", "tbody", "td", "code"}
 
 
 def test_escape_examples() -> None:
     assert render.escape("a|b\nc") == r"a\|b c"
     assert render.escape("<script>x</script>") == "&lt;script&gt;x&lt;/script&gt;"
+    assert (
+        render.escape("~~gone~~ at HTTPS://x.io/a_b or www.x.io") == r"\~\~gone\~\~ at HTTPS\://x.io/a\_b or www\.x.io"
+    )
+    assert render.escape("mail a@b.io") == "mail a`@`b.io"
 
 
 def test_hostile_error_message_does_not_break_the_table(
@@ -262,3 +270,18 @@ def test_cli_report_against_earlier_results_exits_4_on_a_change(
     out = capsys.readouterr().out
     assert "new release 2.2.3: freeze sequential/model/compile_then_freeze/train_on_batch printed" in out
     assert "1 earlier results are not comparable" in out
+
+
+@pytest.mark.parametrize("where", ["missing", "a-file.json"])
+def test_cli_report_refuses_earlier_results_that_are_not_a_folder(
+    recorded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """A mistyped --previous would silently turn the semantic-change check off."""
+    (tmp_path / "a-file.json").write_text("{}", encoding="utf-8")
+    out_dir = tmp_path / "out"
+    command = report_command(recorded, out_dir)
+    assert cli.main([*command, "--previous", str(tmp_path / where)]) == status.BAD_INPUT
+    assert capsys.readouterr().err == (
+        f"tfmatrix: error: {tmp_path / where}: is not a directory of earlier results (--previous)\n"
+    )
+    assert not out_dir.exists()  # nothing rendered
