@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import shutil
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,7 @@ import pytest
 from packaging.version import Version
 
 from conftest import ROOT
-from tfmatrix import catalog, cli, discover
+from tfmatrix import catalog, cli, discover, status
 
 TODAY = dt.date(2026, 12, 7)
 CATALOG = (ROOT / "catalog.toml").read_text(encoding="utf-8")
@@ -261,3 +263,21 @@ def test_a_newer_keras_patch_moves_its_entry_and_leaves_the_rest(tmp_path: Path)
         ['version = "3.8.0"', "resolved_as_of = 2025-01-14"],
         ['version = "3.8.1"', "resolved_as_of = 2026-12-07"],
     )
+
+
+def test_an_index_that_answers_nothing_is_an_error_not_nothing_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PIP_NO_INDEX=1, for real: pip finds no distribution of anything, which must not read as "up to date"."""
+    python = shutil.which("python3.11")
+    assert python is not None
+    monkeypatch.setattr(sys, "executable", python)  # a Python with pip, as the discover session has
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    path = tmp_path / "catalog.toml"
+    path.write_text(CATALOG, encoding="utf-8")
+    assert cli.main(["--catalog", str(path), "discover", "--results", str(tmp_path / "results")]) == status.ERROR
+    assert capsys.readouterr().err == (
+        "tfmatrix: error: the package index offers no release of tensorflow at all: "
+        "is it reachable (pip config list)?\n"
+    )
+    assert path.read_text(encoding="utf-8") == CATALOG

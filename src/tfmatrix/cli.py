@@ -35,6 +35,11 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--previous", type=Path, help="earlier results: print what changed since, exit 4 if the behaviour did"
     )
+    report.add_argument(
+        "--validation-cache",
+        type=Path,
+        help="a file remembering which results passed validation, by content: those are not validated again",
+    )
     listing = commands.add_parser(
         "variants", help="print the catalog's variants as JSON, for CI: [{id, python, probes}] (probes to run)"
     )
@@ -76,8 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "diff":
             earlier = results.load_all(args.old, variants, known_probes)
             return run_diff(earlier, results.load_all(args.new, variants, known_probes), known_probes)
-        loaded = results.load_all(args.results, variants, known_probes)
+        if args.previous is not None and not args.previous.is_dir():  # a typo must not turn the check off
+            raise InputError(args.previous, "", "is not a directory of earlier results (--previous)")
+        validated = results.Validated(args.validation_cache) if args.validation_cache else None
+        loaded = results.load_all(args.results, variants, known_probes, validated)
         known = explanations.load(args.explanations, known_probes)
+        if validated is not None:
+            validated.save()
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
@@ -91,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"tfmatrix: wrote {out} from {len(mine)} results, {len(failed)} of them failed attempts")
     if args.previous is None:
         return status.OK
-    previous, skipped = results.load_comparable(args.previous, variants, known_probes)
+    previous, skipped = results.load_comparable(args.previous, variants, known_probes, validated)
     if skipped:
         print(f"tfmatrix: {skipped} earlier results are not comparable (another schema, catalog or probe); left out")
     if not previous:

@@ -66,8 +66,14 @@ class Index:
 
 
 def ask_index() -> Index:
-    packages = (*DISTRIBUTIONS, "tf-keras", "keras")
-    return Index({package: {py: index_versions(package, py) for py in PYTHONS} for package in packages})
+    """Ask for every package the catalog installs; an index that offers one of them nothing at all is dead."""
+    wheels = {}
+    for package in (*DISTRIBUTIONS, "tf-keras", "keras"):
+        wheels[package] = {py: index_versions(package, py) for py in PYTHONS}
+        if not any(wheels[package].values()):  # "nothing new" must not be what an unreachable index looks like
+            message = f"the package index offers no release of {package} at all: is it reachable (pip config list)?"
+            raise RuntimeError(message)
+    return Index(wheels)
 
 
 def line(version: Version) -> tuple[int, int]:
