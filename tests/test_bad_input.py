@@ -47,6 +47,9 @@ def snapshot(checkout: Path) -> dict[str, bytes]:
         ("[[release]]\n" + ENTRY, ("--only", "tensorflow-cpu-9.9.9"), "unknown variant 'tensorflow-cpu-9.9.9'"),
         ("[[release]]\n" + ENTRY, ("--repeat", "0"), "argument --repeat: expected a positive int, got '0'"),
         ("[[release]]\n" + ENTRY, ("--timeout", "soon"), "argument --timeout: expected a positive float"),
+        ("[[release]]\n" + ENTRY, ("--timeout", "nan"), "argument --timeout: expected a positive float, got 'nan'"),
+        ("[[release]]\n" + ENTRY, ("--only",), "argument --only: expected at least one argument"),
+        ("[[release]]\n" + ENTRY, ("--results-dir", "new-folder"), "new-folder holds no results: name variants"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_touches_nothing(
@@ -74,3 +77,20 @@ def test_a_broken_result_file_is_bad_input_for_the_report(tmp_path: Path) -> Non
     assert run.returncode == 2, run.stdout + run.stderr
     assert f"{broken}: is not valid JSON" in run.stderr
     assert (checkout / "reports" / "freeze-matrix.md").read_bytes() == report
+
+
+@pytest.mark.parametrize(
+    ("entry", "status", "said"),
+    [
+        (ENTRY.replace('"3.7"', '"3.99"'), 1, "Python interpreter 3.99 not found"),
+        pytest.param(  # resolved before the release was uploaded: the index has no such version that day
+            ENTRY.replace("2020-01-15", "2020-01-01"), 3, "tensorflow-cpu-2.1.0: install-failed", marks=pytest.mark.slow
+        ),
+    ],
+)
+def test_a_probe_session_run_by_hand_fails_visibly(tmp_path: Path, entry: str, status: int, said: str) -> None:
+    """`nox -s "probe(ID)"` has no report to say it failed: its exit status must."""
+    checkout = copy_checkout(tmp_path, "[[release]]\n" + entry)
+    run = run_nox(checkout, "-s", "probe(tensorflow-cpu-2.1.0)")
+    assert run.returncode == status, run.stdout + run.stderr
+    assert said in run.stdout + run.stderr

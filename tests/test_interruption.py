@@ -76,6 +76,8 @@ def processes_of(checkout: Path) -> list[int]:
     [
         ("ctrl-c", 130),  # SIGINT to the whole foreground process group, as a terminal sends it
         ("sigterm", 130),  # `kill PID`: the run stops its sessions as for Ctrl-C
+        ("sigterm to the group", 130),  # a container stop or a CI cancellation: every process at once
+        ("sighup to the group", 130),  # the terminal closed
         ("kill -9", -signal.SIGKILL),  # the whole group killed at once, e.g. by the OOM killer
     ],
 )
@@ -94,6 +96,8 @@ def test_an_interrupted_run_keeps_what_it_had_and_resumes(
         os.killpg(run.pid, signal.SIGINT)
     elif how == "sigterm":
         run.send_signal(signal.SIGTERM)
+    elif how.endswith("to the group"):
+        os.killpg(run.pid, signal.SIGTERM if how.startswith("sigterm") else signal.SIGHUP)
     else:
         os.killpg(run.pid, signal.SIGKILL)
         for pid in processes_of(checkout):  # steps run in groups of their own; a machine kill takes them too
@@ -111,10 +115,57 @@ def test_an_interrupted_run_keeps_what_it_had_and_resumes(
     assert results.load_one(results_dir / "freeze" / f"{FIRST}.json", known)["status"] == "ok"
 
     if how == "kill -9":  # the hardest case; resuming works alike after the others
+        assert (checkout / ".nox" / "results-before").is_dir()  # the copy the killed run compared against
         resumed = run_nox(checkout, "-s", "matrix", "--", "--jobs", "1")
+        assert not (checkout / ".nox" / "results-before").exists()  # cleared: by its start, and its end
         assert resumed.returncode == 4, resumed.stdout + resumed.stderr  # 2.1.0 is new, and differs from 1.15.5
         assert re.search(rf"{FIRST} +cached", resumed.stdout)
         assert re.search(rf"{SECOND} +done", resumed.stdout)
         assert (results_dir / "freeze" / f"{FIRST}.json").read_bytes() == finished
         assert results.load_one(results_dir / "freeze" / f"{SECOND}.json", known)["status"] == "ok"
         assert report.read_bytes() != previous_report
+
+
+@pytest.mark.slow
+def test_sigterm_to_a_probe_session_stops_its_probe(tmp_path: Path) -> None:
+    """`kill PID` of a `nox -s "probe(ID)"` run by hand: the probe it started goes with it."""
+    checkout = copy_checkout(tmp_path, CATALOG, keep_results=False)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "nox", "-s", f"probe({FIRST})"],
+        cwd=checkout,
+        env=nox_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    assert run.stdout is not None
+    for line in run.stdout:  # the session echoes the harness: it is probing once the import is reported
+        if b"tfmatrix-imported" in line:
+            break
+    run.send_signal(signal.SIGTERM)
+    run.stdout.read()
+    assert run.wait(timeout=60) != 0
+    deadline = time.monotonic() + 30
+    while processes_of(checkout) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_of(checkout) == []
+    assert not list((checkout / "reports" / "results").rglob("*.json"))  # an interrupted attempt writes nothing
+
+
+@pytest.mark.slow
+def test_a_second_run_in_the_same_checkout_is_refused_and_the_first_goes_on(
+    tmp_path: Path, known: dict[str, probes.Probe]
+) -> None:
+    checkout = copy_checkout(tmp_path, CATALOG, keep_results=False)
+    results_dir = checkout / "reports" / "results"
+    first = start_run(checkout)
+    wait_until_probing(checkout, FIRST, first)
+    second = run_nox(checkout, "-s", "matrix", "--", "--jobs", "1", "--force-all")
+    assert second.returncode == 2, second.stdout + second.stderr
+    errors = [line for line in second.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1
+    assert re.search(r"another matrix run \(pid \d+, started [\d\-T:]+\) is going on in this checkout", errors[0])
+    assert first.wait(timeout=600) == 0
+    for variant in (FIRST, SECOND):
+        for name in known:
+            assert results.load_one(results_dir / name / f"{variant}.json", known)["status"] == "ok"

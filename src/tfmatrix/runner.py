@@ -27,7 +27,7 @@ from pathlib import Path
 from subprocess import Popen
 from typing import TextIO
 
-from tfmatrix import attempt, probes, record
+from tfmatrix import attempt, probes, record, status
 from tfmatrix.process import MARK
 from tfmatrix.variant import Variant
 
@@ -95,7 +95,8 @@ def run_one(
                     progress.show(index, variant.id, name, marks[name])
     running.pop(variant.id, None)
     seconds = time.perf_counter() - started
-    state, timing = ended(report) if child.returncode == 0 else (FAILED, {})
+    # A session whose variant failed says so (exit 3) after writing its report.
+    state, timing = ended(report) if child.returncode in (status.OK, status.INFRASTRUCTURE) else (FAILED, {})
     progress.show(index, variant.id, state, seconds)
     return Outcome(variant.id, state, round(seconds, 2), phases(marks, seconds) | timing, str(log))
 
@@ -110,7 +111,7 @@ def ended(report: Path) -> tuple[str, dict[str, float]]:
         seconds |= {f"probe {name}": float(s) for name, s in timing.get("cases_s", {}).items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return FAILED, {}  # no report, or not one a session wrote: the session itself went wrong
-    failed = [status for status in statuses if status != attempt.OK]
+    failed = [state for state in statuses if state != attempt.OK]
     return (failed[0] if failed else DONE), seconds
 
 
