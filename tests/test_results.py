@@ -87,6 +87,17 @@ def test_truncated_json(recorded: Path, variants: list[Variant], known: dict[str
         results.load_all(recorded, variants, known)
 
 
+def test_json_nested_too_deep_is_one_line(
+    recorded: Path, variants: list[Variant], known: dict[str, probes.Probe]
+) -> None:
+    path, _ = _first(recorded)
+    path.write_text("[" * 100_000, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        results.load_all(recorded, variants, known)
+    assert str(caught.value) == f"{path}: nests deeper than any result does (JSON too deep to read)"
+    assert migrations.migrate(recorded) == []  # left for the loader to report
+
+
 def test_unknown_schema_version(recorded: Path, known: dict[str, probes.Probe]) -> None:
     path, document = _first(recorded)
     document["schema_version"] = 99

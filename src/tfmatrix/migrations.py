@@ -80,7 +80,7 @@ def migrate(results_dir: Path) -> list[tuple[Path, Path]]:
                 continue
             upgraded = upgrade(document)
             target = result_path(results_dir, upgraded["probe"]["name"], upgraded["variant"])
-        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        except (OSError, ValueError, RecursionError, AttributeError, KeyError, TypeError):
             continue
         if upgraded.get("schema_version") != SCHEMA_VERSION:
             continue

@@ -38,7 +38,7 @@ def is_current(path: Path, variant: Variant, probe: Source, repeat: int = 1) -> 
     """
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return (
         isinstance(document, dict)

@@ -80,7 +80,7 @@ class Validated:
         self.path = path
         try:
             self.known = {str(digest) for digest in json.loads(path.read_text(encoding="utf-8"))["validated"]}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, RecursionError, KeyError, TypeError):
             self.known = set()
         self.seen: set[str] = set()
         self.fingerprints: dict[str, str] = {}
@@ -114,6 +114,8 @@ def load_one(path: Path, probes: dict[str, Probe], validated: Validated | None =
         raise InputError(path, "", "is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InputError(path, "", f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise InputError(path, "", "nests deeper than any result does (JSON too deep to read)") from None
     if validated is None:
         return validate(path, document, probes)
     key = validated.key(text, document, probes)
