@@ -163,6 +163,15 @@ def matrix(session: nox.Session) -> None:
         bad_input(
             f"{results_dir} holds no results: name variants with --only, or probe every one into it with --force-all"
         )
+    try:  # a result the report will refuse stops the run now, not after probing
+        named = probes.names(opts.probes_dir.resolve())
+    except InputError as exc:
+        bad_input(str(exc))
+    for path in sorted(results_dir.glob("*/*.json")):
+        if path.parent.name not in named:
+            bad_input(f"{path}: probe.name: no probe {path.parent.name!r} in the probes directory: delete its results")
+        if path.stem not in {variant.id for variant in VARIANTS}:
+            bad_input(f"{path}: variant: {path.stem} is not in the catalog: delete its results, or add it back")
     for old, new in migrations.migrate(results_dir):  # results of an older schema are upgraded, not probed again
         session.log(f"upgraded {old} -> {new}")
     ask_index = functools.partial(preflight.uv_finds, nox.virtualenv.UV)

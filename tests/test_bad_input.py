@@ -55,7 +55,7 @@ def snapshot(checkout: Path) -> dict[str, bytes]:
 def test_bad_input_is_one_line_exit_2_and_touches_nothing(
     tmp_path: Path, catalog: str, options: tuple[str, ...], message: str
 ) -> None:
-    checkout = copy_checkout(tmp_path, catalog)
+    checkout = copy_checkout(tmp_path, catalog, keep_results=False)  # the committed ones are of other variants
     before = snapshot(checkout)
     run = run_nox(checkout, "-s", "matrix", "--", *options)
     assert run.returncode == 2, run.stdout + run.stderr
@@ -90,7 +90,28 @@ def test_a_broken_result_file_is_bad_input_for_the_report(tmp_path: Path) -> Non
 )
 def test_a_probe_session_run_by_hand_fails_visibly(tmp_path: Path, entry: str, status: int, said: str) -> None:
     """`nox -s "probe(ID)"` has no report to say it failed: its exit status must."""
-    checkout = copy_checkout(tmp_path, "[[release]]\n" + entry)
+    checkout = copy_checkout(tmp_path, "[[release]]\n" + entry, keep_results=False)
     run = run_nox(checkout, "-s", "probe(tensorflow-cpu-2.1.0)")
     assert run.returncode == status, run.stdout + run.stderr
     assert said in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("stray", "message"),
+    [
+        ("freeze/tensorflow-cpu-9.9.9.json", "variant: tensorflow-cpu-9.9.9 is not in the catalog"),
+        ("removed/tensorflow-cpu-2.1.0.json", "probe.name: no probe 'removed' in the probes directory"),
+    ],
+)
+def test_a_result_the_report_would_refuse_stops_the_run_before_probing(
+    tmp_path: Path, stray: str, message: str
+) -> None:
+    """A catalog entry or a probe removed while its results stay: said at once, not after probing the rest."""
+    checkout = copy_checkout(tmp_path)
+    path = checkout / "reports" / "results" / stray
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{}", encoding="utf-8")
+    run = run_nox(checkout, "-s", "matrix", "--", "--force", "tensorflow-cpu-2.1.0")
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"{path}: {message}" in run.stderr
+    assert not (checkout / ".nox" / "logs").exists()  # nothing was started

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import shutil
+import subprocess
 import sys
 import tomllib
 from dataclasses import dataclass
@@ -269,9 +269,9 @@ def test_an_index_that_answers_nothing_is_an_error_not_nothing_new(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """PIP_NO_INDEX=1, for real: pip finds no distribution of anything, which must not read as "up to date"."""
-    python = shutil.which("python3.11")
-    assert python is not None
-    monkeypatch.setattr(sys, "executable", python)  # a Python with pip, as the discover session has
+    with_pip = tmp_path / "with-pip"  # as the discover session's venv has it
+    subprocess.run([sys.executable, "-m", "uv", "venv", "--quiet", "--seed", str(with_pip)], check=True)
+    monkeypatch.setattr(sys, "executable", str(with_pip / "bin" / "python"))
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     path = tmp_path / "catalog.toml"
     path.write_text(CATALOG, encoding="utf-8")
