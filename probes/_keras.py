@@ -90,14 +90,16 @@ def enable_eager():
 def fresh_session(seed):
     """Same layer names in every case and release, and the framework's generators on ``seed``.
 
-    What survives a case's garbage is moved out of the collector's sight, as the import's objects
-    are: else every automatic full collection walks all that earlier cases left behind (a third of
-    Keras 3's time on tensorflow). Garbage is still collected first, so no case outlives itself.
+    With Keras 3, what survives a case's garbage is moved out of the collector's sight, as the
+    import's objects are: else every automatic full collection walks all that earlier cases left
+    behind (a third of Keras 3's time on tensorflow). Garbage is still collected first, so no case
+    outlives itself. Keras 2 gains nothing from it, and on TF 1.15-2.3 when the collector runs
+    decides which deleted variable an error names: there it is left as it was.
     """
     keras.backend.clear_session()
-    gc.collect()
-    gc.freeze()
     if keras_major() == "keras3":
+        gc.collect()
+        gc.freeze()
         keras.utils.set_random_seed(seed)  # Keras 3 draws from its own SeedGenerator
     elif hasattr(tf.random, "set_seed"):
         # Not keras.utils.set_random_seed: in tf-keras 2.16-2.18 on Python 3.12 it makes every
