@@ -35,6 +35,7 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "tests", "integration"]
 nox.options.error_on_missing_interpreters = True  # a probe session skipped for want of its Python is a failure
+nox.options.download_python = "never"  # each release runs on the machine's own Python, as pre-flight checks
 
 CATALOG = ROOT / "catalog.toml"
 PROBES = ROOT / "probes"
@@ -115,6 +116,8 @@ def hold_lock(path: Path, what: str, *, wait: bool = False) -> None:
     """Be the only ``what`` in this checkout until this process ends: wait for another to end, or stop
     with one line, exit 2. Two at once would share the venvs under .nox and the logs, and delete each other's.
     """
+    if any(held.name == str(path) for held in HELD_LOCKS):  # `nox -s report report`: this process has it
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("a+", encoding="utf-8")
     try:
@@ -133,7 +136,8 @@ def stop_on_signals() -> None:
     """SIGTERM (a container stop, a CI cancellation) and SIGHUP (a closed terminal) stop a session as
     Ctrl-C does: its step, and everything the step started, are killed before it ends."""
     for number in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(number, signal.default_int_handler)
+        if signal.getsignal(number) is signal.SIG_DFL:  # under nohup, SIGHUP stays ignored
+            signal.signal(number, signal.default_int_handler)
 
 
 @nox.session(venv_backend="none", tags=["matrix"])
@@ -163,6 +167,8 @@ def matrix(session: nox.Session) -> None:
         bad_input(
             f"{results_dir} holds no results: name variants with --only, or probe every one into it with --force-all"
         )
+    for old, new in migrations.migrate(results_dir):  # results of an older schema are upgraded, not probed again
+        session.log(f"upgraded {old} -> {new}")
     try:  # a result the report will refuse stops the run now, not after probing
         named = probes.names(opts.probes_dir.resolve())
     except InputError as exc:
@@ -172,8 +178,6 @@ def matrix(session: nox.Session) -> None:
             bad_input(f"{path}: probe.name: no probe {path.parent.name!r} in the probes directory: delete its results")
         if path.stem not in {variant.id for variant in VARIANTS}:
             bad_input(f"{path}: variant: {path.stem} is not in the catalog: delete its results, or add it back")
-    for old, new in migrations.migrate(results_dir):  # results of an older schema are upgraded, not probed again
-        session.log(f"upgraded {old} -> {new}")
     ask_index = functools.partial(preflight.uv_finds, nox.virtualenv.UV)
     stop_on_signals()
     nox_command = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py")]
@@ -266,8 +270,7 @@ def probe(session: nox.Session, variant: Variant) -> None:
         shutil.rmtree(session.virtualenv.location, ignore_errors=True)
     failed = sorted({result["status"] for result in written.values()} - {attempt.OK})
     if failed:  # the results say why; a probe run by hand must not look like a success
-        session.warn(f"{variant.id}: {', '.join(failed)}; the results say why")
-        sys.exit(run_status.INFRASTRUCTURE)
+        session.error(f"{variant.id}: {', '.join(failed)}; the results say why")
 
 
 @nox.session(python="3.11", reuse_venv=True)  # pandas and friends stay; tfmatrix itself is installed again
@@ -317,7 +320,6 @@ def diff(session: nox.Session) -> None:
     parser.add_argument("--old", type=Path, help="earlier results (default: reports/results as committed at HEAD)")
     parser.add_argument("--new", type=Path, default=RESULTS, help="later results (default: reports/results)")
     opts = parser.parse_args(session.posargs)
-    hold_lock(ROOT / ".nox" / "report.lock", "report", wait=True)  # one at a time: they share this venv
     session.install(".")
     with tempfile.TemporaryDirectory(prefix="tfmatrix-diff-") as scratch:
         old = opts.old

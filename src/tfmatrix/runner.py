@@ -27,7 +27,7 @@ from pathlib import Path
 from subprocess import Popen
 from typing import TextIO
 
-from tfmatrix import attempt, probes, record, status
+from tfmatrix import attempt, probes, record
 from tfmatrix.process import MARK
 from tfmatrix.variant import Variant
 
@@ -95,8 +95,8 @@ def run_one(
                     progress.show(index, variant.id, name, marks[name])
     running.pop(variant.id, None)
     seconds = time.perf_counter() - started
-    # A session whose variant failed says so (exit 3) after writing its report.
-    state, timing = ended(report) if child.returncode in (status.OK, status.INFRASTRUCTURE) else (FAILED, {})
+    # The report is written last, and a session whose variant failed says so by its exit status too.
+    state, timing = ended(report)
     progress.show(index, variant.id, state, seconds)
     return Outcome(variant.id, state, round(seconds, 2), phases(marks, seconds) | timing, str(log))
 
