@@ -144,7 +144,7 @@ def full_matrix(jobs: int, results: Path, env: dict[str, str], logs: Path) -> di
     no_change = [nox(args, env, logs / f"no-change-{n}.log") for n in (1, 2, 3)]
     per_variant = {v["variant"]: v["phases"] for v in timings["variants"]}
     probing = sum(s for phases in per_variant.values() for name, s in phases.items() if name.startswith("probe "))
-    phase_sums = {}
+    phase_sums: dict[str, float] = {}
     for phases in per_variant.values():
         for name, seconds in phases.items():
             key = "probes" if name.startswith("probe ") else name
@@ -154,7 +154,7 @@ def full_matrix(jobs: int, results: Path, env: dict[str, str], logs: Path) -> di
         "jobs": jobs,
         "seconds": {"full": wall, "runner": timings["seconds"], "no_change": no_change},
         "probe_seconds_summed": round(probing, 2),
-        "overhead": round(wall / (probing / jobs), 3),
+        "overhead": round(wall / (probing / jobs), 3) if probing else None,
         "phase_seconds_summed": phase_sums,
         "disk": {
             "uv_cache_bytes_before": cache_before,

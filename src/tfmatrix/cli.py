@@ -86,8 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         validated = results.Validated(args.validation_cache) if args.validation_cache else None
         loaded = results.load_all(args.results, variants, known_probes, validated)
         known = explanations.load(args.explanations, known_probes)
-        if validated is not None:
-            validated.save()
+        if validated is not None:  # what it holds now; earlier results (--previous) are no later run's
+            try:
+                validated.save()
+            except OSError as exc:  # a cache: the report goes on without it
+                print(f"tfmatrix: warning: validation cache not saved: {exc}", file=sys.stderr)
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT

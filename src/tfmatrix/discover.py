@@ -67,11 +67,13 @@ class Index:
 
 def ask_index() -> Index:
     """Ask for every package the catalog installs; an index that offers one of them nothing at all is dead."""
+    # keras first: its wheels are pure Python, so an index that offers none of them is not answering.
+    # ("Nothing new" must not be what an unreachable index looks like.)
     wheels = {}
-    for package in (*DISTRIBUTIONS, "tf-keras", "keras"):
+    for package in ("keras", *DISTRIBUTIONS, "tf-keras"):
         wheels[package] = {py: index_versions(package, py) for py in PYTHONS}
-        if not any(wheels[package].values()):  # "nothing new" must not be what an unreachable index looks like
-            message = f"the package index offers no release of {package} at all: is it reachable (pip config list)?"
+        if package == "keras" and not any(wheels[package].values()):
+            message = "the package index offers no release of keras at all: is it reachable (pip config list)?"
             raise RuntimeError(message)
     return Index(wheels)
 

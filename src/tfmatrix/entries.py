@@ -46,7 +46,7 @@ def version(path: Path, where: str, value: Any, name: str, example: str) -> Vers
         parsed = Version(value) if isinstance(value, str) else None
     except InvalidVersion:
         parsed = None
-    if parsed is None or str(parsed) != value:
+    if parsed is None or str(parsed) != value or parsed.epoch:  # an epoch ("1!2.0") no requirement here takes
         raise InputError(path, where, f"expected a {name} version like {example}, got {value!r}")
     return parsed
 

@@ -37,7 +37,7 @@ def escape(text: object) -> str:
     html_safe = one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     no_markup = MARKDOWN_SPECIAL.sub(r"\\\1", html_safe)
     no_urls = URL_START.sub(lambda m: f"{m[1]}\\:" if m[1] else f"{m[2]}\\.", no_markup)
-    return no_urls.replace("@", "`@`")
+    return re.sub("@+", lambda m: f"`{m[0]}`", no_urls)
 
 
 def code(text: object) -> str:

@@ -6,7 +6,7 @@ import copy
 import hashlib
 import json
 from functools import cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +67,19 @@ def first_error(validator: jsonschema.Draft202012Validator, document: Any, prefi
     return field.lstrip("."), error.message
 
 
+@cache
+def code() -> list[str]:
+    """What validates besides the schemas: this module, the migrations (and the schema version they
+    know), and the jsonschema release."""
+    sources = hashlib.sha256(Path(__file__).read_bytes() + Path(migrations.__file__).read_bytes()).hexdigest()
+    return [sources, str(record.SCHEMA_VERSION), metadata.version("jsonschema")]
+
+
 class Validated:
     """Which result files passed validation before, by content, kept in one JSON file.
 
     A file is known by the digest of its bytes together with everything validating it reads (the
-    schemas, its probe's metadata, the kinds and tracks): while none of that changes, it is not
+    schemas, its probe's metadata, the kinds and tracks, the code: see ``code``): while none of that changes, it is not
     validated again, which is most of a report's time otherwise. A missing or unreadable file is
     an empty cache. ``save()`` keeps what this process loaded, so files that went away drop out.
     """
@@ -92,7 +100,7 @@ class Validated:
         if not isinstance(name, str) or name not in probes:
             return None
         if name not in self.fingerprints:
-            inputs = [record.SCHEMA_VERSION, schema(), case_schema(probes[name]), sorted(KINDS), sorted(TRACKS)]
+            inputs = [code(), schema(), case_schema(probes[name]), sorted(KINDS), sorted(TRACKS)]
             self.fingerprints[name] = json.dumps(inputs, sort_keys=True)
         return hashlib.sha256((self.fingerprints[name] + text).encode("utf-8")).hexdigest()
 
