@@ -133,21 +133,21 @@ def test_an_interrupted_run_keeps_what_it_had_and_resumes(
 def test_sigterm_to_a_probe_session_stops_its_probe(tmp_path: Path) -> None:
     """`kill PID` of a `nox -s "probe(ID)"` run by hand: the probe it started goes with it."""
     checkout = copy_checkout(tmp_path, CATALOG, keep_results=False)
-    run = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "nox", "-s", f"probe({FIRST})"],
         cwd=checkout,
         env=nox_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-    )
-    assert run.stdout is not None
-    for line in run.stdout:  # the session echoes the harness: it is probing once the import is reported
-        if b"tfmatrix-imported" in line:
-            break
-    run.send_signal(signal.SIGTERM)
-    run.stdout.read()
-    assert run.wait(timeout=60) != 0
+    ) as run:
+        assert run.stdout is not None
+        for line in run.stdout:  # the session echoes the harness: it is probing once the import is reported
+            if b"tfmatrix-imported" in line:
+                break
+        run.send_signal(signal.SIGTERM)
+        run.stdout.read()
+        assert run.wait(timeout=60) != 0
     deadline = time.monotonic() + 30
     while processes_of(checkout) and time.monotonic() < deadline:
         time.sleep(0.2)
