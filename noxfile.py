@@ -173,10 +173,11 @@ def matrix(session: nox.Session) -> None:
         named = probes.names(opts.probes_dir.resolve())
     except InputError as exc:
         bad_input(str(exc))
+    in_catalog = {variant.id for variant in VARIANTS}
     for path in sorted(results_dir.glob("*/*.json")):
         if path.parent.name not in named:
             bad_input(f"{path}: probe.name: no probe {path.parent.name!r} in the probes directory: delete its results")
-        if path.stem not in {variant.id for variant in VARIANTS}:
+        if path.stem not in in_catalog:
             bad_input(f"{path}: variant: {path.stem} is not in the catalog: delete its results, or add it back")
     ask_index = functools.partial(preflight.uv_finds, nox.virtualenv.UV)
     stop_on_signals()

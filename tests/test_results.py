@@ -250,6 +250,21 @@ def _without_validation(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(results, "validate", refuse)
 
 
+def _validated_once(
+    recorded: Path, variants: list[Variant], known: dict[str, probes.Probe], cache: Path
+) -> tuple[results.Validated, list[results.Result]]:
+    """Every recorded result loaded through a validation cache kept in ``cache``, then the cache saved."""
+    validated = results.Validated(cache)
+    loaded = results.load_all(recorded, variants, known, validated)
+    validated.save()
+    return validated, loaded
+
+
+def _saved(cache: Path) -> int:
+    """How many result files the saved cache says passed."""
+    return len(json.loads(cache.read_text(encoding="utf-8"))["validated"])
+
+
 def test_a_validated_result_is_not_validated_again_while_it_is_unchanged(
     recorded: Path,
     tmp_path: Path,
@@ -258,10 +273,8 @@ def test_a_validated_result_is_not_validated_again_while_it_is_unchanged(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cache = tmp_path / "validated.json"
-    first = results.Validated(cache)
-    loaded = results.load_all(recorded, variants, known, first)
-    first.save()
-    assert len(json.loads(cache.read_text(encoding="utf-8"))["validated"]) == len(loaded)
+    _, loaded = _validated_once(recorded, variants, known, cache)
+    assert _saved(cache) == len(loaded)
     _without_validation(monkeypatch)
     assert results.load_all(recorded, variants, known, results.Validated(cache)) == loaded
 
@@ -270,9 +283,7 @@ def test_a_changed_result_is_validated_again(
     recorded: Path, tmp_path: Path, variants: list[Variant], known: dict[str, probes.Probe]
 ) -> None:
     cache = tmp_path / "validated.json"
-    first = results.Validated(cache)
-    results.load_all(recorded, variants, known, first)
-    first.save()
+    _validated_once(recorded, variants, known, cache)
     path, document = _first(recorded)
     document["cases"][3]["weights"][1]["moved"] = "yes"
     _write(path, document)
@@ -285,9 +296,7 @@ def test_a_changed_probe_validates_its_results_again(
 ) -> None:
     """The probe's metadata is part of what a result is checked against: an axis value it dropped is an error."""
     cache = tmp_path / "validated.json"
-    first = results.Validated(cache)
-    results.load_all(recorded, variants, known, first)
-    first.save()
+    _validated_once(recorded, variants, known, cache)
     freeze = known["freeze"]
     api = {**freeze.axes["api"], "values": ["functional", "subclassed"]}
     changed = {**known, "freeze": dataclasses.replace(freeze, axes={**freeze.axes, "api": api})}
@@ -305,18 +314,16 @@ def test_an_unreadable_validation_cache_is_an_empty_one(
     assert validated.known == set()
     loaded = results.load_all(recorded, variants, known, validated)
     validated.save()
-    assert len(json.loads(cache.read_text(encoding="utf-8"))["validated"]) == len(loaded)
+    assert _saved(cache) == len(loaded)
 
 
 def test_the_validation_cache_forgets_results_that_went_away(
     recorded: Path, tmp_path: Path, variants: list[Variant], known: dict[str, probes.Probe]
 ) -> None:
     cache = tmp_path / "validated.json"
-    first = results.Validated(cache)
-    results.load_all(recorded, variants, known, first)
-    first.save()
+    first, _ = _validated_once(recorded, variants, known, cache)
     _first(recorded)[0].unlink()
     second = results.Validated(cache)
     loaded = results.load_all(recorded, variants, known, second)
     second.save()
-    assert len(json.loads(cache.read_text(encoding="utf-8"))["validated"]) == len(loaded) == len(first.seen) - 1
+    assert _saved(cache) == len(loaded) == len(first.seen) - 1
