@@ -92,9 +92,9 @@ def fresh_session(seed):
 
     With Keras 3, what survives a case's garbage is moved out of the collector's sight, as the
     import's objects are: else every automatic full collection walks all that earlier cases left
-    behind (a third of Keras 3's time on tensorflow). Garbage is still collected first, so no case
-    outlives itself. Keras 2 gains nothing from it, and on TF 1.15-2.3 when the collector runs
-    decides which deleted variable an error names: there it is left as it was.
+    behind (a third of Keras 3's time on tensorflow). Garbage is collected first, so what a case
+    has already dropped is freed; what it drops later is never collected, which is little.
+    Keras 2 gains nothing from it (its full collections are short), so there it is left as it was.
     """
     keras.backend.clear_session()
     if keras_major() == "keras3":
