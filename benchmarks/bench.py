@@ -13,11 +13,13 @@ cases, plus peak disk use (venvs + uv cache) sampled during the cold run.
 With --full, the whole catalog instead (every kind, every probe), from uv's cache as it is (warm):
   full       every result made again (`nox -s matrix -- --force-all`), the report included
   overhead   full's wall time / (the environments' probe time summed / jobs)
+  cpu        CPU seconds of every process the run started, and that over the machine's cores: the
+             shortest the run could take here with every core busy from start to end
   no-change  the same command without --force-all, three times: nothing to probe, the report again
   disk       the cache's size, and how far disk use rose above where it started (venvs, logs, results)
 
 Run through nox: `nox -s bench -- [--only ID ...] [--jobs N]` or `nox -s bench -- --full [--results-dir DIR]`.
-Writes benchmarks/results/<host>-<date>.json (--full: full-matrix-<host>-<date>.json).
+Writes benchmarks/results/<host>-<date>.json (--full: full-matrix-<host>-<date>-<jobs>-jobs.json).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -93,6 +96,12 @@ def nox(args: list[str], env: dict[str, str], log: Path, *, passing: tuple[int, 
     return round(time.perf_counter() - started, 2)
 
 
+def children_cpu_seconds() -> float:
+    """User and system CPU seconds of every process this one started and waited for, theirs included."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def matrix(only: list[str], jobs: int, results: Path, env: dict[str, str], log: Path) -> float:
     args = ["-f", str(ROOT / "noxfile.py"), "-s", "matrix", "--"]
     return nox([*args, "--only", *only, "--jobs", str(jobs), "--results-dir", str(results)], env, log)
@@ -138,7 +147,9 @@ def full_matrix(jobs: int, results: Path, env: dict[str, str], logs: Path) -> di
     started_at = shutil.disk_usage(ROOT).used
     sampler = DiskSampler(lambda: shutil.disk_usage(ROOT).used)  # the cache is too big to walk every few seconds
     sampler.start()
+    cpu_before = children_cpu_seconds()
     wall = nox([*args, "--force-all"], env, logs / "full.log", passing=(0, 4))  # 4: results differ from before
+    cpu = round(children_cpu_seconds() - cpu_before, 2)
     peak = sampler.stop()
     timings = json.loads((ROOT / ".nox" / "logs" / "timings.json").read_text(encoding="utf-8"))
     no_change = [nox(args, env, logs / f"no-change-{n}.log") for n in (1, 2, 3)]
@@ -155,6 +166,8 @@ def full_matrix(jobs: int, results: Path, env: dict[str, str], logs: Path) -> di
         "seconds": {"full": wall, "runner": timings["seconds"], "no_change": no_change},
         "probe_seconds_summed": round(probing, 2),
         "overhead": round(wall / (probing / jobs), 3) if probing else None,
+        "cpu_seconds": cpu,
+        "cpu_floor_seconds": round(cpu / (os.cpu_count() or 1), 2),
         "phase_seconds_summed": phase_sums,
         "disk": {
             "uv_cache_bytes_before": cache_before,
@@ -181,8 +194,8 @@ def main() -> int:
             results = opts.results_dir.resolve() if opts.results_dir else Path(tmp) / "results"
             measured = full_matrix(opts.jobs, results, env, logs)
         report = {"machine": machine(), "date": dt.date.today().isoformat(), **measured}
-        path = opts.out / f"full-matrix-{platform.node()}-{report['date']}.json"
-        write(report, path, ("seconds", "overhead", "disk"))
+        path = opts.out / f"full-matrix-{platform.node()}-{report['date']}-{opts.jobs}-jobs.json"
+        write(report, path, ("seconds", "overhead", "cpu_floor_seconds", "disk"))
         return 0
     with tempfile.TemporaryDirectory(prefix="tfmatrix-bench-") as tmp:
         scratch = Path(tmp)
