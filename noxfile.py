@@ -260,10 +260,12 @@ def probe(session: nox.Session, variant: Variant) -> None:
         repeat=opts.repeat,
         out=sys.stdout,
     )
-    for name, result in written.items():
+    for name, attempted in written.items():
         out = record.result_path(results_dir, name, variant.id)
+        result = record.keeping_last_good(attempted, out)
         record.write_json_atomic(out, result)
-        session.log(f"wrote {out}: {result['status']}")
+        kept = " (the last good findings are kept)" if result["last_good"] else ""
+        session.log(f"wrote {out}: {result['status']}{kept}")
     if opts.report:
         statuses = {name: result["status"] for name, result in written.items()}
         record.write_json_atomic(opts.report, {"variant": variant.id, "statuses": statuses, "timing": timing})

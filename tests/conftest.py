@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 import shutil
@@ -136,6 +137,14 @@ def failed(misbehaving_probes: dict[str, probes.Probe]) -> results.Result:
     result = results.load_one(FAILED / "misbehaving" / "tensorflow-2.0.4.json", misbehaving_probes)
     result["probe"] = {**result["probe"], "name": "freeze"}
     return result
+
+
+def failure_keeping(failure: results.Result, good: results.Result, day: str = "2026-11-19") -> results.Result:
+    """``failure`` (a real failed attempt) as if it had been an attempt at ``good``'s variant that kept ``good``,
+    made on ``day``: what a transient failure writes over a result that had findings."""
+    kept = {**copy.deepcopy(good), "probed_on": day}
+    moved = {key: copy.deepcopy(good[key]) for key in ("variant", "kind", "probe", "catalog_entry", "release")}
+    return {**copy.deepcopy(failure), **moved, "last_good": kept}
 
 
 def load_recorded(variants: list[Variant], known: dict[str, probes.Probe], view: str = "") -> list[results.Result]:

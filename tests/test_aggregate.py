@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from conftest import load_recorded
+from conftest import failure_keeping, load_recorded
 from tfmatrix import aggregate, probes, results
 from tfmatrix.variant import Variant
 
@@ -233,3 +233,20 @@ def test_a_case_that_raised_speaks_only_through_its_lead_aspect(
         ("2.18.1", "discriminator_in_gan"): 6,
     }
     assert {(c.before, c.after) for c in changes if c.release == "2.17.1"} == {("held", "💥 AttributeError")}
+
+
+def test_a_failure_that_kept_the_last_good_findings_stands_for_them(
+    loaded: list[results.Result], failed: results.Result, freeze: probes.Probe
+) -> None:
+    first, middle, last = (by_label(loaded, label) for label in ("2.1.0", "2.1.4", "2.2.3"))
+    stale = failure_keeping(failed, middle)
+    assert stale["status"] == "import-failed"
+    as_ok, as_kept = frame_of([first, middle, last], freeze), frame_of([first, stale, last], freeze)
+    assert set(as_kept["last_good_run"]) == {"", "2026-11-19"}
+    assert set(as_kept[as_kept["release"] == "2.1.4"]["last_good_run"]) == {"2026-11-19"}
+    assert as_kept.drop(columns="last_good_run").equals(as_ok.drop(columns="last_good_run"))
+    assert changes_of([first, stale, last], freeze) == changes_of([first, middle, last], freeze)
+    ranges = aggregate.release_ranges(as_kept[as_kept["group"] == "seed"], "weights")
+    merged = aggregate.release_ranges(as_ok[as_ok["group"] == "seed"], "weights")
+    assert "2.1.0 – 2.2.3" in merged.columns  # alike in the seed cases: one column
+    assert list(ranges.columns) == ["2.1.0", "2.1.4 (last good run: 2026-11-19)", "2.2.3"]  # but it stands alone

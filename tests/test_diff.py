@@ -77,3 +77,10 @@ def test_a_release_that_now_fails_is_not_a_semantic_change(tmp_path: Path, capsy
     assert (code, lines) == (status.OK, [replaced, "tfmatrix: no semantic change"])  # said, but no change of behaviour
     code, lines, _ = run(new, RECORDED, capsys)  # and back
     assert (code, lines) == (status.OK, ["tfmatrix: no semantic change"])
+    kept = json.loads((RECORDED / "freeze" / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))
+    (new / "freeze" / "tensorflow-cpu-2.1.0.json").write_text(
+        json.dumps({**crashed, "probe": kept["probe"], "last_good": kept}), "utf-8"
+    )
+    code, lines, _ = run(RECORDED, new, capsys)
+    assert (code, lines) == (status.OK, [f"{replaced}; its findings are kept as the last good run", lines[-1]])
+    assert lines[-1] == "tfmatrix: no semantic change"

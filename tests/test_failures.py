@@ -1,7 +1,8 @@
 """Failures become results: real releases that cannot install or import, and probes that crash or hang.
 
 The run goes through ``nox -s matrix`` in a copy of this checkout with a catalog made for it:
-- tensorflow-cpu 2.2.3 resolved as of a day before it was uploaded: uv finds no such version;
+- tensorflow-cpu 2.2.3 resolved as of a day before it was uploaded: uv finds no such version, and
+  the freeze probe's findings from an earlier run are kept, marked as the last good run;
 - tensorflow 2.0.4 resolved as of 2023: protobuf 4 arrives, and TensorFlow 2.0 cannot import with it;
 - TensorFlow 1.15.5, 2.1.0 and 2.1.4 really installed, the freeze probe run, and then a stand-in
   probe in the same process hangs (1.15.5, with a time limit of its own), dies of SIGSEGV (2.1.0) or
@@ -10,6 +11,7 @@ The run goes through ``nox -s matrix`` in a copy of this checkout with a catalog
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from conftest import RECORDED, ROOT, copy_checkout, nox_env, run_nox
 from tfmatrix import catalog, probes, results
 
 EARLIER = "tensorflow-cpu-2.15.1"  # a finished result from before the run, which must stay as it was
+KEPT = "tensorflow-cpu-2.2.3"  # a finished result from before the run, whose attempt now fails to install
 CATALOG = """
 [[release]]
 version = "1.15.5"
@@ -75,6 +78,9 @@ def test_every_failure_becomes_a_result_and_the_others_still_run(
     earlier = results_dir / "freeze" / f"{EARLIER}.json"
     earlier.parent.mkdir(parents=True)
     earlier.write_bytes((RECORDED / "freeze" / f"{EARLIER}.json").read_bytes())
+    good = json.loads((RECORDED / "freeze" / f"{KEPT}.json").read_text(encoding="utf-8"))
+    good |= {"probe": probes.sources(misbehaving_dir)["freeze"].identity(), "probed_on": "2026-11-19"}  # this probe's
+    (results_dir / "freeze" / f"{KEPT}.json").write_text(json.dumps(good), encoding="utf-8")
     plan = {"1.15.5": "hang", "2.1.0": "crash", "2.1.4": "quiet"}
     options = ["--jobs", "2", "--probes-dir", str(misbehaving_dir), "--only", *EXPECTED]
     run = run_nox(checkout, "-s", "matrix", "--", *options, env=nox_env() | {"TFMATRIX_MISBEHAVE": json.dumps(plan)})
@@ -115,5 +121,10 @@ def test_every_failure_becomes_a_result_and_the_others_still_run(
     }
     freeze = (checkout / "reports" / "freeze-matrix.md").read_text(encoding="utf-8")
     assert "## Change points" in freeze  # the findings still yield change points
+    kept = results.load_one(results_dir / "freeze" / f"{KEPT}.json", misbehaving_probes)
+    assert (kept["status"], kept["probed_on"], kept["last_good"]) == ("install-failed", str(dt.date.today()), good)
+    assert "| 2.2.3 (last good run: 2026-11-19)" in freeze  # its findings, in a column of their own
+    log = (checkout / ".nox" / "logs" / f"{KEPT}.log").read_text(encoding="utf-8")
+    assert f"{KEPT}.json: install-failed (the last good findings are kept)" in log
     every = results.load_all(results_dir, catalog.load(checkout / "catalog.toml"), misbehaving_probes)
     assert [r["status"] for r in every if r["probe"]["name"] == "freeze"].count("ok") == 4

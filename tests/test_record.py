@@ -138,3 +138,35 @@ def test_a_nightly_result_carries_the_version_the_index_served(tmp_path: Path) -
         "track": "nightly",
     }
     assert result["catalog_entry"]["version"] == "nightly"
+
+
+def test_a_failure_keeps_the_last_good_findings_it_replaces(tmp_path: Path) -> None:
+    out = record.result_path(tmp_path, "freeze", VARIANT.id)
+    good = record.build_result(probe_output_from_recorded(tmp_path), VARIANT, {"numpy": "1.18.1"}, FREEZE)
+    record.write_json_atomic(out, good)
+    install = Step(1, "error: Failed to fetch: `https://pypi.example/simple/tensorflow-cpu/`\n", 900)
+    failure = record.build_failure(VARIANT, {}, FREEZE, 1, "install-failed", "install", install)
+    assert failure["probed_on"] == dt.date.today().isoformat()
+    first = record.keeping_last_good(failure, out)
+    assert (first["status"], first["last_good"]) == ("install-failed", json.loads(out.read_text(encoding="utf-8")))
+    record.write_json_atomic(out, first)
+    assert results.load_one(out, KNOWN) == first  # valid, with the findings inside
+    again = record.keeping_last_good(failure, out)  # a second failure carries the same findings on
+    assert again["last_good"] == first["last_good"]
+    record.write_json_atomic(out, again)
+    assert record.keeping_last_good(good, out) == good  # a success replaces them
+    assert not record.is_current(out, VARIANT, FREEZE)  # and the failed variant is tried again
+
+
+def test_a_failure_keeps_no_findings_of_another_probe_or_harness(tmp_path: Path) -> None:
+    out = record.result_path(tmp_path, "freeze", VARIANT.id)
+    good = record.build_result(probe_output_from_recorded(tmp_path), VARIANT, {}, FREEZE)
+    failure = record.build_failure(VARIANT, {}, FREEZE, 1, "timeout", "probe", Step(None, "", 60))
+    for changed in ({"sha256": "0" * 64}, {"harness_sha256": "0" * 64}):
+        record.write_json_atomic(out, {**good, "probe": {**good["probe"], **changed}})
+        assert record.keeping_last_good(failure, out)["last_good"] is None
+    for text in ("{", "[]", '{"schema_version": 5, "status": "ok"}'):
+        out.write_text(text, encoding="utf-8")
+        assert record.keeping_last_good(failure, out)["last_good"] is None
+    out.unlink()
+    assert record.keeping_last_good(failure, out)["last_good"] is None

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import DATA, PROBES, RECORDED, ROOT, load_recorded
+from conftest import DATA, PROBES, RECORDED, ROOT, failure_keeping, load_recorded
 from tfmatrix import cli, explanations, probes, render, results, status
 from tfmatrix.variant import Variant
 
@@ -251,9 +251,9 @@ def test_failed_attempts_get_a_section_and_a_row_in_releases(
 ) -> None:
     text = render.render([loaded[0], failed, *loaded[1:]], freeze)
     header, *rows = table_rows(section(text, "Failed attempts"))
-    assert header == ["release", "state", "step", "how it ended", "error"]
-    assert rows == [["2.0.4", "**import-failed**", "import", "exit status 1", rows[0][4]]]
-    assert rows[0][4].startswith("TypeError: Descriptors cannot")
+    assert header == ["release", "state", "on", "step", "how it ended", "error", "findings shown"]
+    assert rows == [["2.0.4", "**import-failed**", "a day not recorded", "import", "exit status 1", rows[0][5], "none"]]
+    assert rows[0][5].startswith("TypeError: Descriptors cannot")
     assert "| 2.0.4 " in section(text, "Releases")
     assert "none: **import-failed**" in section(text, "Releases")
     seed_header, *seed_rows = table_rows(section(text, "The seed notebook's cases"))
@@ -301,3 +301,39 @@ def test_cli_report_refuses_earlier_results_that_are_not_a_folder(
         f"tfmatrix: error: {tmp_path / where}: is not a directory of earlier results (--previous)\n"
     )
     assert not out_dir.exists()  # nothing rendered
+
+
+def test_a_failure_that_kept_the_last_good_findings_shows_them_marked_with_their_day(
+    loaded: list[results.Result], freeze: probes.Probe, failed: results.Result
+) -> None:
+    kept = next(r for r in loaded if (r["variant"], r["probe"]["name"]) == ("tensorflow-cpu-2.1.4", "freeze"))
+    stale = failure_keeping({**failed, "probed_on": "2026-11-26"}, kept)
+    text = render.render([stale if r is kept else r for r in loaded], freeze)
+    header, *rows = table_rows(section(text, "Failed attempts"))
+    assert [dict(zip(header, row, strict=True)) for row in rows] == [
+        {
+            "release": "2.1.4",
+            "state": "**import-failed**",
+            "on": "2026-11-26",
+            "step": "import",
+            "how it ended": "exit status 1",
+            "error": rows[0][header.index("error")],
+            "findings shown": "last good run: 2026-11-19",
+        }
+    ]
+    assert "- a column marked *(last good run: DAY)*: the latest attempt failed" in section(text, "Grid")
+    assert "last good run" not in section(render.render(loaded, freeze), "Grid")  # said where it is shown
+    seed_header, *seed_rows = table_rows(section(text, "The seed notebook's cases"))
+    column = seed_header.index("2.1.4 (last good run: 2026-11-19)")  # a column of its own, marked
+    expected = table_rows(section(render.render(loaded, freeze), "The seed notebook's cases"))
+    cells = {row[0] + row[1] + row[2]: row[column] for row in seed_rows}
+    by_case = {row[0] + row[1] + row[2]: row for row in expected[1:]}
+    assert all("⛔" not in cell for cell in cells.values())  # findings, not the failure
+    assert cells == {case: by_case[case][expected[0].index("1.15.5 – 2.15.1")] for case in cells}
+    assert "1.15.5 – 2.1.0" in seed_header  # the run it split
+    releases_header, *releases = table_rows(section(text, "Releases"))
+    row = dict(zip(releases_header, next(r for r in releases if r[0] == "2.1.4"), strict=True))
+    assert row["note"] == "findings of the last good run (2026-11-19); the latest attempt failed"
+    ok_header, *ok_rows = table_rows(section(render.render(loaded, freeze), "Releases"))
+    as_it_was = dict(zip(ok_header, next(r for r in ok_rows if r[0] == "2.1.4"), strict=True))
+    assert {**row, "note": ""} == as_it_was  # the kept run's environment and case counts

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conftest import FAILED, RECORDED, ROOT, SCHEMA4
+from conftest import FAILED, RECORDED, ROOT, SCHEMA4, failure_keeping
 from tfmatrix import attempt, migrations, probes, record, results
 from tfmatrix.errors import InputError
 from tfmatrix.variant import Variant
@@ -208,6 +208,13 @@ def test_a_schema_4_result_is_upgraded_on_load_with_every_finding_kept(
     assert upgraded["environment"] == old["environment"]
     assert upgraded["release"]["track"] == old["release"]["flavour"]
     assert upgraded["probe"] == {**old["probe"], "harness_sha256": None}
+    assert (upgraded["probed_on"], upgraded["last_good"]) == (None, None)  # schema 6: the day was not recorded
+
+
+def test_a_schema_5_result_is_upgraded_with_its_day_unknown_and_nothing_kept() -> None:
+    current = json.loads((RECORDED / "freeze" / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))
+    old = {k: v for k, v in current.items() if k not in ("probed_on", "last_good")} | {"schema_version": 5}
+    assert migrations.upgrade(old) == current | {"probed_on": None, "last_good": None}
 
 
 def test_a_schema_4_result_that_lacks_a_field_says_which(recorded: Path, known: dict[str, probes.Probe]) -> None:
@@ -327,3 +334,51 @@ def test_the_validation_cache_forgets_results_that_went_away(
     loaded = results.load_all(recorded, variants, known, second)
     second.save()
     assert _saved(cache) == len(loaded) == len(first.seen) - 1
+
+
+def kept_findings_case(recorded: Path, known: dict[str, probes.Probe]) -> tuple[Path, results.Result]:
+    """A result file holding a real failed attempt at TF 2.1.0 that kept the recorded 2.1.0 findings."""
+    path = recorded / "freeze" / "tensorflow-cpu-2.1.0.json"
+    failure = json.loads((FAILED / "misbehaving" / "tensorflow-2.0.4.json").read_text(encoding="utf-8"))
+    return path, failure_keeping(failure, results.load_one(path, known))
+
+
+def test_a_failure_that_kept_the_last_good_findings_validates_them(
+    recorded: Path, known: dict[str, probes.Probe]
+) -> None:
+    path, document = kept_findings_case(recorded, known)
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert results.load_one(path, known) == document
+    document["last_good"]["cases"][3]["axes"]["api"] = "imperative"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(InputError, match=r"last_good\.cases\[3\]\.axes\.api: 'imperative' is not one of"):
+        results.load_one(path, known)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            lambda d: d.update(status="ok", failure=None, cases=d["last_good"]["cases"]),
+            "last_good",
+            "expected null: a successful result",
+        ),
+        (
+            lambda d: d["last_good"].update(status="timeout", failure=d["failure"], cases=[]),
+            "last_good",
+            "expected a successful result",
+        ),
+        (lambda d: d["last_good"].update(last_good=d["last_good"] | {}), "last_good", "expected a successful"),
+        (lambda d: d["last_good"].update(variant="tensorflow-cpu-2.1.4"), "last_good.variant", "expected the"),
+        (lambda d: d["last_good"]["probe"].update(name="gan"), "last_good.probe", "expected the failed attempt's"),
+    ],
+)
+def test_kept_findings_must_be_a_success_of_the_same_variant_and_probe(
+    recorded: Path, known: dict[str, probes.Probe], change: Any, field: str, message: str
+) -> None:
+    path, document = kept_findings_case(recorded, known)
+    change(document)
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        results.load_one(path, known)
+    assert (caught.value.field, message in caught.value.problem) == (field, True)

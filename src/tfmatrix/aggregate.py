@@ -24,13 +24,24 @@ FAILED_STATES = FAILURES
 BRIDGED = (FLAKY, *FAILED_STATES)  # says nothing about behaviour: change points compare across it
 NOT_APPLICABLE = "not_applicable"  # a case's status where the release lacks what it needs
 RAISED = "error"  # a case's status where it raised an exception
-VARIANT_COLUMNS = ("position", "variant", "release", "version", "track")
+# last_good_run: the day of the findings a failed attempt kept (``last_good``), "" where they are the latest.
+VARIANT_COLUMNS = ("position", "variant", "release", "version", "track", "last_good_run")
 K = TypeVar("K")
 
 
 def release_label(result: Result) -> str:
     """``2.16.2`` for the release as shipped, ``2.16.2 tf-keras`` for its legacy Keras 2 variant."""
     return label(result["release"]["version"], result["release"]["track"])
+
+
+def findings(result: Result) -> Result | None:
+    """The result whose cases stand for this attempt: itself if it succeeded, else the last good one it kept."""
+    return result if result["status"] == "ok" else result["last_good"]
+
+
+def day(result: Result) -> str:
+    """The day of an attempt, as the report names it."""
+    return result["probed_on"] or "a day not recorded"
 
 
 def is_flaky(case: dict[str, Any], aspect: str) -> bool:
@@ -41,29 +52,30 @@ def cases_frame(results: list[Result], probe: Probe) -> pd.DataFrame:
     """One row per (variant, case) of ``probe``, variants in the order given (the catalog's).
 
     Columns: the variant, the case and its axes, then whatever the probe's judge returns (its
-    aspects first). A failed attempt has no cases of its own: it gets a row for every case the
-    others ran, each judged column holding its state, so that the matrices show it where its
-    findings would be.
+    aspects first). A failed attempt that kept the last good findings stands for them, their day in
+    ``last_good_run``. One that kept none gets a row for every case the others ran, each judged
+    column holding its state, so that the matrices show it where its findings would be.
     """
-    mine = [result for result in results if result["probe"]["name"] == probe.name]
-    judged = {(r["variant"], c["id"]): probe.judge(c) for r in mine for c in r["cases"]}
+    mine = [(result, findings(result)) for result in results if result["probe"]["name"] == probe.name]
+    judged = {(r["variant"], c["id"]): probe.judge(c) for r, good in mine if good for c in good["cases"]}
     judged_columns = list(dict.fromkeys([*probe.aspects, *(key for values in judged.values() for key in values)]))
-    known = {case["id"]: case for result in mine for case in result["cases"]}
+    known = {case["id"]: case for _, good in mine if good for case in good["cases"]}
     rows = []
-    for position, result in enumerate(mine):
+    for position, (result, good) in enumerate(mine):
         variant = {
             "position": position,
             "variant": result["variant"],
             "release": release_label(result),
             "version": result["release"]["version"],
             "track": result["release"]["track"],
+            "last_good_run": day(good) if good is not None and good is not result else "",
         }
-        if result["status"] != "ok":
+        if good is None:
             state = dict.fromkeys(judged_columns, result["status"])
             failure = {"status": result["status"], "error": result["failure"]["exit"]}
             rows += [{**variant, **case_columns(case, probe), **state, **failure} for case in known.values()]
             continue
-        for case in result["cases"]:
+        for case in good["cases"]:
             error = case["error"]
             outcomes = judged[result["variant"], case["id"]]
             rows.append(
@@ -143,14 +155,20 @@ def span(first: str, last: str) -> str:
 def release_ranges(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """Rows = cases, columns = runs of consecutive variants on one track in which every case has the same ``column``.
 
-    A column is named by its first and last version and its track, e.g. ``2.2.3 – 2.15.1``.
+    A column is named by its first and last version and its track, e.g. ``2.2.3 – 2.15.1``. A
+    variant shown by the last good findings a failed attempt kept stands alone, marked with their day.
     """
     wide = frame.pivot(index="case", columns="position", values=column)
     by_position = frame.drop_duplicates("position").set_index("position")
-    versions, tracks = by_position["version"], by_position["track"]
-    groups = runs(list(map(int, wide.columns)), lambda a, b: tracks[a] == tracks[b] and wide[a].equals(wide[b]))
+    versions, tracks, kept = by_position["version"], by_position["track"], by_position["last_good_run"]
+
+    def alike(a: int, b: int) -> bool:
+        return tracks[a] == tracks[b] and not kept[a] and not kept[b] and wide[a].equals(wide[b])
+
+    groups = runs(list(map(int, wide.columns)), alike)
     columns = {
-        f"{span(versions[group[0]], versions[group[-1]])}{TRACKS[tracks[group[0]]].suffix}": wide[group[0]]
+        f"{span(versions[group[0]], versions[group[-1]])}{TRACKS[tracks[group[0]]].suffix}"
+        f"{f' (last good run: {kept[group[0]]})' if kept[group[0]] else ''}": wide[group[0]]
         for group in groups
     }
     table = pd.DataFrame(columns)

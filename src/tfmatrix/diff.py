@@ -44,7 +44,7 @@ def replaced_ok(old: list[Result], new: list[Result]) -> list[str]:
     ok = {(r["probe"]["name"], r["variant"]) for r in old if r["status"] == "ok"}
     return [
         f"failed attempt: {r['variant']} {r['probe']['name']}: {r['status']} ({r['failure']['exit']}) "
-        "replaced an ok result"
+        f"replaced an ok result{'; its findings are kept as the last good run' if r['last_good'] else ''}"
         for r in new
         if r["status"] != "ok" and (r["probe"]["name"], r["variant"]) in ok
     ]

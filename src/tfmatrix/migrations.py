@@ -53,7 +53,16 @@ def update_to_5(document: Document) -> Document:
     return upgraded
 
 
-UPDATES: dict[int, Callable[[Document], Document]] = {5: update_to_5}
+def update_to_6(document: Document) -> Document:
+    """Schema 5 did not record the day of the attempt, and a failure kept no earlier findings."""
+    upgraded: Document = json.loads(json.dumps(document))
+    upgraded["probed_on"] = None  # not recorded: unknown, and left so
+    upgraded["last_good"] = None
+    upgraded["schema_version"] = 6
+    return upgraded
+
+
+UPDATES: dict[int, Callable[[Document], Document]] = {5: update_to_5, 6: update_to_6}
 
 
 def upgrade(document: Document) -> Document:

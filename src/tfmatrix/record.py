@@ -6,6 +6,7 @@ it in nox's own interpreter.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tempfile
@@ -18,7 +19,7 @@ from tfmatrix.probes import Source
 from tfmatrix.process import Step
 from tfmatrix.variant import Variant
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 PROBE_KEYS = ("probe", "environment", "repeat", "cases")
 
 
@@ -114,12 +115,35 @@ def envelope(variant: Variant, packages: dict[str, str], probe: Source, repeat: 
             "python": variant.python,
             "track": variant.track,
         },
+        "probed_on": dt.date.today().isoformat(),
         "status": "ok",
         "failure": None,
+        "last_good": None,
         "repeat": repeat,
         "environment": {"packages": packages, **variant.facts},
         "cases": [],
     }
+
+
+def keeping_last_good(result: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``result``, and if it is a failure, the findings of the successful result it replaces at ``path``.
+
+    A transient failure (no network, a time limit) must not erase what is known. Only findings of
+    the same probe and harness are kept: another probe's cases answer other questions. What ``path``
+    holds is taken as it is; anything unreadable there is simply not kept.
+    """
+    if result["status"] == "ok":
+        return result
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return result
+    if not isinstance(previous, dict) or previous.get("schema_version") != SCHEMA_VERSION:
+        return result
+    if (previous.get("variant"), previous.get("probe")) != (result["variant"], result["probe"]):
+        return result
+    good = previous if previous.get("status") == "ok" else previous.get("last_good")
+    return {**result, "last_good": good} if isinstance(good, dict) else result
 
 
 def write_json_atomic(path: Path, document: dict[str, Any]) -> None:

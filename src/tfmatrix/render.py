@@ -89,14 +89,18 @@ def symbol(probe: Probe, aspect: str, value: str) -> str:
 
 
 def failures_section(failed: list[Result]) -> str:
-    """The attempts that produced no findings, and the end of the error each one met."""
+    """The attempts that failed, when, the end of the error each one met, and which findings stand for them."""
     rows = [
         {
             "release": escape(aggregate.release_label(result)),
             "state": f"**{result['status']}**",
+            "on": escape(aggregate.day(result)),
             "step": result["failure"]["phase"],
             "how it ended": escape(result["failure"]["exit"]),
             "error": escape(headline(result["failure"]["message"])),
+            "findings shown": escape(
+                f"last good run: {aggregate.day(good)}" if (good := result["last_good"]) else "none"
+            ),
         }
         for result in failed
     ]
@@ -105,9 +109,10 @@ def failures_section(failed: list[Result]) -> str:
             "## Failed attempts",
             "",
             (
-                "These variants have no findings in this report: installing, importing or probing them failed. "
-                "Their result files in `reports/results/` hold up to 20 lines of the error. "
-                "A failed attempt is tried again on the next run."
+                "Installing, importing or probing these variants failed. Where an earlier attempt of the same probe "
+                "succeeded, the matrices keep showing its findings, in a column marked *last good run* with its day; "
+                "else the variant has no findings in this report. The result files in `reports/results/` hold up "
+                "to 20 lines of the error. A failed attempt is tried again on the next run."
             ),
             "",
             table(pd.DataFrame(rows)),
@@ -225,6 +230,11 @@ def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
     legend.append(f"- {STATE_SYMBOLS[aggregate.FLAKY]}: {FLAKY_LEGEND}")
     failed = ", ".join(STATE_SYMBOLS[state] for state in aggregate.FAILED_STATES)
     legend.append(f"- {failed}: the attempt failed and the release has no findings; see *Failed attempts*")
+    if frame["last_good_run"].any():
+        legend.append(
+            "- a column marked *(last good run: DAY)*: the latest attempt failed; it shows the findings of the last "
+            "one that succeeded, made on DAY; see *Failed attempts*"
+        )
     present = [TRACKS[track] for track in dict.fromkeys(frame["track"])]
     tracks = " ".join(f"Columns marked{t.suffix} {t.note}." for t in present if t.suffix)
     return "\n".join(
@@ -300,8 +310,9 @@ def aspect_section(frame: pd.DataFrame, probe: Probe, aspect: str) -> str:
 def releases_section(results: list[Result]) -> str:
     rows = []
     for result in results:
-        env = result["environment"]
-        statuses = [case["status"] for case in result["cases"]]
+        good = aggregate.findings(result)
+        env = (good or result)["environment"]
+        statuses = [case["status"] for case in good["cases"]] if good else []
         backend = result["catalog_entry"].get("backend")  # Keras 3 on its own: which backend, which version
         row = {
             "release": escape(aggregate.release_label(result)),
@@ -327,6 +338,11 @@ def releases_section(results: list[Result]) -> str:
                 "note": "; ".join(
                     [
                         *(["graph mode by default; probe enabled eager"] if env.get("eager_enabled_by_probe") else []),
+                        *(
+                            [f"findings of the last good run ({aggregate.day(good)}); the latest attempt failed"]
+                            if good is not None and good is not result
+                            else []
+                        ),
                         *([f"also installed {', '.join(env['also_installed'])}"] if env.get("also_installed") else []),
                     ]
                 ),

@@ -159,13 +159,28 @@ def validate(path: Path, document: Any, probes: dict[str, Probe]) -> Result:
     if name not in probes:
         known = f"no probe {name!r} in the probes directory (it has {', '.join(probes) or 'none'}); "
         raise InputError(path, "probe.name", known + "delete the results of a probe that was removed")
+    good = document["last_good"]
+    if good is not None:
+        check_last_good(path, document, good)
     validator = jsonschema.Draft202012Validator(case_schema(probes[name]))
-    for index, case in enumerate(document["cases"]):
-        problem = first_error(validator, case, f"cases[{index}]")
-        if problem is not None:
-            raise InputError(path, *problem)
+    for prefix, cases in (("", document["cases"]), ("last_good.", good["cases"] if good else [])):
+        for index, case in enumerate(cases):
+            problem = first_error(validator, case, f"{prefix}cases[{index}]")
+            if problem is not None:
+                raise InputError(path, *problem)
     result: Result = document
     return result
+
+
+def check_last_good(path: Path, document: Result, good: Result) -> None:
+    """The findings a failure keeps: a success of the same variant and probe, kept by a failure, once."""
+    if document["status"] == "ok":
+        raise InputError(path, "last_good", "expected null: a successful result keeps no earlier findings")
+    if good["status"] != "ok" or good["last_good"] is not None:
+        raise InputError(path, "last_good", "expected a successful result (status ok, last_good null)")
+    for field in ("variant", "probe"):
+        if good[field] != document[field]:
+            raise InputError(path, f"last_good.{field}", f"expected the failed attempt's own, {document[field]!r}")
 
 
 def load_all(
