@@ -167,14 +167,24 @@ def matrix(session: nox.Session) -> None:
         bad_input(
             f"{results_dir} holds no results: name variants with --only, or probe every one into it with --force-all"
         )
-    for old, new in migrations.migrate(results_dir):  # results of an older schema are upgraded, not probed again
-        session.log(f"upgraded {old} -> {new}")
     try:  # a result the report will refuse stops the run now, not after probing
         named = probes.names(opts.probes_dir.resolve())
     except InputError as exc:
         bad_input(str(exc))
+    unwritable = preflight.unwritable([results_dir, *(results_dir / name for name in named)])
+    if unwritable:
+        bad_input(f"{unwritable}: nothing was probed")
+    try:
+        for old, new in migrations.migrate(results_dir):  # results of an older schema are upgraded, not probed again
+            session.log(f"upgraded {old} -> {new}")
+    except OSError as exc:  # a full disk: what was there stays as it was
+        where = exc.filename or results_dir
+        sys.stderr.write(f"nox > tfmatrix: error: {where}: results cannot be upgraded in place ({exc.strerror})\n")
+        sys.exit(run_status.INFRASTRUCTURE)
     in_catalog = {variant.id for variant in VARIANTS}
     for path in sorted(results_dir.glob("*/*.json")):
+        if not path.is_file():
+            bad_input(f"{path}: is not a result file (a directory, or a link that leads nowhere): delete it")
         if path.parent.name not in named:
             bad_input(f"{path}: probe.name: no probe {path.parent.name!r} in the probes directory: delete its results")
         if path.stem not in in_catalog:
@@ -214,9 +224,13 @@ def matrix(session: nox.Session) -> None:
         reported = subprocess.run(command, check=False).returncode
     finally:
         shutil.rmtree(before, ignore_errors=True)
-    failed = [f"{o.variant} ({o.state})" for o in outcomes if o.state not in (runner.DONE, runner.CACHED)]
+    failed = [f"{o.variant} ({o.state})" for o in outcomes if o.state in attempt.FAILURES]
     if failed:
         session.warn(f"{len(failed)} variants failed: {', '.join(failed)}; their results say why")
+    for outcome in outcomes:
+        if outcome.state in (runner.FAILED, runner.NOT_WRITTEN):
+            session.warn(f"{outcome.variant}: {outcome.problem}")
+    failed += [o.variant for o in outcomes if o.state in (runner.FAILED, runner.NOT_WRITTEN)]
     status = run_status.of_run(reported, failed=bool(failed))
     session.log(f"exit status {status}: {run_status.MEANING[status]}")
     if status:
@@ -260,17 +274,26 @@ def probe(session: nox.Session, variant: Variant) -> None:
         repeat=opts.repeat,
         out=sys.stdout,
     )
+    unwritten = []
     for name, attempted in written.items():
         out = record.result_path(results_dir, name, variant.id)
         result = record.keeping_last_good(attempted, out)
-        record.write_json_atomic(out, result)
+        try:
+            record.write_json_atomic(out, result)
+        except OSError as exc:  # a full disk, a folder made read-only: this attempt's findings are lost
+            unwritten.append(f"{out}: cannot be written: {exc.strerror or exc}")
+            session.warn(unwritten[-1])
+            continue
         kept = " (the last good findings are kept)" if result["last_good"] else ""
         session.log(f"wrote {out}: {result['status']}{kept}")
     if opts.report:
         statuses = {name: result["status"] for name, result in written.items()}
-        record.write_json_atomic(opts.report, {"variant": variant.id, "statuses": statuses, "timing": timing})
+        report = {"variant": variant.id, "statuses": statuses, "timing": timing, "unwritten": unwritten}
+        record.write_json_atomic(opts.report, report)
     if not opts.keep_venv:  # a TensorFlow venv is 1-2 GB; its results are what we keep
         shutil.rmtree(session.virtualenv.location, ignore_errors=True)
+    if unwritten:
+        session.error(unwritten[0])
     failed = sorted({result["status"] for result in written.values()} - {attempt.OK})
     if failed:  # the results say why; a probe run by hand must not look like a success
         session.error(f"{variant.id}: {', '.join(failed)}; the results say why")

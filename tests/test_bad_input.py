@@ -5,6 +5,8 @@ Each case runs ``nox -s matrix`` for real in a copy of this checkout.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -115,3 +117,36 @@ def test_a_result_the_report_would_refuse_stops_the_run_before_probing(
     assert run.returncode == 2, run.stdout + run.stderr
     assert f"{path}: {message}" in run.stderr
     assert not (checkout / ".nox" / "logs").exists()  # nothing was started
+
+
+@pytest.mark.parametrize("kind", ["a link that leads nowhere", "a link to itself", "a directory"])
+def test_a_result_path_that_is_no_file_stops_the_run_before_probing(tmp_path: Path, kind: str) -> None:
+    checkout = copy_checkout(tmp_path)
+    path = checkout / "reports" / "results" / "freeze" / "tensorflow-cpu-2.1.0.json"
+    path.unlink()
+    if kind == "a directory":
+        path.mkdir()
+    else:
+        path.symlink_to(tmp_path / "nowhere.json" if "nowhere" in kind else path)
+    run = run_nox(checkout, "-s", "matrix", "--", "--force", "tensorflow-cpu-2.1.0")
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"{path}: is not a result file (a directory, or a link that leads nowhere): delete it" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (checkout / ".nox" / "logs").exists()  # nothing was started
+
+
+def test_a_read_only_results_folder_stops_the_run_before_probing(tmp_path: Path, small_filesystem: Path) -> None:
+    """A real read-only filesystem: root writes through permission bits, not through this."""
+    checkout = copy_checkout(tmp_path / "checkout")
+    results = small_filesystem / "results" / "freeze"
+    results.mkdir(parents=True)
+    shutil.copy(checkout / "reports" / "results" / "freeze" / "tensorflow-cpu-2.1.0.json", results)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_filesystem)], check=True)
+    run = run_nox(
+        checkout, "-s", "matrix", "--", "--results-dir", str(results.parent), "--only", "tensorflow-cpu-2.1.0"
+    )
+    assert run.returncode == 2, run.stdout + run.stderr
+    said = f"{results.parent}: no result can be written there (Read-only file system): nothing was probed"
+    assert said in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (checkout / ".nox" / "logs").exists()

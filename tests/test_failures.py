@@ -11,16 +11,18 @@ The run goes through ``nox -s matrix`` in a copy of this checkout with a catalog
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
-from conftest import RECORDED, ROOT, copy_checkout, nox_env, run_nox
+from conftest import DATA, RECORDED, ROOT, copy_checkout, nox_env, probes_with, run_nox
 from tfmatrix import catalog, probes, results
 
 EARLIER = "tensorflow-cpu-2.15.1"  # a finished result from before the run, which must stay as it was
+PROMOTION = DATA / "probes" / "promotion.py"  # a probe that imports no framework
 KEPT = "tensorflow-cpu-2.2.3"  # a finished result from before the run, whose attempt now fails to install
 CATALOG = """
 [[release]]
@@ -128,3 +130,30 @@ def test_every_failure_becomes_a_result_and_the_others_still_run(
     assert f"{KEPT}.json: install-failed (the last good findings are kept)" in log
     every = results.load_all(results_dir, catalog.load(checkout / "catalog.toml"), misbehaving_probes)
     assert [r["status"] for r in every if r["probe"]["name"] == "freeze"].count("ok") == 4
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_infrastructure_named_on_the_console_and_what_was_there_stays(
+    tmp_path: Path, small_filesystem: Path
+) -> None:
+    """A real full filesystem as the results folder: the attempt runs, its result cannot be written."""
+    checkout = copy_checkout(tmp_path / "checkout", CATALOG, keep_results=False)
+    probes_dir = probes_with(tmp_path / "probes", PROMOTION)  # a small result beside the real ones
+    results_dir = small_filesystem / "results"
+    options = ["--only", "tensorflow-cpu-2.1.0", "--probes-dir", str(probes_dir), "--results-dir", str(results_dir)]
+    probed = run_nox(checkout, "-s", "matrix", "--", *options)
+    assert probed.returncode == 0, probed.stdout + probed.stderr
+    before = {path: path.read_bytes() for path in results_dir.rglob("*.json")}
+    assert len(before) == len(probes.names(probes_dir))
+    with (small_filesystem / "filler").open("wb", buffering=0) as filler, contextlib.suppress(OSError):
+        while True:  # until the filesystem says it is full
+            filler.write(b"\0" * 4096)
+    run = run_nox(checkout, "-s", "matrix", "--", *options, "--force-all")
+    assert run.returncode == 3, run.stdout + run.stderr
+    first = results_dir / "callback" / "tensorflow-cpu-2.1.0.json"  # the first probe's
+    said = f"{first}: cannot be written: No space left on device (and {len(before) - 1} more results)"
+    assert said in run.stderr, run.stdout + run.stderr
+    assert "small/callback-matrix.md: cannot be written (No space left on device)" in run.stderr  # the report too
+    assert "Traceback" not in run.stderr
+    after = {path: path.read_bytes() for path in results_dir.rglob("*") if path.is_file()}
+    assert after == before  # each whole, and no partial file left

@@ -79,3 +79,23 @@ def test_uv_asks_the_configured_index() -> None:
     assert preflight.uv_finds(uv, "tensorflow-cpu==2.1.0", "3.7") is None
     assert "no version of tensorflow-cpu==2.1.99" in str(preflight.uv_finds(uv, "tensorflow-cpu==2.1.99", "3.7"))
     assert "cp37" in str(preflight.uv_finds(uv, "tensorflow-cpu==2.15.1", "3.7"))  # no wheel for that Python
+
+
+def test_offline_with_a_cold_cache_is_an_index_that_cannot_be_asked_not_a_bad_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real uv, offline, an empty cache: it cannot know whether the index has the wheel; the catalog is not to blame."""
+    uv = shutil.which("uv")
+    assert uv is not None
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(RuntimeError, match=r"uv is offline and its cache does not hold tensorflow==1\.15\.5"):
+        preflight.uv_finds(uv, "tensorflow==1.15.5", "3.7")
+
+
+def test_a_folder_that_takes_no_file_is_named_with_why(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    assert preflight.unwritable([tmp_path / "results", tmp_path / "results" / "freeze"]) is None  # made later
+    assert list(tmp_path.iterdir()) == [tmp_path / "a-file"]  # nothing left behind
+    problem = preflight.unwritable([tmp_path, tmp_path / "a-file" / "results"])
+    assert problem == f"{tmp_path / 'a-file'}: no result can be written there (Not a directory)"

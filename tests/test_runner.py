@@ -145,6 +145,7 @@ def test_force_runs_a_current_result_again(by_id: dict[str, Variant], tmp_path: 
 def test_a_failing_session_is_reported_and_logged(by_id: dict[str, Variant], tmp_path: Path) -> None:
     outcomes, printed = run([by_id["tensorflow-cpu-2.1.0"]], tmp_path, status=1)
     assert [o.state for o in outcomes] == [runner.FAILED]
+    assert outcomes[0].problem == f"the session ended without saying how; its log says why: {outcomes[0].log}"
     assert printed.splitlines()[-2].split()[2] == "failed"
     assert printed.splitlines()[-1].startswith("1 failed in ")
     assert (tmp_path / "logs" / "tensorflow-cpu-2.1.0.log").exists()
@@ -227,3 +228,17 @@ def test_only_the_probes_whose_results_are_stale_run(
     (two_probes / "_keras.py").write_text((two_probes / "_keras.py").read_text() + "\n# changed\n", encoding="utf-8")
     run([variant], tmp_path, probes_dir=two_probes)
     assert replayed_probes(tmp_path, variant.id) == every  # the shared code: every probe
+
+
+def test_results_that_could_not_be_written_are_a_state_of_their_own(tmp_path: Path) -> None:
+    """The session says which result it could not write (a full disk): the run must say it, as no result can."""
+    report = tmp_path / "tensorflow-cpu-2.1.0.report.json"
+    lost = f"{tmp_path}/results/freeze/tensorflow-cpu-2.1.0.json: cannot be written: No space left on device"
+    timing = json.loads(REPORT.read_text(encoding="utf-8"))["timing"]
+    document = {"variant": "tensorflow-cpu-2.1.0", "statuses": {"freeze": "ok"}, "timing": timing, "unwritten": [lost]}
+    report.write_text(json.dumps(document), encoding="utf-8")
+    state, seconds, problem = runner.ended(report)
+    assert (state, problem) == (runner.NOT_WRITTEN, lost)
+    assert seconds["import"] == float(timing["import_s"])
+    report.write_text(json.dumps({**document, "unwritten": []}), encoding="utf-8")
+    assert runner.ended(report)[::2] == (runner.DONE, "")

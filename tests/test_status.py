@@ -19,6 +19,7 @@ from tfmatrix import status
         (status.CHANGED, True, status.INFRASTRUCTURE),
         (status.BAD_INPUT, True, status.BAD_INPUT),
         (1, False, status.ERROR),  # the report session itself failed
+        (status.INFRASTRUCTURE, False, status.INFRASTRUCTURE),  # the report found the disk full
     ],
 )
 def test_run_status(reported: int, failed: bool, expected: int) -> None:

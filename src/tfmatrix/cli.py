@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import json
 import sys
 import tempfile
@@ -99,7 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     for probe in known_probes.values():
         for file_name, mine in render.views(loaded, probe).items():
             out = args.out_dir / file_name
-            write_text_atomic(out, render.render(mine, probe, known))
+            try:
+                write_text_atomic(out, render.render(mine, probe, known))
+            except OSError as exc:  # the report before it stays whole
+                print(f"tfmatrix: error: {out}: cannot be written ({exc.strerror or exc})", file=sys.stderr)
+                return status.INFRASTRUCTURE if exc.errno in (errno.ENOSPC, errno.EDQUOT) else status.BAD_INPUT
             failed = [r for r in mine if r["status"] != "ok"]
             print(f"tfmatrix: wrote {out} from {len(mine)} results, {len(failed)} of them failed attempts")
     if args.previous is None:

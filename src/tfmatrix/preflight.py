@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -56,11 +57,27 @@ def uv_finds(uv: str, requirement: str, python: str) -> str | None:
     if asked.returncode == 0:
         return None
     lines = [line.strip() for line in asked.stderr.splitlines() if line.strip()]
-    if "No solution found" not in asked.stderr:  # the index could not be asked, e.g. offline
+    if "network was disabled" in asked.stderr:  # offline (UV_OFFLINE), and the cache lacks it: not the catalog's fault
+        message = f"uv pip compile {requirement}: uv is offline and its cache does not hold {requirement}"
+        raise RuntimeError(message)
+    if "No solution found" not in asked.stderr:  # the index could not be asked, e.g. unreachable
         message = f"uv pip compile {requirement}: {lines[-1] if lines else 'failed'}"
         raise RuntimeError(message)
     cause = re.search(r"cause: (.+?)(?:\n\s*\n|\nhint:|\Z)", asked.stderr, re.DOTALL)
     return " ".join(cause.group(1).split()) if cause else lines[-1]  # uv wraps long causes
+
+
+def unwritable(directories: Sequence[Path]) -> str | None:
+    """The first of ``directories`` (or, for one not made yet, the folder it would be made in) where no
+    file can be written, and why; None if every one takes a file. Nothing is left behind."""
+    for directory in directories:
+        existing = next(p for p in (directory, *directory.parents) if p.exists())
+        try:
+            with tempfile.TemporaryFile(dir=existing):
+                pass
+        except OSError as exc:
+            return f"{existing}: no result can be written there ({exc.strerror or exc})"
+    return None
 
 
 def wanted(variants: Sequence[Variant]) -> list[tuple[str, str, str]]:

@@ -39,6 +39,7 @@ STATES = (
 )
 DONE, CACHED = "done", "cached"
 FAILED = "failed"  # the session ended without writing a result (nox or tfmatrix itself went wrong)
+NOT_WRITTEN = "not-written"  # the attempt ended, but its results could not be written (a full disk, ...)
 GRACE_SECONDS = 5.0  # after an interrupt, how long a session gets to stop by itself before it is told to
 
 
@@ -51,6 +52,7 @@ class Outcome:
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
     log: str = ""
+    problem: str = ""  # what went wrong, where no result file can say it (FAILED, NOT_WRITTEN)
 
 
 class Progress:
@@ -96,23 +98,30 @@ def run_one(
     running.pop(variant.id, None)
     seconds = time.perf_counter() - started
     # The report is written last, and a session whose variant failed says so by its exit status too.
-    state, timing = ended(report)
+    state, timing, problem = ended(report)
     progress.show(index, variant.id, state, seconds)
-    return Outcome(variant.id, state, round(seconds, 2), phases(marks, seconds) | timing, str(log))
+    if state == FAILED:
+        problem = f"the session ended without saying how; its log says why: {log}"
+    return Outcome(variant.id, state, round(seconds, 2), phases(marks, seconds) | timing, str(log), problem)
 
 
-def ended(report: Path) -> tuple[str, dict[str, float]]:
-    """How a probe session ended, from its report: done, the first failure state of its probes, or failed."""
+def ended(report: Path) -> tuple[str, dict[str, float], str]:
+    """How a probe session ended, from its report: done, the first failure state of its probes, not-written
+    (with the first result it could not write), or failed."""
     try:
         document = json.loads(report.read_text(encoding="utf-8"))
         statuses = list(document["statuses"].values())
+        unwritten = [str(line) for line in document.get("unwritten", [])]
         timing = document["timing"]
         seconds = {"import": float(timing["import_s"])} if "import_s" in timing else {}
         seconds |= {f"probe {name}": float(s) for name, s in timing.get("cases_s", {}).items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return FAILED, {}  # no report, or not one a session wrote: the session itself went wrong
+        return FAILED, {}, ""  # no report, or not one a session wrote: the session itself went wrong
+    if unwritten:
+        more = f" (and {len(unwritten) - 1} more results)" if len(unwritten) > 1 else ""
+        return NOT_WRITTEN, seconds, unwritten[0] + more
     failed = [state for state in statuses if state != attempt.OK]
-    return (failed[0] if failed else DONE), seconds
+    return (failed[0] if failed else DONE), seconds, ""
 
 
 def nested_nox_env() -> dict[str, str]:
