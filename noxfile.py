@@ -196,6 +196,10 @@ def matrix(session: nox.Session) -> None:
     # no run is going on. Links are copied as links: a dangling one or a loop is the loader's to report.
     before = ROOT / ".nox" / "results-before"
     shutil.rmtree(before, ignore_errors=True)
+    if not opts.keep_venvs:  # 0.5-1.5 GB each; a run deletes its own, a killed one could not
+        for leftover in sorted((ROOT / ".nox").glob("probe-*")):
+            shutil.rmtree(leftover, ignore_errors=True)
+            session.log(f"removed {leftover}: a venv an earlier run left (interrupted, or --keep-venvs)")
     try:
         if results_dir.is_dir():
             shutil.copytree(results_dir, before, symlinks=True)
@@ -254,6 +258,8 @@ def probe(session: nox.Session, variant: Variant) -> None:
     parser.add_argument("--report", type=Path, help="where to write how the session ended, for the matrix runner")
     parser.add_argument("--keep-venv", action="store_true", help="keep the environment's venv after probing")
     opts = parser.parse_args(session.posargs)
+    if not opts.report:  # run by hand, not by a matrix run (which holds the lock): not beside one
+        hold_lock(ROOT / ".nox" / "matrix.lock", "matrix run")
     probes_dir, results_dir = opts.probes_dir.resolve(), opts.results_dir.resolve()
     try:
         sources = probes.sources(probes_dir)
@@ -350,7 +356,11 @@ def diff(session: nox.Session) -> None:
     with tempfile.TemporaryDirectory(prefix="tfmatrix-diff-") as scratch:
         old = opts.old
         if old is None:
-            archive = subprocess.run(["git", "archive", "HEAD", "reports/results"], capture_output=True, check=True)
+            command = ["git", "-C", str(ROOT), "archive", "HEAD", "reports/results"]
+            try:
+                archive = subprocess.run(command, capture_output=True, check=True)
+            except (OSError, subprocess.CalledProcessError):
+                bad_input(f"{ROOT} is no git checkout with committed results to compare with: name them with --old DIR")
             subprocess.run(["tar", "-x", "-C", scratch], input=archive.stdout, check=True)
             old = Path(scratch) / "reports" / "results"
             session.run("tfmatrix", "migrate", str(old))  # committed before a schema change: upgrade the copy

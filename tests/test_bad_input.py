@@ -150,3 +150,14 @@ def test_a_read_only_results_folder_stops_the_run_before_probing(tmp_path: Path,
     assert said in run.stderr
     assert "Traceback" not in run.stderr
     assert not (checkout / ".nox" / "logs").exists()
+
+
+@pytest.mark.slow  # the diff session builds its venv from the package index
+def test_diff_outside_a_git_checkout_asks_for_the_earlier_results(tmp_path: Path) -> None:
+    checkout = copy_checkout(tmp_path)  # files only: no .git
+    run = run_nox(checkout, "-s", "diff")
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"{checkout} is no git checkout with committed results to compare with: name them with --old DIR" in (
+        run.stderr
+    )
+    assert "Traceback" not in run.stderr

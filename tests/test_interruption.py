@@ -119,8 +119,13 @@ def test_an_interrupted_run_keeps_what_it_had_and_resumes(
         leftover = checkout / ".nox" / "results-before" / "freeze" / "stale.json"
         leftover.parent.mkdir(parents=True)
         leftover.write_text("{}", encoding="utf-8")
+        left_venv = checkout / ".nox" / "probe-tensorflow-cpu-2-99-0"  # a killed run's, of a variant not run now
+        (left_venv / "bin").mkdir(parents=True)
         resumed = run_nox(checkout, "-s", "matrix", "--", "--jobs", "1")
         assert not leftover.exists()  # cleared at the start (else the comparison would read it), and at the end
+        assert not left_venv.exists()
+        assert f"removed {left_venv}: a venv an earlier run left" in resumed.stderr
+        assert list((checkout / ".nox").glob("probe-*")) == []
         assert resumed.returncode == 4, resumed.stdout + resumed.stderr  # 2.1.0 is new, and differs from 1.15.5
         assert re.search(rf"{FIRST} +cached", resumed.stdout)
         assert re.search(rf"{SECOND} +done", resumed.stdout)
@@ -168,6 +173,9 @@ def test_a_second_run_in_the_same_checkout_is_refused_and_the_first_goes_on(
     errors = [line for line in second.stderr.splitlines() if "error" in line]
     assert len(errors) == 1
     assert re.search(r"another matrix run \(pid \d+, started [\d\-T:]+\) is going on in this checkout", errors[0])
+    by_hand = run_nox(checkout, "-s", f"probe({SECOND})")  # a probe session run by hand waits its turn too
+    assert by_hand.returncode == 2, by_hand.stdout + by_hand.stderr
+    assert "another matrix run (pid" in by_hand.stderr
     assert first.wait(timeout=600) == 0
     for variant in (FIRST, SECOND):
         for name in known:
