@@ -109,8 +109,10 @@ def test_every_failure_becomes_a_result_and_the_others_still_run(
     assert earlier.read_bytes() == (RECORDED / "freeze" / f"{EARLIER}.json").read_bytes()
     report = (checkout / "reports" / "misbehaving-matrix.md").read_text(encoding="utf-8")
     assert "## Failed attempts" in report
-    failures = [line.split("|")[1:-1] for line in report.split("## Failed attempts")[1].splitlines() if "| **" in line]
-    errors = {cells[0].strip(): cells[-1].strip() for cells in failures}
+    section = report.split("## Failed attempts")[1].split("\n## ")[0]
+    table = [line.split("|")[1:-1] for line in section.splitlines() if line.startswith("|")]
+    column = [cell.strip() for cell in table[0]].index("error")
+    errors = {cells[0].strip(): cells[column].strip() for cells in table[2:]}
     assert errors == {
         "1.15.5": "hanging",
         "2.0.4": "TypeError: Descriptors cannot not be created directly.",
