@@ -46,6 +46,12 @@ def snapshot(checkout: Path) -> dict[str, bytes]:
             "catalog.toml: release[0].version: tensorflow-cpu==2.1.99 has no wheel for Python 3.7",
             marks=pytest.mark.slow,
         ),
+        pytest.param(  # resolved before the release was uploaded: the install would find no such version
+            "[[release]]\n" + ENTRY.replace("2020-01-15", "2020-01-01"),
+            (),
+            "catalog.toml: release[0].resolved_as_of: tensorflow-cpu==2.1.0 was not on the package index on 2020-01-01",
+            marks=pytest.mark.slow,
+        ),
         ("[[release]]\n" + ENTRY, ("--only", "tensorflow-cpu-9.9.9"), "unknown variant 'tensorflow-cpu-9.9.9'"),
         ("[[release]]\n" + ENTRY, ("--repeat", "0"), "argument --repeat: expected a positive int, got '0'"),
         ("[[release]]\n" + ENTRY, ("--timeout", "soon"), "argument --timeout: expected a positive float"),

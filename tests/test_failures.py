@@ -1,8 +1,6 @@
 """Failures become results: real releases that cannot install or import, and probes that crash or hang.
 
 The run goes through ``nox -s matrix`` in a copy of this checkout with a catalog made for it:
-- tensorflow-cpu 2.2.3 resolved as of a day before it was uploaded: uv finds no such version, and
-  the freeze probe's findings from an earlier run are kept, marked as the last good run;
 - tensorflow 2.0.4 resolved as of 2023: protobuf 4 arrives, and TensorFlow 2.0 cannot import with it;
 - TensorFlow 1.15.5, 2.1.0 and 2.1.4 really installed, the freeze probe run, and then a stand-in
   probe in the same process hangs (1.15.5, with a time limit of its own), dies of SIGSEGV (2.1.0) or
@@ -23,7 +21,6 @@ from tfmatrix import catalog, probes, results
 
 EARLIER = "tensorflow-cpu-2.15.1"  # a finished result from before the run, which must stay as it was
 PROMOTION = DATA / "probes" / "promotion.py"  # a probe that imports no framework
-KEPT = "tensorflow-cpu-2.2.3"  # a finished result from before the run, whose attempt now fails to install
 CATALOG = """
 [[release]]
 version = "1.15.5"
@@ -51,19 +48,12 @@ python = "3.7"
 resolved_as_of = 2021-06-22
 
 [[release]]
-version = "2.2.3"
-distribution = "tensorflow-cpu"
-python = "3.8"
-resolved_as_of = 2020-01-01
-
-[[release]]
 version = "2.15.1"
 distribution = "tensorflow-cpu"
 python = "3.11"
 resolved_as_of = 2024-03-15
 """
 EXPECTED = {  # variant: (the stand-in probe's status, failed step, how it ended, a line of the error)
-    "tensorflow-cpu-2.2.3": ("install-failed", "install", "exit status 1", "there is no version of tensorflow-cpu"),
     "tensorflow-2.0.4": ("import-failed", "import", "exit status 1", "Descriptors cannot"),
     "tensorflow-1.15.5": ("timeout", "probe", "timed out after 45 s", "hanging"),
     "tensorflow-cpu-2.1.0": ("crashed", "probe", "killed by SIGSEGV", "Fatal Python error: Segmentation fault"),
@@ -80,9 +70,6 @@ def test_every_failure_becomes_a_result_and_the_others_still_run(
     earlier = results_dir / "freeze" / f"{EARLIER}.json"
     earlier.parent.mkdir(parents=True)
     earlier.write_bytes((RECORDED / "freeze" / f"{EARLIER}.json").read_bytes())
-    good = json.loads((RECORDED / "freeze" / f"{KEPT}.json").read_text(encoding="utf-8"))
-    good |= {"probe": probes.sources(misbehaving_dir)["freeze"].identity(), "probed_on": "2026-11-19"}  # this probe's
-    (results_dir / "freeze" / f"{KEPT}.json").write_text(json.dumps(good), encoding="utf-8")
     plan = {"1.15.5": "hang", "2.1.0": "crash", "2.1.4": "quiet"}
     options = ["--jobs", "2", "--probes-dir", str(misbehaving_dir), "--only", *EXPECTED]
     run = run_nox(checkout, "-s", "matrix", "--", *options, env=nox_env() | {"TFMATRIX_MISBEHAVE": json.dumps(plan)})
@@ -118,18 +105,9 @@ def test_every_failure_becomes_a_result_and_the_others_still_run(
         "2.0.4": "TypeError: Descriptors cannot not be created directly.",
         "2.1.0": "Fatal Python error: Segmentation fault",
         "2.1.4": "tfmatrix: the probe exited with status 0 without writing its result",
-        "2.2.3": (
-            "cause: Because there is no version of tensorflow-cpu==2.2.3 and you require tensorflow-cpu==2.2.3, "
-            "we can conclude that your requirements are unsatisfiable."
-        ),
     }
     freeze = (checkout / "reports" / "freeze-matrix.md").read_text(encoding="utf-8")
     assert "## Change points" in freeze  # the findings still yield change points
-    kept = results.load_one(results_dir / "freeze" / f"{KEPT}.json", misbehaving_probes)
-    assert (kept["status"], kept["probed_on"], kept["last_good"]) == ("install-failed", str(dt.date.today()), good)
-    assert "| 2.2.3 (last good run: 2026-11-19)" in freeze  # its findings, in a column of their own
-    log = (checkout / ".nox" / "logs" / f"{KEPT}.log").read_text(encoding="utf-8")
-    assert f"{KEPT}.json: install-failed (the last good findings are kept)" in log
     every = results.load_all(results_dir, catalog.load(checkout / "catalog.toml"), misbehaving_probes)
     assert [r["status"] for r in every if r["probe"]["name"] == "freeze"].count("ok") == 4
 
@@ -159,3 +137,33 @@ def test_a_full_disk_is_infrastructure_named_on_the_console_and_what_was_there_s
     assert "Traceback" not in run.stderr
     after = {path: path.read_bytes() for path in results_dir.rglob("*") if path.is_file()}
     assert after == before  # each whole, and no partial file left
+
+
+@pytest.mark.slow
+def test_an_install_that_fails_keeps_the_last_good_findings(tmp_path: Path) -> None:
+    """TensorFlow 2.1.0 resolved as of a day before its upload: uv finds no such version, for real.
+
+    The matrix's pre-flight refuses such a day, so the probe session is run by hand, as a user would.
+    The freeze probe's findings from an earlier run stay, and the report shows them, marked.
+    """
+    entry = 'version = "2.1.0"\ndistribution = "tensorflow-cpu"\npython = "3.7"\nresolved_as_of = 2020-01-01\n'
+    checkout = copy_checkout(tmp_path, "[[release]]\n" + entry)
+    results_dir = checkout / "reports" / "results"
+    path = results_dir / "freeze" / "tensorflow-cpu-2.1.0.json"
+    good = json.loads(path.read_text(encoding="utf-8")) | {"probed_on": "2026-11-19"}
+    path.write_text(json.dumps(good), encoding="utf-8")
+    for other in results_dir.glob("*/*.json"):  # only the catalog's variant
+        if other.stem != "tensorflow-cpu-2.1.0":
+            other.unlink()
+    run = run_nox(checkout, "-s", "probe(tensorflow-cpu-2.1.0)", "--", "--probes", "freeze")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"{path}: install-failed (the last good findings are kept)" in run.stderr
+    kept = results.load_one(path, probes.load_all(checkout / "probes"))
+    assert (kept["status"], kept["failure"]["phase"]) == ("install-failed", "install")
+    assert "there is no version of tensorflow-cpu==2.1.0" in kept["failure"]["message"]
+    assert (kept["probed_on"], kept["last_good"]) == (dt.date.today().isoformat(), good)
+    report = run_nox(checkout, "-s", "report")
+    assert report.returncode == 0, report.stdout + report.stderr
+    freeze = (checkout / "reports" / "freeze-matrix.md").read_text(encoding="utf-8")
+    assert "| 2.1.0 (last good run: 2026-11-19)" in freeze  # its findings, in a column of their own
+    assert "last good run: 2026-11-19" in freeze.split("## Failed attempts")[1].split("\n## ")[0]

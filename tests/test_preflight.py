@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,15 +20,20 @@ CATALOG = Path("catalog.toml")
 def variant(version: str, python: str = "3.11", tf_keras: str | None = None) -> Variant:
     """The catalog's variant of this entry: with tf-keras where it names one."""
     entry: dict[str, object] = {"version": version, "distribution": "tensorflow-cpu", "python": python}
-    entry["resolved_as_of"] = dt.date(2024, 1, 1)
+    entry["resolved_as_of"] = dt.date(2024, 7, 1)
     if tf_keras:
         entry["tf_keras"] = {"version": tf_keras, "resolved_as_of": dt.date(2024, 3, 20)}
     return tensorflow.load(CATALOG, [entry], 900, dt.date(2026, 1, 1))[-1]
 
 
-def index(requirement: str, python: str) -> str | None:
-    wheels = {"tensorflow-cpu==2.15.1", "tensorflow-cpu==2.16.2", "tf-keras==2.16.0"}
-    return None if python == "3.11" and requirement in wheels else "cause: there is no version"
+UPLOADED = {"tensorflow-cpu==2.15.1": dt.date(2024, 3, 9), "tensorflow-cpu==2.16.2": dt.date(2024, 6, 28)}
+UPLOADED["tf-keras==2.16.0"] = dt.date(2024, 3, 7)
+
+
+def index(requirement: str, python: str, day: dt.date | None) -> str | None:
+    """A stand-in index: these wheels for Python 3.11, each from its upload day on."""
+    uploaded = UPLOADED.get(requirement) if python == "3.11" else None
+    return None if uploaded and (day is None or uploaded <= day) else "cause: there is no version"
 
 
 def test_installable_variants_pass() -> None:
@@ -51,13 +57,29 @@ def test_a_version_the_index_lacks_names_the_catalog_field(chosen: Variant, mess
     assert str(caught.value).startswith(message)
 
 
+def test_a_day_before_the_upload_names_the_resolution_day_not_the_version() -> None:
+    base = variant("2.16.2", tf_keras="2.16.0")
+    release, tf_keras = base.installs
+    too_early = [
+        ((replace(release, resolved_as_of=dt.date(2024, 3, 1)), tf_keras), "release[0]", "tensorflow-cpu==2.16.2"),
+        ((release, replace(tf_keras, resolved_as_of=dt.date(2024, 3, 1))), "release[0].tf_keras", "tf-keras==2.16.0"),
+    ]
+    for installs, where, requirement in too_early:
+        with pytest.raises(InputError) as caught:
+            preflight.check([replace(base, installs=installs)], CATALOG, found=lambda _: True, ask=index)
+        assert str(caught.value) == (
+            f"catalog.toml: {where}.resolved_as_of: {requirement} was not on the package index on 2024-03-01 "
+            "(cause: there is no version): choose a day after its upload"
+        )
+
+
 def test_a_python_that_is_not_installed_names_the_catalog_field() -> None:
     with pytest.raises(InputError, match=r"^catalog.toml: release\[0\].python: Python 3.11 is not installed"):
         preflight.check([variant("2.15.1")], CATALOG, found=lambda python: python != "3.11", ask=index)
 
 
 def test_an_unreachable_index_is_a_warning_not_bad_input() -> None:
-    def unreachable(requirement: str, python: str) -> str | None:
+    def unreachable(requirement: str, python: str, day: dt.date | None) -> str | None:  # noqa: ARG001
         message = f"uv pip compile {requirement} for {python}: Failed to fetch: connection refused"
         raise RuntimeError(message)
 
@@ -79,6 +101,10 @@ def test_uv_asks_the_configured_index() -> None:
     assert preflight.uv_finds(uv, "tensorflow-cpu==2.1.0", "3.7") is None
     assert "no version of tensorflow-cpu==2.1.99" in str(preflight.uv_finds(uv, "tensorflow-cpu==2.1.99", "3.7"))
     assert "cp37" in str(preflight.uv_finds(uv, "tensorflow-cpu==2.15.1", "3.7"))  # no wheel for that Python
+    assert preflight.uv_finds(uv, "tensorflow-cpu==2.1.0", "3.7", dt.date(2020, 1, 15)) is None
+    assert "no version of tensorflow-cpu==2.1.0" in str(  # uploaded on 2020-01-08, so not there before
+        preflight.uv_finds(uv, "tensorflow-cpu==2.1.0", "3.7", dt.date(2020, 1, 1))
+    )
 
 
 def test_offline_with_a_cold_cache_is_an_index_that_cannot_be_asked_not_a_bad_catalog(

@@ -10,6 +10,7 @@ Standard library only: the noxfile runs it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -22,8 +23,8 @@ from tfmatrix import index
 from tfmatrix.errors import InputError
 from tfmatrix.variant import Variant
 
-# (requirement, Python version) -> None if the index has a wheel for it, else why not.
-AskIndex = Callable[[str, str], str | None]
+# (requirement, Python version, resolution day) -> None if the index had a wheel for it that day, else why not.
+AskIndex = Callable[[str, str, dt.date | None], str | None]
 
 
 def interpreter_found(python: str) -> bool:
@@ -34,8 +35,9 @@ def interpreter_found(python: str) -> bool:
     return subprocess.run([command, "-c", ""], capture_output=True, check=False).returncode == 0
 
 
-def uv_finds(uv: str, requirement: str, python: str) -> str | None:
-    """Ask the configured index, through ``uv pip compile --no-deps``, for a wheel of ``requirement`` for ``python``."""
+def uv_finds(uv: str, requirement: str, python: str, resolved_as_of: dt.date | None = None) -> str | None:
+    """Ask the configured index, through ``uv pip compile --no-deps``, for a wheel of ``requirement`` for
+    ``python``, as the index stood on ``resolved_as_of`` (as the install will: ``--exclude-newer``)."""
     asked = subprocess.run(
         [
             uv,
@@ -48,6 +50,7 @@ def uv_finds(uv: str, requirement: str, python: str) -> str | None:
             "--python-version",
             python,
             *index.uv_options(),
+            *(["--exclude-newer", resolved_as_of.isoformat()] if resolved_as_of else []),
         ],
         input=requirement,
         capture_output=True,
@@ -80,9 +83,9 @@ def unwritable(directories: Sequence[Path]) -> str | None:
     return None
 
 
-def wanted(variants: Sequence[Variant]) -> list[tuple[str, str, str]]:
-    """(catalog field, requirement, Python) for every package a variant pins."""
-    return [(i.origin, i.requirement, v.python) for v in variants for i in v.installs if i.origin]
+def wanted(variants: Sequence[Variant]) -> list[tuple[str, str, str, dt.date | None]]:
+    """(catalog field, requirement, Python, resolution day) for every package a variant pins."""
+    return [(i.origin, i.requirement, v.python, i.resolved_as_of) for v in variants for i in v.installs if i.origin]
 
 
 def check(
@@ -106,11 +109,23 @@ def check(
     pins = list(dict.fromkeys(wanted(variants)))  # each question once, in catalog order
     with ThreadPoolExecutor(max_workers=4) as pool:
         try:
-            answers = list(pool.map(lambda pin: ask(pin[1], pin[2]), pins))
+            answers = list(pool.map(lambda pin: ask(*pin[1:]), pins))
         except RuntimeError as exc:  # the index could not be asked; the installs will tell
             warn(f"tfmatrix: cannot check versions against the package index ({exc}); installing anyway")
             return
-    for (where, requirement, python), why_not in zip(pins, answers, strict=True):
-        if why_not is not None:
-            problem = f"{requirement} has no wheel for Python {python} on the package index ({why_not})"
-            raise InputError(catalog_path, where, problem)
+    for (where, requirement, python, day), why_not in zip(pins, answers, strict=True):
+        if why_not is None:
+            continue
+        if day is not None and there_today(ask, requirement, python):
+            problem = f"{requirement} was not on the package index on {day} ({why_not}): choose a day after its upload"
+            raise InputError(catalog_path, f"{where.rsplit('.', 1)[0]}.resolved_as_of", problem)
+        problem = f"{requirement} has no wheel for Python {python} on the package index ({why_not})"
+        raise InputError(catalog_path, where, problem)
+
+
+def there_today(ask: AskIndex, requirement: str, python: str) -> bool:
+    """Has the index a wheel of ``requirement`` for ``python`` now? (Then the catalog's day is too early.)"""
+    try:
+        return ask(requirement, python, None) is None
+    except RuntimeError:  # cannot tell: the version is blamed, as without a day
+        return False
