@@ -3,6 +3,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import cmarkgfm
@@ -337,3 +338,17 @@ def test_a_failure_that_kept_the_last_good_findings_shows_them_marked_with_their
     ok_header, *ok_rows = table_rows(section(render.render(loaded, freeze), "Releases"))
     as_it_was = dict(zip(ok_header, next(r for r in ok_rows if r[0] == "2.1.4"), strict=True))
     assert {**row, "note": ""} == as_it_was  # the kept run's environment and case counts
+
+
+def test_a_folder_the_reports_cannot_be_written_to_is_one_line(
+    small_filesystem: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real read-only filesystem as --out-dir (root writes anywhere else): exit 2, the folder named."""
+    subprocess.run(["mount", "-o", "remount,ro", str(small_filesystem)], check=True)
+    code = cli.main(report_command(RECORDED, small_filesystem))
+    assert code == status.BAD_INPUT
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"tfmatrix: error: {small_filesystem / 'callback-matrix.md'}: cannot be written (Read-only file system)\n"
+    )
