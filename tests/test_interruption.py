@@ -35,6 +35,12 @@ resolved_as_of = 2020-01-15
 """
 
 
+def as_in_a_terminal() -> None:
+    """Ctrl-C and a closed terminal reach a terminal's job: undo a launcher's SIG_IGN (``nohup``, ``cmd &``)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def start_run(checkout: Path) -> subprocess.Popen[bytes]:
     """``nox -s matrix`` one variant at a time, in a process group of its own as a terminal would give it."""
     return subprocess.Popen(
@@ -44,6 +50,7 @@ def start_run(checkout: Path) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=as_in_a_terminal,  # noqa: PLW1509 - two calls, no threads or locks involved
     )
 
 
