@@ -44,10 +44,15 @@ REPORTS = ROOT / "reports"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 
 
+def stop(message: str, status: int) -> NoReturn:
+    """One line on stderr, then exit with ``status`` (nox itself knows only 0 and 1)."""
+    sys.stderr.write(f"nox > tfmatrix: error: {message}\n")
+    sys.exit(status)
+
+
 def bad_input(message: str) -> NoReturn:
     """One line on stderr, exit status 2: nothing has been probed or written."""
-    sys.stderr.write(f"nox > tfmatrix: error: {message}\n")
-    sys.exit(run_status.BAD_INPUT)
+    stop(message, run_status.BAD_INPUT)
 
 
 try:
@@ -179,8 +184,7 @@ def matrix(session: nox.Session) -> None:
             session.log(f"upgraded {old} -> {new}")
     except OSError as exc:  # a full disk: what was there stays as it was
         where = exc.filename or results_dir
-        sys.stderr.write(f"nox > tfmatrix: error: {where}: results cannot be upgraded in place ({exc.strerror})\n")
-        sys.exit(run_status.INFRASTRUCTURE)
+        stop(f"{where}: results cannot be upgraded in place ({exc.strerror})", run_status.INFRASTRUCTURE)
     in_catalog = {variant.id for variant in VARIANTS}
     for path in sorted(results_dir.glob("*/*.json")):
         if not path.is_file():
@@ -231,11 +235,10 @@ def matrix(session: nox.Session) -> None:
     failed = [f"{o.variant} ({o.state})" for o in outcomes if o.state in attempt.FAILURES]
     if failed:
         session.warn(f"{len(failed)} variants failed: {', '.join(failed)}; their results say why")
-    for outcome in outcomes:
-        if outcome.state in (runner.FAILED, runner.NOT_WRITTEN):
-            session.warn(f"{outcome.variant}: {outcome.problem}")
-    failed += [o.variant for o in outcomes if o.state in (runner.FAILED, runner.NOT_WRITTEN)]
-    status = run_status.of_run(reported, failed=bool(failed))
+    unsaid = [o for o in outcomes if o.state in (runner.FAILED, runner.NOT_WRITTEN)]  # no result says why
+    for outcome in unsaid:
+        session.warn(f"{outcome.variant}: {outcome.problem}")
+    status = run_status.of_run(reported, failed=bool(failed or unsaid))
     session.log(f"exit status {status}: {run_status.MEANING[status]}")
     if status:
         sys.exit(status)  # nox itself knows only 0 and 1; the run's status tells its outcomes apart

@@ -68,7 +68,7 @@ def cases_frame(results: list[Result], probe: Probe) -> pd.DataFrame:
             "release": release_label(result),
             "version": result["release"]["version"],
             "track": result["release"]["track"],
-            "last_good_run": day(good) if good is not None and good is not result else "",
+            "last_good_run": day(result["last_good"]) if result["last_good"] else "",
         }
         if good is None:
             state = dict.fromkeys(judged_columns, result["status"])

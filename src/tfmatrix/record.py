@@ -37,13 +37,9 @@ def is_current(path: Path, variant: Variant, probe: Source, repeat: int = 1) -> 
     A failed attempt is never current: the next run tries again. A result made with more
     repeats than asked for serves a run that asks for fewer.
     """
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return False
+    document = current_schema(path)
     return (
-        isinstance(document, dict)
-        and document.get("schema_version") == SCHEMA_VERSION
+        document is not None
         and document.get("status") == "ok"
         and isinstance(document.get("repeat"), int)
         and document["repeat"] >= repeat
@@ -51,6 +47,15 @@ def is_current(path: Path, variant: Variant, probe: Source, repeat: int = 1) -> 
         and document.get("runner") == runner()
         and document.get("probe") == probe.identity()
     )
+
+
+def current_schema(path: Path) -> dict[str, Any] | None:
+    """The JSON object at ``path`` if it is one of today's schema version; None if not, or unreadable."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) and document.get("schema_version") == SCHEMA_VERSION else None
 
 
 def parse_freeze(text: str) -> dict[str, str]:
@@ -132,15 +137,8 @@ def keeping_last_good(result: dict[str, Any], path: Path) -> dict[str, Any]:
     the same probe and harness are kept: another probe's cases answer other questions. What ``path``
     holds is taken as it is; anything unreadable there is simply not kept.
     """
-    if result["status"] == "ok":
-        return result
-    try:
-        previous = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return result
-    if not isinstance(previous, dict) or previous.get("schema_version") != SCHEMA_VERSION:
-        return result
-    if (previous.get("variant"), previous.get("probe")) != (result["variant"], result["probe"]):
+    previous = current_schema(path) if result["status"] != "ok" else None
+    if previous is None or (previous.get("variant"), previous.get("probe")) != (result["variant"], result["probe"]):
         return result
     good = previous if previous.get("status") == "ok" else previous.get("last_good")
     return {**result, "last_good": good} if isinstance(good, dict) else result

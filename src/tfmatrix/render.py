@@ -339,8 +339,8 @@ def releases_section(results: list[Result]) -> str:
                     [
                         *(["graph mode by default; probe enabled eager"] if env.get("eager_enabled_by_probe") else []),
                         *(
-                            [f"findings of the last good run ({aggregate.day(good)}); the latest attempt failed"]
-                            if good is not None and good is not result
+                            [f"findings of the last good run ({aggregate.day(kept)}); the latest attempt failed"]
+                            if (kept := result["last_good"])
                             else []
                         ),
                         *([f"also installed {', '.join(env['also_installed'])}"] if env.get("also_installed") else []),
