@@ -37,6 +37,7 @@ if [ "$status" -ne 0 ] && ! grep -q 'semantic changes$' diff.txt; then
   exit "$status" # bad input, not a semantic change
 fi
 cp -R "$new"/. reports/results/
+"$python" -m nox -s dates # the upload day of each new release; one the index does not give is a warning
 "$python" -m nox -s report
 section() { # a heading, then the file in a code block, or "None."
   echo "## $1"
