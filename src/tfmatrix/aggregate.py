@@ -6,7 +6,7 @@ here every aspect is a comparable string, whatever the probe.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -14,6 +14,7 @@ import pandas as pd
 from packaging.version import Version
 
 from tfmatrix.attempt import FAILURES
+from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import TRACKS, label
 from tfmatrix.probes import Probe
 from tfmatrix.results import Result
@@ -25,7 +26,11 @@ BRIDGED = (FLAKY, *FAILED_STATES)  # says nothing about behaviour: change points
 NOT_APPLICABLE = "not_applicable"  # a case's status where the release lacks what it needs
 RAISED = "error"  # a case's status where it raised an exception
 # last_good_run: the day of the findings a failed attempt kept (``last_good``), "" where they are the latest.
-VARIANT_COLUMNS = ("position", "variant", "release", "version", "track", "last_good_run")
+# States any probe's cells can take, besides what its judge says.
+STATE_SYMBOLS = {FLAKY: "🎲 flaky", **{state: f"⛔ {state}" for state in FAILED_STATES}}
+# released_on: the day the index says the release was uploaded, "" where it is not known.
+VARIANT_COLUMNS = ("position", "variant", "release", "version", "track", "released_on", "last_good_run")
+ReleaseDates = Mapping[str, Mapping[str, str]]  # distribution -> version -> upload day (ISO)
 K = TypeVar("K")
 
 
@@ -48,7 +53,12 @@ def is_flaky(case: dict[str, Any], aspect: str) -> bool:
     return aspect in case["flaky"] or "status" in case["flaky"]
 
 
-def cases_frame(results: list[Result], probe: Probe) -> pd.DataFrame:
+def released_on(dates: ReleaseDates, result: Result) -> str:
+    """The day the release of ``result`` was uploaded, "" where it is not known."""
+    return dates.get(result["release"]["distribution"], {}).get(result["release"]["version"], "")
+
+
+def cases_frame(results: list[Result], probe: Probe, dates: ReleaseDates | None = None) -> pd.DataFrame:
     """One row per (variant, case) of ``probe``, variants in the order given (the catalog's).
 
     Columns: the variant, the case and its axes, then whatever the probe's judge returns (its
@@ -68,6 +78,7 @@ def cases_frame(results: list[Result], probe: Probe) -> pd.DataFrame:
             "release": release_label(result),
             "version": result["release"]["version"],
             "track": result["release"]["track"],
+            "released_on": released_on(dates or {}, result),
             "last_good_run": day(result["last_good"]) if result["last_good"] else "",
         }
         if good is None:
@@ -105,6 +116,37 @@ class ChangePoint:
     aspect: str
     before: str
     after: str
+
+
+def symbol(probe: Probe, aspect: str, value: str) -> str:
+    """How a cell shows an aspect's value: the probe's symbol for it, a state's, or the value itself."""
+    symbols = {**probe.aspects[aspect].get("symbols", {}), **STATE_SYMBOLS}
+    return str(symbols.get(value, value))
+
+
+def case_axes(frame: pd.DataFrame, probe: Probe) -> dict[str, dict[str, str]]:
+    return {
+        str(row["case"]): {axis: str(row[axis]) for axis in probe.axes}
+        for _, row in frame.drop_duplicates("case").iterrows()
+    }
+
+
+def explanation_for(
+    change: ChangePoint, axes: dict[str, dict[str, str]], known: Sequence[Explanation]
+) -> Explanation | None:
+    return next((e for e in known if e.explains(change.release, change.aspect, axes[change.case])), None)
+
+
+def explained(
+    frame: pd.DataFrame, probe: Probe, known: Sequence[Explanation]
+) -> list[tuple[Explanation | None, list[ChangePoint]]]:
+    """The change points of ``frame``, by the explanation that matches them, in ``known``'s order;
+    those none matches last, under None."""
+    changes = change_points(frame, list(probe.aspects))
+    axes = case_axes(frame, probe)
+    matched = [(e, [c for c in changes if explanation_for(c, axes, known) is e]) for e in known]
+    unexplained = [c for c in changes if explanation_for(c, axes, known) is None]
+    return [(e, found) for e, found in [*matched, (None, unexplained)] if found]
 
 
 def change_points(frame: pd.DataFrame, aspects: list[str]) -> list[ChangePoint]:
@@ -152,26 +194,39 @@ def span(first: str, last: str) -> str:
     return first if first == last else f"{first} – {last}"
 
 
-def release_ranges(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Rows = cases, columns = runs of consecutive variants on one track in which every case has the same ``column``.
+def alike_runs(frame: pd.DataFrame, column: str) -> list[list[int]]:
+    """Positions in runs of consecutive variants on one track in which every case has the same ``column``.
 
-    A column is named by its first and last version and its track, e.g. ``2.2.3 – 2.15.1``. A
-    variant shown by the last good findings a failed attempt kept stands alone, marked with their day.
+    A variant shown by the last good findings a failed attempt kept stands alone.
     """
     wide = frame.pivot(index="case", columns="position", values=column)
     by_position = frame.drop_duplicates("position").set_index("position")
-    versions, tracks, kept = by_position["version"], by_position["track"], by_position["last_good_run"]
+    tracks, kept = by_position["track"], by_position["last_good_run"]
 
     def alike(a: int, b: int) -> bool:
         return tracks[a] == tracks[b] and not kept[a] and not kept[b] and wide[a].equals(wide[b])
 
-    groups = runs(list(map(int, wide.columns)), alike)
-    columns = {
-        f"{span(versions[group[0]], versions[group[-1]])}{TRACKS[tracks[group[0]]].suffix}"
-        f"{f' (last good run: {kept[group[0]]})' if kept[group[0]] else ''}": wide[group[0]]
-        for group in groups
-    }
-    table = pd.DataFrame(columns)
+    return runs(list(map(int, wide.columns)), alike)
+
+
+def run_label(frame: pd.DataFrame, run: list[int]) -> str:
+    """A column's name for a run of variants: ``2.2.3 – 2.15.1`` and its track, the days they were released
+    below (where known), and the day of the findings a failed attempt kept."""
+    by_position = frame.drop_duplicates("position").set_index("position")
+    first, last = (by_position.loc[run[i]].astype(str).to_dict() for i in (0, -1))
+    name = f"{span(first['version'], last['version'])}{TRACKS[first['track']].suffix}"
+    if first["released_on"] and last["released_on"]:
+        name += f"<br>{span(first['released_on'], last['released_on'])}"
+    return f"{name} (last good run: {first['last_good_run']})" if first["last_good_run"] else name
+
+
+def release_ranges(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Rows = cases, columns = runs of consecutive variants on one track in which every case has the same ``column``.
+
+    A column is named by ``run_label``, e.g. ``2.2.3 – 2.15.1`` and the days of both releases.
+    """
+    wide = frame.pivot(index="case", columns="position", values=column)
+    table = pd.DataFrame({run_label(frame, run): wide[run[0]] for run in alike_runs(frame, column)})
     case_order = frame.drop_duplicates("case")["case"]
     return table.loc[case_order]
 

@@ -16,7 +16,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tfmatrix import catalog, discover, explanations, migrations, probes, results, runner, status
+from tfmatrix import (
+    catalog,
+    discover,
+    explanations,
+    lookup,
+    migrations,
+    probes,
+    release_dates,
+    repro,
+    results,
+    runner,
+    status,
+)
 from tfmatrix.errors import InputError
 from tfmatrix.record import write_text_atomic
 from tfmatrix.variant import Variant
@@ -56,6 +68,22 @@ def parser() -> argparse.ArgumentParser:
     compare.add_argument("new", type=Path, help="directory of the later results")
     upgrade = commands.add_parser("migrate", help="upgrade result files of older schemas in place")
     upgrade.add_argument("results", type=Path, help="directory of result JSON")
+    asking = commands.add_parser(
+        "lookup", help="what happens on your versions, and what to do, from matrix.json alone (offline)"
+    )
+    asking.add_argument("--matrix", type=Path, default=Path("reports/matrix.json"), help="the matrix summary")
+    asked = asking.add_mutually_exclusive_group(required=True)
+    asked.add_argument("--tensorflow", metavar="VERSION", help="your TensorFlow version (tf.keras as it ships)")
+    asked.add_argument("--keras", metavar="VERSION", help="your Keras 3 version (with --backend)")
+    asking.add_argument(
+        "--tf-keras", action="store_true", help="with --tensorflow: you use tf-keras (TF_USE_LEGACY_KERAS=1)"
+    )
+    asking.add_argument("--backend", choices=["tensorflow", "jax", "torch"], help="with --keras: KERAS_BACKEND")
+    again = commands.add_parser("repro", help="print the commands that reproduce one cell from a checkout and uv")
+    again.add_argument("case", help="the case id, as the report names it")
+    again.add_argument("--variant", required=True, metavar="ID", help="the environment (a session id of `nox -l`)")
+    again.add_argument("--probe", help="the probe, where more than one has a case of that id")
+    again.add_argument("--results", type=Path, default=Path("reports/results"), help="directory of result JSON")
     finder = commands.add_parser("discover", help="add the releases the configured package index has to the catalog")
     finder.add_argument("--results", type=Path, default=Path("reports/results"), help="where retired results are")
     finder.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
@@ -64,6 +92,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "lookup":  # needs nothing but matrix.json: no catalog, no probes
+        return run_lookup(args)
     try:
         variants = catalog.load(args.catalog, dt.date.today())
         if args.command == "variants":
@@ -79,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"tfmatrix: upgraded {old} -> {new}")
             return status.OK
         known_probes = probes.load_all(args.probes.resolve())
+        if args.command == "repro":
+            print(run_repro(args, variants, known_probes), end="")
+            return status.OK
         if args.command == "diff":
             earlier = results.load_all(args.old, variants, known_probes)
             return run_diff(earlier, results.load_all(args.new, variants, known_probes), known_probes)
@@ -87,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         validated = results.Validated(args.validation_cache) if args.validation_cache else None
         loaded = results.load_all(args.results, variants, known_probes, validated)
         known = explanations.load(args.explanations, known_probes)
+        dates = release_dates.load(release_dates.beside(args.results))
         if validated is not None:  # what it holds now; earlier results (--previous) are no later run's
             try:
                 validated.save()
@@ -95,18 +129,21 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
-    from tfmatrix import render  # noqa: PLC0415 - pandas takes about 2 s to import; variants and migrate need none
+    from tfmatrix import publish  # noqa: PLC0415 - pandas takes about 2 s to import; variants and migrate need none
 
-    for probe in known_probes.values():
-        for file_name, mine in render.views(loaded, probe).items():
-            out = args.out_dir / file_name
-            try:
-                write_text_atomic(out, render.render(mine, probe, known))
-            except OSError as exc:  # the report before it stays whole
-                print(f"tfmatrix: error: {out}: cannot be written ({exc.strerror or exc})", file=sys.stderr)
-                return status.INFRASTRUCTURE if exc.errno in (errno.ENOSPC, errno.EDQUOT) else status.BAD_INPUT
-            failed = [r for r in mine if r["status"] != "ok"]
-            print(f"tfmatrix: wrote {out} from {len(mine)} results, {len(failed)} of them failed attempts")
+    try:
+        made = publish.files(args.out_dir, loaded, known_probes, known, dates, dt.date.today().isoformat())
+    except InputError as exc:
+        print(f"tfmatrix: error: {exc}", file=sys.stderr)
+        return status.BAD_INPUT
+    for out, text in made.items():
+        try:
+            write_text_atomic(out, text)
+        except OSError as exc:  # the file before it stays whole
+            print(f"tfmatrix: error: {out}: cannot be written ({exc.strerror or exc})", file=sys.stderr)
+            return status.INFRASTRUCTURE if exc.errno in (errno.ENOSPC, errno.EDQUOT) else status.BAD_INPUT
+    failed = sum(1 for result in loaded if result["status"] != "ok")
+    print(f"tfmatrix: wrote {len(made)} files to {args.out_dir} from {len(loaded)} results, {failed} failed attempts")
     if args.previous is None:
         return status.OK
     previous, skipped = results.load_comparable(args.previous, variants, known_probes, validated)
@@ -116,6 +153,61 @@ def main(argv: list[str] | None = None) -> int:
         print("tfmatrix: no earlier results to compare with")
         return status.OK
     return run_diff(previous, loaded, known_probes)
+
+
+def run_lookup(args: argparse.Namespace) -> int:
+    if args.keras and not args.backend:
+        return usage_error("--keras needs --backend (tensorflow, jax or torch)")
+    if args.tensorflow and args.backend:
+        return usage_error("--backend goes with --keras; for tf-keras on TensorFlow, give --tf-keras")
+    if args.keras and args.tf_keras:
+        return usage_error("--tf-keras goes with --tensorflow")
+    try:
+        wanted = lookup.parsed(args.tensorflow or args.keras, "--tensorflow" if args.tensorflow else "--keras")
+    except ValueError as exc:
+        return usage_error(str(exc))
+    if args.keras:
+        track, asked = f"keras-{args.backend}", f"Keras {args.keras} on {args.backend}"
+    else:
+        track = "tf-keras" if args.tf_keras else "bundled"
+        asked = f"TensorFlow {args.tensorflow}" + (" with tf-keras" if args.tf_keras else "")
+    try:
+        summary = lookup.load(args.matrix)
+    except InputError as exc:
+        print(f"tfmatrix: error: {exc}", file=sys.stderr)
+        return status.BAD_INPUT
+    for line in lookup.answer(summary, track, wanted, asked):
+        print(line)
+    return status.OK
+
+
+def run_repro(args: argparse.Namespace, variants: list[Variant], known_probes: dict[str, probes.Probe]) -> str:
+    """The repro script of one cell; an unknown variant, probe or case is an InputError naming it."""
+    variant = next((v for v in variants if v.id == args.variant), None)
+    if variant is None:
+        raise InputError(args.catalog, "variant", f"no variant {args.variant!r} (`nox -l` lists them)")
+    named = [args.probe] if args.probe else list(known_probes)
+    found = []
+    for name in named:
+        if name not in known_probes:
+            raise InputError(args.probes, "probe", f"expected one of {', '.join(known_probes)}, got {name!r}")
+        path = args.results / name / f"{variant.id}.json"
+        if not path.is_file():
+            continue
+        result = results.load_one(path, known_probes)
+        good = result if result["status"] == "ok" else result["last_good"]
+        found += [(name, case, good) for case in (good or {"cases": []})["cases"] if case["id"] == args.case]
+    if not found:
+        raise InputError(args.results, "case", f"no result of {variant.id} has a case {args.case!r}")
+    if len(found) > 1:
+        raise InputError(args.results, "case", f"{args.case!r} is a case of {len(found)} probes: name one with --probe")
+    name, case, good = found[0]
+    return repro.script(variant, known_probes[name], case, good["probed_on"] or "a day not recorded")
+
+
+def usage_error(message: str) -> int:
+    print(f"tfmatrix lookup: error: {message}", file=sys.stderr)
+    return status.BAD_INPUT
 
 
 def run_discover(path: Path, results_dir: Path, variants: list[Variant], *, dry_run: bool) -> int:

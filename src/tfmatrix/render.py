@@ -12,17 +12,13 @@ from typing import Any
 import pandas as pd
 from tabulate import tabulate
 
-from tfmatrix import aggregate
+from tfmatrix import aggregate, summary
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
 from tfmatrix.probes import Probe
 from tfmatrix.results import Result
 
-# States any probe's cells can take, besides what its judge says.
-STATE_SYMBOLS = {
-    aggregate.FLAKY: "🎲 flaky",
-    **{state: f"⛔ {state}" for state in aggregate.FAILED_STATES},
-}
+STATE_SYMBOLS = aggregate.STATE_SYMBOLS
 FLAKY_LEGEND = "the outcome differed between repeats of the case (`--repeat N`); never counted as a change"
 ERROR_LINE = re.compile(r"^\s*(cause: |error: |Fatal Python error|[\w.]*(Error|Exception|Exit):)")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|#~])")  # ~: strikethrough
@@ -59,17 +55,29 @@ def views(results: list[Result], probe: Probe) -> dict[str, list[Result]]:
     return found
 
 
-def render(results: list[Result], probe: Probe, known: Sequence[Explanation] = ()) -> str:
-    """The report of one probe; ``known`` explanations are attached to the change points they match."""
+def render(
+    results: list[Result],
+    probe: Probe,
+    known: Sequence[Explanation] = (),
+    dates: aggregate.ReleaseDates | None = None,
+    picture: str = "",
+) -> str:
+    """The report of one probe; ``known`` explanations are attached to the change points they match.
+
+    ``dates`` name the day each release was uploaded; ``picture`` is the file name of its timeline, shown
+    under the answers at a glance ("" for none).
+    """
     mine = [result for result in results if result["probe"]["name"] == probe.name]
-    frame = aggregate.cases_frame(mine, probe)
+    frame = aggregate.cases_frame(mine, probe, dates)
     failed = [result for result in mine if result["status"] != "ok"]
     known = [e for e in known if e.probe == probe.name]
     across = {KINDS[result["kind"]].ACROSS_TRACKS for result in mine}.pop() if mine else ""
     sections = [header(mine, probe)]
+    if len(frame):  # some attempt succeeded
+        sections.append(glance_section(frame, probe, known, picture))
     if failed:
         sections.append(failures_section(failed))
-    if len(frame):  # some attempt succeeded
+    if len(frame):
         present = set(frame["group"])
         sections += [
             change_points_section(frame, probe, known),
@@ -78,14 +86,65 @@ def render(results: list[Result], probe: Probe, known: Sequence[Explanation] = (
             *([disagreements_section(frame, probe, across)] if across else []),
             *[aspect_section(frame, probe, aspect) for aspect, spec in probe.aspects.items() if "section" in spec],
         ]
-    sections.append(releases_section(mine))
+    sections.append(releases_section(mine, dates or {}))
     return "\n\n".join(sections) + "\n"
 
 
-def symbol(probe: Probe, aspect: str, value: str) -> str:
-    """How a cell shows an aspect's value: the probe's symbol for it, a state's, or the value itself."""
-    symbols = {**probe.aspects[aspect].get("symbols", {}), **STATE_SYMBOLS}
-    return str(symbols.get(value, value))
+def glance_section(frame: pd.DataFrame, probe: Probe, known: Sequence[Explanation], picture: str) -> str:
+    """One row per question, one column per run of releases alike in every case: how many cases end how, and what to do."""
+    shown = frame.assign(cell=cells(frame, probe))
+    lead = probe.matrix_aspects[0]
+    order = list(probe.aspects[lead].get("symbols", {}).values())
+    axes = aggregate.case_axes(frame, probe)
+    rows = []
+    advised: list[Explanation] = []  # in the order the rows first name them: numbered below the table
+    for group, spec in probe.groups.items():
+        mine = shown[shown["group"] == group]
+        if mine.empty:
+            continue
+        row = {"question": f"[{spec['question']}](#{summary.anchor(spec['question'])})"}
+        for run in aggregate.alike_runs(shown, "cell"):
+            row[aggregate.run_label(shown, run)] = tally(mine[mine["position"] == run[0]]["cell"].tolist(), order)
+        changes = aggregate.change_points(mine, probe.matrix_aspects)
+        mine_explained = [e for e in known if any(aggregate.explanation_for(c, axes, known) is e for c in changes)]
+        advised += [e for e in mine_explained if e not in advised]
+        row["what to do"] = ", ".join(f"[{advised.index(e) + 1}](#{advice_anchor(e)})" for e in mine_explained) or "—"
+        rows.append(row)
+    lines = [
+        "## At a glance",
+        "",
+        (
+            "Each row is a question, each column a run of releases that behave the same in every case (the day "
+            "each was released below it); a cell counts the cases by outcome. The sections below show every case."
+        ),
+        "",
+        table(pd.DataFrame(rows)),
+    ]
+    if advised:
+        lines += ["", "**What to do** (the column above names these):", ""]
+        lines += [
+            f"{i}. From [{escape(e.release)}](#{advice_anchor(e)}): {e.advice}" for i, e in enumerate(advised, start=1)
+        ]
+    if picture:
+        lines += ["", f"![Every question across releases: colour per outcome, change points marked]({picture})"]
+    return "\n".join(lines)
+
+
+def advice_anchor(explanation: Explanation) -> str:
+    return summary.anchor(summary.heading(explanation))
+
+
+def tally(outcomes: list[str], order: list[str]) -> str:
+    """``✅ 20 · ❌ 10``: how many cases end each way, in the probe's order of outcomes; ``✅ all 8`` for one."""
+    counts = {outcome: outcomes.count(outcome) for outcome in sorted(set(outcomes), key=lambda o: rank(o, order))}
+    if len(counts) == 1:
+        return escape(f"{outcomes[0]} (all {len(outcomes)})")
+    return " · ".join(escape(f"{outcome} {count}") for outcome, count in counts.items())
+
+
+def rank(outcome: str, order: list[str]) -> tuple[int, str]:
+    """Where a cell sorts: by the probe's order of its lead symbol, then by its text."""
+    return next((i for i, symbol in enumerate(order) if outcome.startswith(symbol)), len(order)), outcome
 
 
 def failures_section(failed: list[Result]) -> str:
@@ -156,52 +215,68 @@ def header(results: list[Result], probe: Probe) -> str:
 
 def change_line(change: aggregate.ChangePoint, probe: Probe) -> str:
     # An aspect that is only said when something is wrong is empty otherwise: shown as a dash.
-    before, after = (symbol(probe, change.aspect, value) or "—" for value in (change.before, change.after))
+    before, after = (aggregate.symbol(probe, change.aspect, value) or "—" for value in (change.before, change.after))
     return (
         f"- In **{escape(change.release)}** (after {escape(change.previous)}), {code(change.case)} "
         f"{probe.aspects[change.aspect]['title']}: {escape(before)} → **{escape(after)}**"
     )
 
 
-def case_axes(frame: pd.DataFrame, probe: Probe) -> dict[str, dict[str, str]]:
-    return {
-        str(row["case"]): {axis: str(row[axis]) for axis in probe.axes}
-        for _, row in frame.drop_duplicates("case").iterrows()
-    }
-
-
-def explanation_for(
-    change: aggregate.ChangePoint, axes: dict[str, dict[str, str]], known: Sequence[Explanation]
-) -> Explanation | None:
-    return next((e for e in known if e.explains(change.release, change.aspect, axes[change.case])), None)
-
-
 def change_points_section(frame: pd.DataFrame, probe: Probe, known: Sequence[Explanation]) -> str:
-    changes = aggregate.change_points(frame, list(probe.aspects))
     lines = [
         "## Change points",
         "",
         (
             "Each release is compared with the one before it on the same track (its group of columns): "
-            "a change first seen in a release happened somewhere after the release named beside it."
+            "a change first seen in a release happened in it or in a release between the two, which the "
+            "matrix has not probed."
         ),
     ]
-    if not changes:
+    found = aggregate.explained(frame, probe, known)
+    if not found:
         return "\n".join([*lines, "", "No case behaves differently in any release than in the one before it."])
-    axes = case_axes(frame, probe)
-    by_explanation = [(e, [c for c in changes if explanation_for(c, axes, known) is e]) for e in known]
-    for explanation, matched in by_explanation:
-        if not matched:
-            continue
-        lines += ["", f"### {escape(explanation.release)}: {explanation.summary}", ""]
-        lines += [change_line(c, probe) for c in matched]
-        lines += ["", f"**What to do:** {explanation.advice}", "", "**Evidence:**", ""]
-        lines += [f"- {item}" for item in explanation.evidence]
-    unexplained = [c for c in changes if explanation_for(c, axes, known) is None]
-    if unexplained:
-        lines += ["", "### Not yet explained", ""]
-        lines += [change_line(c, probe) for c in unexplained]
+    days = dict(zip(frame["release"], frame["released_on"], strict=False))
+    for explanation, matched in found:
+        lines += ["", f"### {escape(summary.heading(explanation))}", ""]
+        lines += [first_seen(matched, days)]
+        if explanation:
+            lines += ["", f"**What to do:** {explanation.advice}", "", "**Evidence:**", ""]
+            lines += [f"- {item}" for item in explanation.evidence]
+        lines += ["", *folded([change_line(c, probe) for c in matched], counted(matched, probe))]
     return "\n".join(lines)
+
+
+def dated(release: str, days: dict[str, str]) -> str:
+    """``**2.16.2** (2024-06-28)``: a release and the day it was uploaded, where known."""
+    day = days.get(release, "")
+    return f"**{escape(release)}**" + (f" ({day})" if day else "")
+
+
+def first_seen(matched: list[aggregate.ChangePoint], days: dict[str, str]) -> str:
+    pairs = dict.fromkeys((c.release, c.previous) for c in matched)
+    said = "; ".join(f"in {dated(release, days)}, after {dated(previous, days)}" for release, previous in pairs)
+    return f"**First seen** {said}: not yet pinpointed to one release between them."
+
+
+def counted(matched: list[aggregate.ChangePoint], probe: Probe) -> str:
+    """``33 cases changed: summary() printed 97 / 65 / 32 → 65 / 33 / 32 (16), …``: the commonest changes."""
+    kinds: dict[str, int] = {}
+    for change in matched:
+        before, after = (aggregate.symbol(probe, change.aspect, v) or "—" for v in (change.before, change.after))
+        said = f"{probe.aspects[change.aspect]['title']} {before} → {after}"
+        kinds[said] = kinds.get(said, 0) + 1
+    common = sorted(kinds.items(), key=lambda item: -item[1])
+    shown = ", ".join(f"{escape(said)} ({count})" for said, count in common[:3])
+    more = f" and {len(common) - 3} more kinds" if len(common) > 3 else ""
+    cases = len({c.case for c in matched})
+    return f"{cases} case{'s' if cases != 1 else ''} changed: {shown}{more}"
+
+
+def folded(lines: list[str], title: str, shown: int = 3) -> list[str]:
+    """Up to ``shown`` lines under ``title``; more folded under it (a ``<details>`` block GitHub renders)."""
+    if len(lines) <= shown:
+        return [f"*{title}:*", "", *lines] if lines else []
+    return [f"<details><summary>{title}</summary>", "", *lines, "", "</details>"]
 
 
 def with_axes(frame: pd.DataFrame, matrix: pd.DataFrame, probe: Probe) -> pd.DataFrame:
@@ -217,7 +292,7 @@ def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
     cases = frame.drop_duplicates("case")
     rows = [
         {
-            "question": f"[{spec['question']}](#{anchor(spec['question'])})",
+            "question": f"[{spec['question']}](#{summary.anchor(spec['question'])})",
             "cases": str(int((cases["group"] == group).sum())),
             "grid": spec["grid"],
         }
@@ -225,7 +300,8 @@ def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
     ]
     lead = probe.matrix_aspects[0]
     legend = [
-        f"- {symbol(probe, lead, value)}: {text}" for value, text in probe.aspects[lead].get("legend", {}).items()
+        f"- {aggregate.symbol(probe, lead, value)}: {text}"
+        for value, text in probe.aspects[lead].get("legend", {}).items()
     ]
     legend.append(f"- {STATE_SYMBOLS[aggregate.FLAKY]}: {FLAKY_LEGEND}")
     failed = ", ".join(STATE_SYMBOLS[state] for state in aggregate.FAILED_STATES)
@@ -253,15 +329,10 @@ def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
     )
 
 
-def anchor(title: str) -> str:
-    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
-    return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
-
-
 def cells(rows: pd.DataFrame, probe: Probe) -> pd.Series:
     """What a matrix cell shows: the lead aspect's symbol, then the other matrix aspects that say something."""
     lead, *others = probe.matrix_aspects
-    shown = rows[lead].map(lambda value: symbol(probe, lead, value))
+    shown = rows[lead].map(lambda value: aggregate.symbol(probe, lead, value))
     failed = rows[lead].isin(aggregate.FAILED_STATES)
     for aspect in others:
         shown = shown.where((rows[aspect] == "") | failed, shown + " · " + rows[aspect])
@@ -274,9 +345,11 @@ def question_section(frame: pd.DataFrame, probe: Probe, group: str, known: Seque
     matrix = aggregate.release_ranges(rows.assign(cell=cells(rows, probe)), "cell")
     changes = aggregate.change_points(rows, probe.matrix_aspects)
     lines = [f"## {probe.groups[group]['question']}", ""]
-    lines += [change_line(c, probe) for c in changes] or ["No change between releases."]
-    axes = case_axes(rows, probe)
-    advice = {e.advice: e for c in changes if (e := explanation_for(c, axes, known))}
+    lines += folded([change_line(c, probe) for c in changes], counted(changes, probe)) or [
+        "No change between releases."
+    ]
+    axes = aggregate.case_axes(rows, probe)
+    advice = {e.advice: e for c in changes if (e := aggregate.explanation_for(c, axes, known))}
     if advice:
         lines += ["", *[f"- *What to do* ({e.release}): {e.advice} ([why](#change-points))" for e in advice.values()]]
     return "\n".join([*lines, "", table(with_axes(rows, matrix, probe))])
@@ -307,7 +380,7 @@ def aspect_section(frame: pd.DataFrame, probe: Probe, aspect: str) -> str:
     return "\n".join([f"## {spec['title']}", "", spec["text"], "", table(with_axes(rows, matrix, probe))])
 
 
-def releases_section(results: list[Result]) -> str:
+def releases_section(results: list[Result], dates: aggregate.ReleaseDates) -> str:
     rows = []
     for result in results:
         good = aggregate.findings(result)
@@ -317,6 +390,7 @@ def releases_section(results: list[Result]) -> str:
         row = {
             "release": escape(aggregate.release_label(result)),
             "distribution": escape(result["release"]["distribution"]),
+            "released": aggregate.released_on(dates, result) or "-",
             "Python": escape(env.get("python", result["release"]["python"])),
             "Keras": escape(env.get("keras", "-")),
         }

@@ -1,0 +1,128 @@
+"""``tfmatrix lookup``: what happens on the versions one has, from ``reports/matrix.json`` alone (offline).
+
+A version the matrix probed is answered from its own findings; one it did not is answered from the
+nearest probed releases on each side of it, on the same track, with whether they agree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from packaging.version import InvalidVersion, Version
+
+from tfmatrix.errors import InputError
+
+Summary = dict[str, Any]
+
+
+def load(path: Path) -> Summary:
+    """The matrix summary at ``path``, checked against its published schema."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "", "does not exist: `nox -s report` writes it") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(path, "", f"cannot be read as JSON: {exc}") from None
+    schema = json.loads(resources.files("tfmatrix").joinpath("schemas", "matrix.schema.json").read_text("utf-8"))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    if error is not None:
+        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        raise InputError(path, field, error.message)
+    result: Summary = document
+    return result
+
+
+def parsed(version: str, what: str) -> Version:
+    try:
+        return Version(version)
+    except InvalidVersion:
+        message = f"{what}: expected a version such as 2.15.0, got {version!r}"
+        raise ValueError(message) from None
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The probed environments that answer for a version: the one itself, or those on each side."""
+
+    exact: dict[str, Any] | None
+    below: dict[str, Any] | None
+    above: dict[str, Any] | None
+
+    def answering(self) -> list[dict[str, Any]]:
+        return [self.exact] if self.exact else [env for env in (self.below, self.above) if env]
+
+
+def neighbours(summary: Summary, track: str, version: Version) -> Neighbours:
+    """Where ``version`` falls among the environments probed on ``track`` (a failed one without findings takes no part)."""
+    probed = [
+        env
+        for env in summary["environments"]
+        if env["track"] == track and (env["status"] == "ok" or env["findings_from"])
+    ]
+    exact = next((env for env in probed if Version(env["version"]) == version), None)
+    older = [env for env in probed if Version(env["version"]) < version]
+    newer = [env for env in probed if Version(env["version"]) > version]
+    return Neighbours(exact, older[-1] if older else None, newer[0] if newer else None)  # probed oldest first
+
+
+def named(env: dict[str, Any]) -> str:
+    day = f" (released {env['released_on']})" if env["released_on"] else ""
+    return f"{env['label']}{day}"
+
+
+def tally(counts: dict[str, int]) -> str:
+    return " · ".join(f"{outcome} {count}" for outcome, count in counts.items())
+
+
+def answer(summary: Summary, track: str, version: Version, asked: str) -> Iterator[str]:
+    """The lines ``tfmatrix lookup`` prints: per question, what happens and what to do."""
+    tracks = sorted({env["track"] for env in summary["environments"]})
+    if track not in tracks:
+        yield f"The matrix has no environment on track {track!r} (it has {', '.join(tracks)})."
+        return
+    near = neighbours(summary, track, version)
+    envs = near.answering()
+    if not envs:
+        yield f"The matrix has no findings on track {track!r}."
+        return
+    if near.exact:
+        yield f"{asked}: probed as {named(near.exact)}."
+    elif near.below and near.above:
+        yield f"{asked}: not probed; between {named(near.below)} and {named(near.above)}, the nearest probed releases."
+    else:
+        side = "newer" if near.below else "older"
+        yield f"{asked}: not probed, and {side} than every probed release; nearest: {named(envs[0])}."
+    by_id = {env["id"]: env for env in summary["environments"]}
+    for question in summary["questions"]:
+        answers = {env["id"]: question["outcomes"].get(env["id"]) for env in envs}
+        if not any(answers.values()):
+            continue
+        kind = by_id[envs[0]["id"]]["kind"]
+        yield ""
+        yield f"{question['question']}  ({question['reports'].get(kind, question['probe'])})"
+        if len(envs) == 1:
+            yield f"  {tally(answers[envs[0]['id']] or {})}"
+        else:
+            cases = question["cases"]
+            differ = [c for c, outcomes in cases.items() if len({outcomes.get(e["id"]) for e in envs}) > 1]
+            if not differ:
+                yield f"  both sides agree: {tally(answers[envs[0]['id']] or {})}"
+            else:
+                yield f"  the two sides differ in {len(differ)} of {len(cases)} cases: the change lies between them"
+                for env in envs:
+                    yield f"  {env['label']}: {tally(answers[env['id']] or {})}"
+        for change in summary["change_points"]:
+            seen = [by_id[s["environment"]] for s in change["first_seen"] if s["environment"] in by_id]
+            first = next((e for e in seen if e["track"] == track), None)
+            if question["id"] not in change["questions"] or first is None:
+                continue
+            if Version(first["version"]) <= version:  # how it behaves now came from this change
+                yield f"  what to do (since {named(first)}): {change['advice'] or 'not yet explained'}"
+            else:
+                yield f"  changes in {named(first)}: {change['summary'] or 'not yet explained'}"

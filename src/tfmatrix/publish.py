@@ -1,0 +1,66 @@
+"""Results -> every file the report step writes: one markdown report per probe and view, each with its
+timeline picture, ``matrix.json`` with its schema, and the feed of changes.
+
+Everything is made in memory first; the caller writes each file atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+
+from tfmatrix import feed, picture, render, summary
+from tfmatrix.errors import InputError
+from tfmatrix.explanations import Explanation
+from tfmatrix.probes import Probe
+from tfmatrix.results import Result
+
+MATRIX = "matrix.json"
+MATRIX_SCHEMA = "matrix.schema.json"
+FEED = "changes.atom"
+MATRIX_FILES = (MATRIX, MATRIX_SCHEMA)
+
+
+def previous_summary(path: Path) -> summary.Summary | None:
+    """The summary the last report step wrote, to tell what changed since; None where there is none."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(
+            path, "", f"cannot be read as JSON: {exc}: delete it, the report step writes it again"
+        ) from None
+    if not isinstance(document, dict) or document.get("schema_version") != summary.SCHEMA_VERSION:
+        return None  # of another schema: the feed starts from what is known now, and adds no false flips
+    return document
+
+
+def files(
+    out_dir: Path,
+    results: list[Result],
+    probes: Mapping[str, Probe],
+    known: Sequence[Explanation],
+    dates: summary.ReleaseDates,
+    day: str,
+) -> dict[Path, str]:
+    """Every file of ``out_dir`` the report step writes, and its text; the reports come first."""
+    document = summary.build(results, probes, known, dates)
+    made: dict[Path, str] = {}
+    for probe in probes.values():
+        for name, mine in render.views(results, probe).items():
+            svg = name.removesuffix(".md") + ".svg"
+            made[out_dir / name] = render.render(mine, probe, known, dates, picture=svg)
+            made[out_dir / svg] = picture.timeline(document, name)
+    made[out_dir / MATRIX] = json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    made[out_dir / MATRIX_SCHEMA] = schema_text()
+    previous = previous_summary(out_dir / MATRIX)
+    made[out_dir / FEED] = feed.render(feed.update(out_dir / FEED, previous, document, day))
+    return made
+
+
+def schema_text() -> str:
+    """The published schema of matrix.json, as the package ships it."""
+    return resources.files("tfmatrix").joinpath("schemas", MATRIX_SCHEMA).read_text(encoding="utf-8")

@@ -1,0 +1,166 @@
+"""Results -> the matrix summary (``reports/matrix.json``): every question × environment -> outcome, and the change points.
+
+It is what the report's first screen, the picture, the feed and ``tfmatrix lookup`` read, and the
+API other tools read. Outcomes are what the report's cells show (the lead aspect's symbol); where a
+release was first probed and when it was uploaded come from the results and the release dates.
+``schemas/matrix.schema.json`` says what it holds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from tfmatrix import aggregate
+from tfmatrix.explanations import Explanation
+from tfmatrix.kinds import KINDS, TRACKS, report_name
+from tfmatrix.probes import Probe
+from tfmatrix.results import Result
+
+SCHEMA_VERSION = 1
+Summary = dict[str, Any]
+ReleaseDates = aggregate.ReleaseDates
+
+
+def environment(result: Result, dates: ReleaseDates) -> dict[str, Any]:
+    """One probed environment, as the summary names it."""
+    good = aggregate.findings(result)
+    env = (good or result)["environment"]
+    release = result["release"]
+    return {
+        "id": result["variant"],
+        "kind": result["kind"],
+        "track": release["track"],
+        "track_title": TRACKS[release["track"]].title,
+        "label": aggregate.release_label(result),
+        "distribution": release["distribution"],
+        "version": release["version"],
+        "released_on": aggregate.released_on(dates, result) or None,
+        "python": env.get("python", release["python"]),
+        "keras": env.get("keras"),
+        "backend": result["catalog_entry"].get("backend"),
+        "resolved_as_of": env["resolved_as_of"],
+        "status": result["status"],
+        "probed_on": result["probed_on"],
+        "findings_from": aggregate.day(good) if good is not None and good is not result else None,
+    }
+
+
+def anchor(title: str) -> str:
+    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+
+
+def outcome_cells(frame: pd.DataFrame, probe: Probe) -> pd.Series:
+    """What a cell of the lead aspect shows: its symbol (a state's for a failed attempt)."""
+    lead = probe.matrix_aspects[0]
+    return frame[lead].map(lambda value: aggregate.symbol(probe, lead, value))
+
+
+def questions(frame: pd.DataFrame, probe: Probe, report: str) -> list[dict[str, Any]]:
+    shown = frame.assign(outcome=outcome_cells(frame, probe))
+    found = []
+    for group, spec in probe.groups.items():
+        rows = shown[shown["group"] == group]
+        if rows.empty:
+            continue
+        cases = {
+            str(case): dict(zip(part["variant"], part["outcome"], strict=True))
+            for case, part in rows.groupby("case", sort=False)
+        }
+        counts = {
+            str(variant): {str(k): int(v) for k, v in part["outcome"].value_counts(sort=False).items()}
+            for variant, part in rows.groupby("variant", sort=False)
+        }
+        found.append(
+            {
+                "id": f"{probe.name}/{group}",
+                "probe": probe.name,
+                "report": f"{report}#{anchor(spec['question'])}",
+                "question": spec["question"],
+                "aspect": probe.matrix_aspects[0],
+                "outcomes": counts,
+                "cases": cases,
+            }
+        )
+    return found
+
+
+def heading(explanation: Explanation | None) -> str:
+    """The heading of a change point in the report, whose anchor the summary links to."""
+    return f"{explanation.release}: {explanation.summary}" if explanation else "Not yet explained"
+
+
+def change_points(frame: pd.DataFrame, probe: Probe, report: str, known: Sequence[Explanation]) -> list[dict[str, Any]]:
+    """The change points of one report, one per explanation (and one for those not yet explained)."""
+    variants = dict(zip(frame["release"], frame["variant"], strict=False))
+    groups = dict(zip(frame["case"], frame["group"], strict=False))
+    found: list[dict[str, Any]] = []
+    for explanation, matched in aggregate.explained(frame, probe, known):
+        title = heading(explanation)
+        where = "+".join(dict.fromkeys(c.release for c in matched)).replace(" ", "-")
+        name = f"{report.removesuffix('-matrix.md')}/{where}/{explanation.aspect if explanation else 'unexplained'}"
+        taken = sum(1 for change in found if change["id"].startswith(name))  # two explanations of one release
+        found.append(
+            {
+                "id": f"{name}-{taken + 1}" if taken else name,
+                "probe": probe.name,
+                "report": f"{report}#{anchor(title)}",
+                "summary": explanation.summary if explanation else None,
+                "advice": explanation.advice if explanation else None,
+                "evidence": list(explanation.evidence) if explanation else [],
+                "first_seen": [
+                    {"environment": variants[release], "after": variants[previous]}
+                    for release, previous in dict.fromkeys((c.release, c.previous) for c in matched)
+                ],
+                "questions": list(dict.fromkeys(f"{probe.name}/{groups[c.case]}" for c in matched)),
+                "cases": [
+                    {
+                        "case": c.case,
+                        "aspect": c.aspect,
+                        "environment": variants[c.release],
+                        "before": aggregate.symbol(probe, c.aspect, c.before),
+                        "after": aggregate.symbol(probe, c.aspect, c.after),
+                    }
+                    for c in matched
+                ],
+            }
+        )
+    return found
+
+
+def build(
+    results: list[Result], probes: Mapping[str, Probe], known: Sequence[Explanation], dates: ReleaseDates
+) -> Summary:
+    """The summary of every result: environments in the report's order, questions, change points.
+
+    A question is a probe's group of cases; its outcomes span every view (TensorFlow, Keras 3) and
+    ``reports`` says which report shows it for each kind of environment.
+    """
+    order = list(TRACKS)
+    ordered = sorted(results, key=lambda r: order.index(r["release"]["track"]))  # stable: oldest first per track
+    found: dict[str, dict[str, Any]] = {}
+    changes = []
+    for probe in probes.values():
+        for kind in KINDS:
+            mine = [r for r in results if r["probe"]["name"] == probe.name and r["kind"] == kind]
+            frame = aggregate.cases_frame(mine, probe, dates)
+            if frame.empty:
+                continue
+            report = report_name(probe.name, kind)
+            for question in questions(frame, probe, report):
+                merged = found.setdefault(question["id"], {**question, "reports": {}, "outcomes": {}, "cases": {}})
+                merged["reports"][kind] = question.pop("report")
+                merged["outcomes"].update(question["outcomes"])
+                for case, outcomes in question["cases"].items():
+                    merged["cases"].setdefault(case, {}).update(outcomes)
+            changes += change_points(frame, probe, report, [e for e in known if e.probe == probe.name])
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "environments": list({r["variant"]: environment(r, dates) for r in ordered}.values()),
+        "questions": [{key: value for key, value in q.items() if key != "report"} for q in found.values()],
+        "change_points": changes,
+    }

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+
+from conftest import PROBES, RECORDED, ROOT
+from tfmatrix import catalog, explanations, feed, probes, results, summary
+from tfmatrix.errors import InputError
+from tfmatrix.record import write_text_atomic
+
+DAY = "2026-11-27"
+NEXT_DAY = "2026-11-28"
+ATOM = {"a": "http://www.w3.org/2005/Atom"}
+FLIPPED_ENV = "tensorflow-cpu-2.16.2"
+AFTER = "💥 RuntimeError"
+
+
+@pytest.fixture(scope="module")
+def matrix() -> summary.Summary:
+    """The summary of every recorded result, every view, with the committed explanations."""
+    known = probes.load_all(PROBES)
+    loaded = results.load_all(RECORDED, catalog.load(ROOT / "catalog.toml", dt.date.today()), known)
+    return summary.build(loaded, known, explanations.load(ROOT / "explanations.toml", known), {})
+
+
+def flipped(matrix: summary.Summary) -> tuple[summary.Summary, dict[str, Any], str, str]:
+    """A deep copy of ``matrix`` in which one case of one question now has another outcome on FLIPPED_ENV."""
+    current = copy.deepcopy(matrix)
+    question = next(q for q in current["questions"] if any(FLIPPED_ENV in c for c in q["cases"].values()))
+    case, outcomes = next((case, o) for case, o in question["cases"].items() if FLIPPED_ENV in o)
+    before = outcomes[FLIPPED_ENV]
+    outcomes[FLIPPED_ENV] = AFTER
+    return current, question, case, before
+
+
+def label(matrix: summary.Summary, env: str) -> str:
+    return str(next(e["label"] for e in matrix["environments"] if e["id"] == env))
+
+
+def test_the_first_feed_has_one_entry_per_change_point(matrix: summary.Summary, tmp_path: Path) -> None:
+    entries = feed.update(tmp_path / "changes.atom", None, matrix, DAY)
+    assert len(matrix["change_points"]) > 10
+    assert len(entries) == len({e.id for e in entries}) == len(matrix["change_points"])
+    assert sorted(e.link for e in entries) == sorted(cp["report"] for cp in matrix["change_points"])
+    assert all(e.id.startswith("tag:tfmatrix,2024-06-28:") for e in entries)
+    assert all(e.title.startswith("New change point in ") for e in entries)
+
+
+def test_the_first_feed_is_dated_by_the_release_the_change_came_with(matrix: summary.Summary) -> None:
+    dated = copy.deepcopy(matrix)
+    first = dated["change_points"][0]["first_seen"][0]["environment"]
+    next(e for e in dated["environments"] if e["id"] == first)["released_on"] = "2020-05-15"
+    entries = {e.id.removeprefix("tag:tfmatrix,2024-06-28:"): e for e in feed.changes(None, dated, DAY)}
+    for cp in dated["change_points"]:
+        known = cp["first_seen"][0]["environment"] == first
+        assert entries[cp["id"]].updated == ("2020-05-15" if known else DAY)  # the day of the run where unknown
+        assert (" (2020-05-15): " in entries[cp["id"]].title) == known
+
+
+def test_a_flipped_cell_gives_one_entry_naming_the_environment_and_the_outcomes(matrix: summary.Summary) -> None:
+    current, question, case, before = flipped(matrix)
+    [entry] = feed.changes(matrix, current, DAY)
+    assert entry.title == f"{question['question']}: 1 case changed on {label(matrix, FLIPPED_ENV)}"
+    assert f"{case}: {before} → {AFTER}" in entry.summary
+    assert entry.link == question["reports"]["tensorflow"]
+    assert entry.updated == DAY
+
+
+def test_the_same_results_give_no_entry(matrix: summary.Summary) -> None:
+    assert feed.changes(matrix, copy.deepcopy(matrix), DAY) == []
+
+
+def test_cells_of_a_failed_attempt_are_no_change_in_behaviour(matrix: summary.Summary) -> None:
+    current, *_ = flipped(matrix)
+    next(e for e in current["environments"] if e["id"] == FLIPPED_ENV)["status"] = "failed"
+    assert feed.changes(matrix, current, DAY) == []
+
+
+def test_a_new_change_point_gets_an_entry_with_what_to_do(matrix: summary.Summary) -> None:
+    previous = copy.deepcopy(matrix)
+    gone = next(cp for cp in previous["change_points"] if cp["summary"] and len(cp["cases"]) > 1)
+    previous["change_points"].remove(gone)
+    [entry] = feed.changes(previous, matrix, DAY)
+    env = gone["first_seen"][0]["environment"]
+    assert entry.title == f"New change point in {label(matrix, env)}: {gone['summary']}"
+    assert f"{len(gone['cases'])} cases changed" in entry.summary
+    assert entry.summary.endswith(f"What to do: {gone['advice']}")
+    assert entry.link == gone["report"]
+
+
+def test_a_change_point_not_yet_explained_says_so(matrix: summary.Summary) -> None:
+    unexplained = [cp for cp in matrix["change_points"] if cp["summary"] is None]
+    assert unexplained
+    previous = {**matrix, "change_points": [cp for cp in matrix["change_points"] if cp["summary"]]}
+    entries = feed.changes(previous, matrix, DAY)
+    assert len(entries) == len(unexplained)
+    assert all(e.title.endswith(": not yet explained") and "What to do" not in e.summary for e in entries)
+
+
+def test_a_new_environment_that_changes_nothing_gets_no_entry(matrix: summary.Summary) -> None:
+    named = {f[key] for cp in matrix["change_points"] for f in cp["first_seen"] for key in ("environment", "after")}
+    quiet = next(e["id"] for e in reversed(matrix["environments"]) if e["id"] not in named)
+    previous = copy.deepcopy(matrix)
+    previous["environments"] = [e for e in previous["environments"] if e["id"] != quiet]
+    for question in previous["questions"]:
+        question["outcomes"].pop(quiet, None)
+        for outcomes in question["cases"].values():
+            outcomes.pop(quiet, None)
+    assert feed.changes(previous, matrix, DAY) == []
+
+
+def test_update_adds_each_change_once_and_keeps_every_entry(matrix: summary.Summary, tmp_path: Path) -> None:
+    path = tmp_path / "changes.atom"
+    seeded = feed.update(path, matrix, matrix, DAY)  # no file yet: the history, whatever the previous run
+    write_text_atomic(path, feed.render(seeded))
+    current, *_ = flipped(matrix)
+    once = feed.update(path, matrix, current, NEXT_DAY)
+    write_text_atomic(path, feed.render(once))
+    assert set(once) - set(seeded) == {e for e in once if e.updated == NEXT_DAY}
+    assert set(seeded) < set(once)
+    assert len(once) == len(seeded) + 1
+    assert feed.update(path, matrix, current, NEXT_DAY) == once
+
+
+def test_render_is_deterministic_and_newest_first(matrix: summary.Summary) -> None:
+    current, *_ = flipped(matrix)
+    entries = feed.changes(None, matrix, DAY) + feed.changes(matrix, current, NEXT_DAY)
+    text = feed.render(entries)
+    assert text.encode() == feed.render(list(reversed(entries))).encode() == feed.render(entries).encode()
+    days = [node.text or "" for node in ET.fromstring(text).findall("a:entry/a:updated", ATOM)]
+    assert days == sorted(days, reverse=True)
+    assert days[0] == f"{NEXT_DAY}T00:00:00Z"
+
+
+@pytest.mark.parametrize("seeded", [True, False])
+def test_the_feed_is_atom_as_a_feed_reader_reads_it(matrix: summary.Summary, *, seeded: bool) -> None:
+    entries = feed.changes(None, matrix, DAY) if seeded else []
+    text = feed.render(entries)
+    parsed = feedparser.parse(text)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert parsed.feed.id == "tag:tfmatrix,2024-06-28:changes"
+    assert parsed.feed.title == "tfmatrix: TensorFlow/Keras behaviour changes"
+    assert parsed.feed.author == "tfmatrix"
+    assert parsed.feed.updated == f"{max((e.updated for e in entries), default='1970-01-01')}T00:00:00Z"
+    assert len(parsed.entries) == len(entries)
+    for read in parsed.entries:
+        assert {"id", "title", "updated", "link", "summary"} <= set(read)
+        assert read.summary_detail.type == "text/plain"
+    assert {(r.id, r.title, r.summary, r.link) for r in parsed.entries} == {
+        (e.id, e.title, e.summary, e.link) for e in entries
+    }
+
+
+def test_load_reads_back_what_render_wrote(matrix: summary.Summary, tmp_path: Path) -> None:
+    current, *_ = flipped(matrix)
+    entries = feed.changes(None, matrix, DAY) + feed.changes(matrix, current, NEXT_DAY)
+    path = tmp_path / "changes.atom"
+    path.write_text(feed.render(entries), encoding="utf-8")
+    loaded = feed.load(path)
+    assert sorted(loaded, key=lambda e: e.id) == sorted(entries, key=lambda e: e.id)
+    assert feed.render(loaded) == feed.render(entries)
+
+
+def test_a_missing_feed_has_no_entries(tmp_path: Path) -> None:
+    assert feed.load(tmp_path / "changes.atom") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "problem"),
+    [
+        ('<?xml version="1.0"?>\n<rss version="2.0">\n<channel/>\n</rss>\n', "", "is not an Atom feed"),
+        ("# Changes\n\nnot XML at all\n", "", "is not XML"),
+        ('<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>t</title></entry></feed>', "entry[0].id", "missing"),
+    ],
+)
+def test_a_file_that_is_not_an_atom_feed_is_a_one_line_input_error(
+    tmp_path: Path, text: str, field: str, problem: str
+) -> None:
+    path = tmp_path / "changes.atom"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        feed.load(path)
+    assert caught.value.field == field
+    assert problem in caught.value.problem
+    assert str(caught.value).startswith(str(path))
+    assert "\n" not in str(caught.value)

@@ -1,0 +1,231 @@
+"""matrix.json (the summary and its schema), `tfmatrix lookup`, `tfmatrix repro` and the release dates."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from packaging.version import Version
+
+from conftest import DATA, RECORDED, ROOT, nox_env
+from tfmatrix import catalog, cli, lookup, probes, release_dates, repro, status
+
+GOLDEN_MATRIX = DATA / "golden" / "matrix.json"  # made of the recorded results (test_render keeps it in sync)
+TF_215_PAGE = DATA / "index" / "tensorflow-cpu.json"  # the index's JSON project page, cut to a few files
+
+
+@pytest.fixture(scope="module")
+def matrix() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(GOLDEN_MATRIX.read_text(encoding="utf-8"))
+    return document
+
+
+def test_the_summary_validates_against_the_published_schema(matrix: dict[str, Any]) -> None:
+    schema = json.loads((ROOT / "reports" / "matrix.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(matrix)
+    jsonschema.Draft202012Validator(schema).validate(json.loads((ROOT / "reports" / "matrix.json").read_text("utf-8")))
+
+
+def test_the_summary_holds_every_question_environment_and_change_point(matrix: dict[str, Any]) -> None:
+    ids = [env["id"] for env in matrix["environments"]]
+    assert sorted(ids) == sorted({path.stem for path in RECORDED.glob("*/*.json")})  # each once
+    seed = next(q for q in matrix["questions"] if q["id"] == "freeze/seed")
+    assert seed["outcomes"]["tensorflow-cpu-2.1.0"] == {"✅ held": 4, "❌ trained": 4}
+    assert seed["cases"]["sequential/model/compile_then_freeze/train_on_batch"]["tensorflow-cpu-2.1.0"] == "❌ trained"
+    assert seed["reports"]["tensorflow"] == "freeze-matrix.md#the-seed-notebooks-cases"
+    change = next(c for c in matrix["change_points"] if c["id"] == "freeze/2.16.2/weights")
+    assert change["first_seen"] == [{"environment": "tensorflow-cpu-2.16.2", "after": "tensorflow-cpu-2.15.1"}]
+    assert change["advice"].startswith("Call compile() again")
+    assert "freeze/seed" in change["questions"]
+    released = {env["id"]: env["released_on"] for env in matrix["environments"]}
+    assert released["tensorflow-cpu-2.1.0"] == "2020-01-08"  # what the index said (tests/data/release-dates.json)
+
+
+def test_a_summary_that_breaks_its_schema_is_one_line_naming_the_field(tmp_path: Path, matrix: dict[str, Any]) -> None:
+    broken = copy.deepcopy(matrix)
+    broken["environments"][2]["released_on"] = "yesterday"
+    path = tmp_path / "matrix.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(lookup.InputError) as raised:
+        lookup.load(path)
+    assert str(raised.value).startswith(f"{path}: environments[2].released_on: ")
+    assert "\n" not in str(raised.value)
+
+
+def ask(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = cli.main(["lookup", "--matrix", str(GOLDEN_MATRIX), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_lookup_of_a_probed_release_gives_its_own_outcomes_and_advice(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = ask(capsys, "--tensorflow", "2.1.0")
+    assert code == status.OK
+    assert out.startswith("TensorFlow 2.1.0: probed as 2.1.0 (released 2020-01-08).\n")
+    seed = out.split("The seed notebook's cases", 1)[1].split("\n\n", 1)[0]
+    assert "✅ held 4 · ❌ trained 4" in seed
+    assert "changes in 2.16.2 (released 2024-06-28): Keras 3" in seed  # a later change, said as one
+
+
+def test_lookup_between_two_probed_releases_names_both_and_whether_they_agree(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = ask(capsys, "--tensorflow", "2.16.0")
+    assert code == status.OK
+    assert out.startswith("TensorFlow 2.16.0: not probed; between 2.15.1 (released 2024-03-08) and 2.16.2")
+    seed = out.split("The seed notebook's cases", 1)[1].split("\n\n", 1)[0]
+    assert "the two sides differ in 4 of 8 cases: the change lies between them" in seed
+    agreeing = out.split("Does momentum from an earlier step keep moving a frozen weight?", 1)[1]
+    assert "both sides agree: ✅ held 4 · ❌ trained 2" in agreeing.split("\n\n", 1)[0]
+
+
+def test_lookup_outside_the_probed_releases_names_the_nearest(capsys: pytest.CaptureFixture[str]) -> None:
+    _, newer, _ = ask(capsys, "--tensorflow", "2.99")
+    newest = max(
+        (p.stem for p in RECORDED.glob("*/tensorflow-cpu-*[0-9].json")), key=lambda s: Version(s.split("-")[-1])
+    )
+    expected = f"nearest: {newest.split('-')[-1]} (released"
+    assert newer.startswith(f"TensorFlow 2.99: not probed, and newer than every probed release; {expected}")
+    _, older, _ = ask(capsys, "--tensorflow", "1.14.0")
+    assert older.startswith("TensorFlow 1.14.0: not probed, and older than every probed release; nearest: 1.15.5")
+
+
+def test_lookup_of_keras_on_a_backend_and_of_tf_keras(capsys: pytest.CaptureFixture[str]) -> None:
+    _, keras, _ = ask(capsys, "--keras", "3.6.0", "--backend", "jax")
+    assert keras.startswith("Keras 3.6.0 on jax: probed as 3.6.0 jax")
+    _, legacy, _ = ask(capsys, "--tensorflow", "2.16.2", "--tf-keras")
+    assert legacy.startswith("TensorFlow 2.16.2 with tf-keras: probed as 2.16.2 tf-keras")
+    assert "✅ held 4 · ❌ trained 4" in legacy.split("The seed notebook's cases", 1)[1].split("\n\n", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--tensorflow", "two"], "--tensorflow: expected a version such as 2.15.0, got 'two'"),
+        (["--keras", "3.8.0"], "--keras needs --backend"),
+        (["--tensorflow", "2.15.0", "--backend", "jax"], "--backend goes with --keras"),
+    ],
+)
+def test_lookup_refuses_what_it_cannot_answer_in_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], said: str
+) -> None:
+    code, _, err = ask(capsys, *args)
+    assert code == status.BAD_INPUT
+    assert said in err
+    assert err.count("\n") == 1
+
+
+def test_lookup_needs_nothing_but_the_summary(tmp_path: Path) -> None:
+    """Offline, outside a checkout: no catalog, no probes, no results."""
+    shutil.copy(GOLDEN_MATRIX, tmp_path / "matrix.json")
+    done = subprocess.run(
+        ["tfmatrix", "lookup", "--matrix", "matrix.json", "--tensorflow", "2.15.1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_NETWORK": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("TensorFlow 2.15.1: probed as 2.15.1")
+
+
+def test_repro_prints_the_recorded_outcome_and_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    case = "sequential/layer/compile_then_freeze/train_on_batch"
+    args = ["--catalog", str(ROOT / "catalog.toml"), "--probes", str(ROOT / "probes"), "repro", case]
+    assert cli.main([*args, "--variant", "tensorflow-cpu-2.1.0", "--results", str(RECORDED)]) == status.OK
+    out = capsys.readouterr().out.splitlines()
+    assert "#   weights: ❌ trained" in out
+    assert "#   printed: 97 / 65 / 32" in out
+    commands = [line for line in out if not line.startswith("#")]
+    assert commands[0] == "uv venv --clear --python 3.7 .repro/tensorflow-cpu-2.1.0"
+    assert commands[1].startswith("uv pip install --python .repro/tensorflow-cpu-2.1.0/bin/python")
+    assert commands[1].endswith("--exclude-newer 2020-01-15 tensorflow-cpu==2.1.0")
+    assert commands[2] == (
+        f"env PYTHONHASHSEED=0 .repro/tensorflow-cpu-2.1.0/bin/python repro/run_case.py freeze {case}"
+    )
+
+
+def test_repro_of_a_tf_keras_variant_installs_both_and_sets_its_variable() -> None:
+    variant = next(v for v in catalog.load(ROOT / "catalog.toml") if v.id == "tensorflow-cpu-2.16.2-tf-keras")
+    lines = repro.commands(variant, "freeze", "a/case")
+    assert lines[-2].endswith("tf-keras==2.16.0")
+    assert "TF_USE_LEGACY_KERAS=1" in lines[-1]
+
+
+def test_repro_of_an_unknown_case_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--catalog", str(ROOT / "catalog.toml"), "--probes", str(ROOT / "probes"), "repro", "no/such/case"]
+    assert cli.main([*args, "--variant", "tensorflow-cpu-2.1.0", "--results", str(RECORDED)]) == status.BAD_INPUT
+    err = capsys.readouterr().err
+    assert "case: no result of tensorflow-cpu-2.1.0 has a case 'no/such/case'" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_a_repro_command_run_for_real_prints_the_committed_outcome(tmp_path: Path) -> None:
+    """The commands `tfmatrix repro` prints, run by a shell in a copy of the checkout: TF 2.1.0, the seed misprint."""
+    case = "sequential/model/compile_then_freeze/train_on_batch"
+    checkout = tmp_path / "checkout"
+    shutil.copytree(ROOT / "probes", checkout / "probes")
+    shutil.copytree(ROOT / "repro", checkout / "repro")
+    args = ["--catalog", str(ROOT / "catalog.toml"), "--probes", str(ROOT / "probes"), "repro", case]
+    printed = subprocess.run(
+        ["tfmatrix", *args, "--variant", "tensorflow-cpu-2.1.0", "--results", str(ROOT / "reports" / "results")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    recorded = [line.removeprefix("#   ") for line in printed.splitlines() if line.startswith("#   ")]
+    assert "weights: ❌ trained" in recorded
+    assert "printed: 130 / 65 / 65" in recorded  # the seed notebook's Total params: 130
+    env = nox_env()
+    if shutil.which("pyenv") and "PYENV_VERSION" not in env:  # as the noxfile does: every pyenv Python reachable
+        listed = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True, check=True).stdout
+        env["PYENV_VERSION"] = ":".join(listed.split())
+    done = subprocess.run(
+        ["bash", "-e"], input=printed, cwd=checkout, capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = done.stdout.splitlines()
+    assert outcome[-len(recorded) :] == recorded
+
+
+def test_upload_days_are_the_first_upload_of_each_version() -> None:
+    page = json.loads(TF_215_PAGE.read_text(encoding="utf-8"))
+    days = release_dates.upload_days(page)
+    assert days["2.15.1"] == "2024-03-08"
+    assert days["2.16.1"] == "2024-03-09"
+    assert "not-a-dist" not in days
+
+
+def test_dates_are_only_added_and_a_bad_file_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "release-dates.json"
+    path.write_text(json.dumps({"keras": {"3.0.5": "2024-02-14"}}), encoding="utf-8")
+    undated = release_dates.learn(path, {"keras": {"3.0.5"}}, indexes=[])  # known: the index is not asked
+    assert undated == []
+    undated = release_dates.learn(path, {"keras": {"3.0.5", "9.9.9"}}, indexes=[])  # no index answers
+    assert undated == ["keras 9.9.9"]
+    assert json.loads(path.read_text(encoding="utf-8")) == {"keras": {"3.0.5": "2024-02-14"}}  # nothing lost
+    path.write_text(json.dumps({"keras": {"3.0.5": "Feb 14"}}), encoding="utf-8")
+    with pytest.raises(release_dates.InputError) as raised:
+        release_dates.load(path)
+    assert str(raised.value) == f"{path}: keras.3.0.5: expected a day YYYY-MM-DD, got 'Feb 14'"
+
+
+@pytest.mark.slow
+def test_the_configured_index_gives_the_upload_day_of_a_real_release() -> None:
+    days = release_dates.ask("tensorflow-cpu", release_dates.configured_indexes())
+    assert days["2.1.0"] == "2020-01-08"
+
+
+def test_probes_are_untouched_by_repro() -> None:
+    """repro/run_case.py lies outside probes/: adding it changed no probe's hash, so no result went stale."""
+    assert "run_case" not in probes.names(ROOT / "probes")
