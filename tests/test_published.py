@@ -15,7 +15,7 @@ import pytest
 from packaging.version import Version
 
 from conftest import DATA, RECORDED, ROOT, nox_env
-from tfmatrix import catalog, cli, lookup, probes, release_dates, repro, status
+from tfmatrix import catalog, cli, explanations, lookup, probes, publish, release_dates, repro, results, status, summary
 
 GOLDEN_MATRIX = DATA / "golden" / "matrix.json"  # made of the recorded results (test_render keeps it in sync)
 TF_215_PAGE = DATA / "index" / "tensorflow-cpu.json"  # the index's JSON project page, cut to a few files
@@ -229,3 +229,52 @@ def test_the_configured_index_gives_the_upload_day_of_a_real_release() -> None:
 def test_probes_are_untouched_by_repro() -> None:
     """repro/run_case.py lies outside probes/: adding it changed no probe's hash, so no result went stale."""
     assert "run_case" not in probes.names(ROOT / "probes")
+
+
+def failed_without_findings(result: dict[str, Any]) -> dict[str, Any]:
+    failed = copy.deepcopy(result)
+    failed.update(status="timeout", last_good=None, failure={"phase": "probe", "exit": "killed", "message": "..."})
+    return failed
+
+
+@pytest.fixture(scope="module")
+def recorded_inputs() -> tuple[list[dict[str, Any]], dict[str, probes.Probe], list[Any]]:
+    known = probes.load_all(ROOT / "probes")
+    loaded = results.load_all(RECORDED, catalog.load(ROOT / "catalog.toml"), known)
+    return loaded, known, explanations.load(ROOT / "explanations.toml", known)
+
+
+def test_an_environment_is_failed_when_any_of_its_probes_failed(
+    recorded_inputs: tuple[list[dict[str, Any]], dict[str, probes.Probe], list[Any]],
+) -> None:
+    loaded, known, known_explanations = recorded_inputs
+    changed = [
+        failed_without_findings(r) if (r["probe"]["name"], r["variant"]) == ("freeze", "tensorflow-cpu-2.15.1") else r
+        for r in loaded
+    ]
+    document = summary.build(changed, known, known_explanations, {})
+    env = next(e for e in document["environments"] if e["id"] == "tensorflow-cpu-2.15.1")
+    assert env["status"] == "timeout"
+    seed = next(q for q in document["questions"] if q["id"] == "freeze/seed")
+    assert seed["outcomes"]["tensorflow-cpu-2.15.1"] == {"⛔ timeout": 8}
+
+
+def test_a_report_whose_every_attempt_failed_has_no_picture_and_renders(
+    tmp_path: Path, recorded_inputs: tuple[list[dict[str, Any]], dict[str, probes.Probe], list[Any]]
+) -> None:
+    loaded, known, known_explanations = recorded_inputs
+    changed = [failed_without_findings(r) if r["probe"]["name"] == "gan" else r for r in loaded]
+    made = {
+        path.name: text
+        for path, text in publish.files(tmp_path, changed, known, known_explanations, {}, "2026-11-26").items()
+    }
+    assert "gan-matrix.md" in made
+    assert "gan-matrix.svg" not in made
+    assert "](gan-matrix.svg)" not in made["gan-matrix.md"]
+    assert "freeze-matrix.svg" in made
+
+
+def test_lookup_between_the_releases_around_a_change_says_it_lies_between(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = ask(capsys, "--tensorflow", "2.16.0rc1")
+    seed = out.split("The seed notebook's cases", 1)[1].split("\n\n", 1)[0]
+    assert "changes after 2.15.1, by 2.16.2 (released 2024-06-28): Keras 3" in seed

@@ -157,15 +157,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_lookup(args: argparse.Namespace) -> int:
     if args.keras and not args.backend:
-        return usage_error("--keras needs --backend (tensorflow, jax or torch)")
+        return lookup_error("--keras needs --backend (tensorflow, jax or torch)")
     if args.tensorflow and args.backend:
-        return usage_error("--backend goes with --keras; for tf-keras on TensorFlow, give --tf-keras")
+        return lookup_error("--backend goes with --keras; for tf-keras on TensorFlow, give --tf-keras")
     if args.keras and args.tf_keras:
-        return usage_error("--tf-keras goes with --tensorflow")
+        return lookup_error("--tf-keras goes with --tensorflow")
     try:
         wanted = lookup.parsed(args.tensorflow or args.keras, "--tensorflow" if args.tensorflow else "--keras")
     except ValueError as exc:
-        return usage_error(str(exc))
+        return lookup_error(str(exc))
     if args.keras:
         track, asked = f"keras-{args.backend}", f"Keras {args.keras} on {args.backend}"
     else:
@@ -183,6 +183,8 @@ def run_lookup(args: argparse.Namespace) -> int:
 
 def run_repro(args: argparse.Namespace, variants: list[Variant], known_probes: dict[str, probes.Probe]) -> str:
     """The repro script of one cell; an unknown variant, probe or case is an InputError naming it."""
+    from tfmatrix import aggregate  # noqa: PLC0415 - as render: pandas only where it is used
+
     variant = next((v for v in variants if v.id == args.variant), None)
     if variant is None:
         raise InputError(args.catalog, "variant", f"no variant {args.variant!r} (`nox -l` lists them)")
@@ -195,17 +197,19 @@ def run_repro(args: argparse.Namespace, variants: list[Variant], known_probes: d
         if not path.is_file():
             continue
         result = results.load_one(path, known_probes)
-        good = result if result["status"] == "ok" else result["last_good"]
-        found += [(name, case, good) for case in (good or {"cases": []})["cases"] if case["id"] == args.case]
+        good = aggregate.findings(result)
+        if good is None:
+            raise InputError(path, "status", f"{result['status']}: this attempt failed and kept no findings to repro")
+        found += [(name, case, good) for case in good["cases"] if case["id"] == args.case]
     if not found:
         raise InputError(args.results, "case", f"no result of {variant.id} has a case {args.case!r}")
     if len(found) > 1:
         raise InputError(args.results, "case", f"{args.case!r} is a case of {len(found)} probes: name one with --probe")
     name, case, good = found[0]
-    return repro.script(variant, known_probes[name], case, good["probed_on"] or "a day not recorded")
+    return repro.script(variant, known_probes[name], case, good, aggregate.day(good))
 
 
-def usage_error(message: str) -> int:
+def lookup_error(message: str) -> int:
     print(f"tfmatrix lookup: error: {message}", file=sys.stderr)
     return status.BAD_INPUT
 

@@ -21,6 +21,11 @@ from tfmatrix.errors import InputError
 Summary = dict[str, Any]
 
 
+def schema_text() -> str:
+    """The published schema of matrix.json, as the package ships it."""
+    return resources.files("tfmatrix").joinpath("schemas", "matrix.schema.json").read_text(encoding="utf-8")
+
+
 def load(path: Path) -> Summary:
     """The matrix summary at ``path``, checked against its published schema."""
     try:
@@ -29,7 +34,7 @@ def load(path: Path) -> Summary:
         raise InputError(path, "", "does not exist: `nox -s report` writes it") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(path, "", f"cannot be read as JSON: {exc}") from None
-    schema = json.loads(resources.files("tfmatrix").joinpath("schemas", "matrix.schema.json").read_text("utf-8"))
+    schema = json.loads(schema_text())
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
     if error is not None:
         field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
@@ -103,7 +108,7 @@ def answer(summary: Summary, track: str, version: Version, asked: str) -> Iterat
         answers = {env["id"]: question["outcomes"].get(env["id"]) for env in envs}
         if not any(answers.values()):
             continue
-        kind = by_id[envs[0]["id"]]["kind"]
+        kind = envs[0]["kind"]
         yield ""
         yield f"{question['question']}  ({question['reports'].get(kind, question['probe'])})"
         if len(envs) == 1:
@@ -122,7 +127,10 @@ def answer(summary: Summary, track: str, version: Version, asked: str) -> Iterat
             first = next((e for e in seen if e["track"] == track), None)
             if question["id"] not in change["questions"] or first is None:
                 continue
+            before = next(by_id[s["after"]] for s in change["first_seen"] if s["environment"] == first["id"])
             if Version(first["version"]) <= version:  # how it behaves now came from this change
                 yield f"  what to do (since {named(first)}): {change['advice'] or 'not yet explained'}"
+            elif Version(before["version"]) < version:  # the change lies somewhere between the two
+                yield f"  changes after {before['label']}, by {named(first)}: {change['summary'] or 'not yet explained'}"
             else:
                 yield f"  changes in {named(first)}: {change['summary'] or 'not yet explained'}"

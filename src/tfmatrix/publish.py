@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 
-from tfmatrix import feed, picture, render, summary
+from tfmatrix import feed, lookup, picture, render, summary
 from tfmatrix.errors import InputError
 from tfmatrix.explanations import Explanation
 from tfmatrix.probes import Probe
@@ -26,16 +25,14 @@ MATRIX_FILES = (MATRIX, MATRIX_SCHEMA)
 def previous_summary(path: Path) -> summary.Summary | None:
     """The summary the last report step wrote, to tell what changed since; None where there is none."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        version = json.loads(path.read_text(encoding="utf-8")).get("schema_version")
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(
-            path, "", f"cannot be read as JSON: {exc}: delete it, the report step writes it again"
-        ) from None
-    if not isinstance(document, dict) or document.get("schema_version") != summary.SCHEMA_VERSION:
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
+        raise InputError(path, "", f"cannot be read: {exc}: delete it, the report step writes it again") from None
+    if version != summary.SCHEMA_VERSION:
         return None  # of another schema: the feed starts from what is known now, and adds no false flips
-    return document
+    return lookup.load(path)  # checked as any reader checks it: a broken one is an InputError
 
 
 def files(
@@ -48,19 +45,17 @@ def files(
 ) -> dict[Path, str]:
     """Every file of ``out_dir`` the report step writes, and its text; the reports come first."""
     document = summary.build(results, probes, known, dates)
+    drawn = {q_report.split("#")[0] for q in document["questions"] for q_report in q["reports"].values()}
     made: dict[Path, str] = {}
     for probe in probes.values():
         for name, mine in render.views(results, probe).items():
-            svg = name.removesuffix(".md") + ".svg"
+            svg = name.removesuffix(".md") + ".svg" if name in drawn else ""  # no findings: nothing to draw
             made[out_dir / name] = render.render(mine, probe, known, dates, picture=svg)
-            made[out_dir / svg] = picture.timeline(document, name)
-    made[out_dir / MATRIX] = json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-    made[out_dir / MATRIX_SCHEMA] = schema_text()
+            if svg:
+                made[out_dir / svg] = picture.timeline(document, name)
+    # The feed before matrix.json: were it lost, the next run still finds the same changes to add.
     previous = previous_summary(out_dir / MATRIX)
     made[out_dir / FEED] = feed.render(feed.update(out_dir / FEED, previous, document, day))
+    made[out_dir / MATRIX] = json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    made[out_dir / MATRIX_SCHEMA] = lookup.schema_text()
     return made
-
-
-def schema_text() -> str:
-    """The published schema of matrix.json, as the package ships it."""
-    return resources.files("tfmatrix").joinpath("schemas", MATRIX_SCHEMA).read_text(encoding="utf-8")

@@ -8,6 +8,8 @@ resolution date (the same ``uv pip install`` lines a matrix run uses), and run t
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import shlex
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,24 @@ def recorded(probe: Probe, case: dict[str, Any]) -> list[str]:
     ]
 
 
+def as_recorded(variant: Variant, result: dict[str, Any]) -> Variant:
+    """The variant as the recorded attempt installed it: a floating one (the nightly) pinned to the
+    version it got, resolved as of the day it was installed."""
+    if not variant.floating:
+        return variant
+    day = dt.date.fromisoformat(result["environment"]["resolved_as_of"])
+    pinned = f"{variant.distribution}=={result['release']['version']}"
+    installs = tuple(
+        dataclasses.replace(
+            install,
+            requirement=pinned if install.requirement == variant.distribution else install.requirement,
+            resolved_as_of=install.resolved_as_of or day,
+        )
+        for install in variant.installs
+    )
+    return dataclasses.replace(variant, installs=installs)
+
+
 def commands(variant: Variant, probe: str, case: str) -> list[str]:
     """Shell lines, run from the root of a checkout, that install ``variant`` and run one case in it."""
     venv = VENVS / variant.id
@@ -42,8 +62,9 @@ def commands(variant: Variant, probe: str, case: str) -> list[str]:
     return lines
 
 
-def script(variant: Variant, probe: Probe, case: dict[str, Any], day: str) -> str:
-    """The whole text ``tfmatrix repro`` prints: what was recorded, and the commands."""
+def script(variant: Variant, probe: Probe, case: dict[str, Any], result: dict[str, Any], day: str) -> str:
+    """The whole text ``tfmatrix repro`` prints: what was recorded in ``result``, and the commands."""
+    variant = as_recorded(variant, result)
     head = [
         f"# {probe.name} case {case['id']} on {variant.id} (Python {variant.python}), as probed on {day}.",
         "# Run from the root of a tfmatrix checkout; the last command prints what the matrix recorded:",

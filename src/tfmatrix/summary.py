@@ -25,11 +25,13 @@ Summary = dict[str, Any]
 ReleaseDates = aggregate.ReleaseDates
 
 
-def environment(result: Result, dates: ReleaseDates) -> dict[str, Any]:
-    """One probed environment, as the summary names it."""
+def environment(mine: list[Result], dates: ReleaseDates) -> dict[str, Any]:
+    """One probed environment, from the results of every probe in it: failed if any probe's attempt failed."""
+    result = next((r for r in mine if r["status"] != "ok"), mine[0])  # the one that says how it went
     good = aggregate.findings(result)
     env = (good or result)["environment"]
     release = result["release"]
+    kept = [r["last_good"] for r in mine if r["last_good"]]
     return {
         "id": result["variant"],
         "kind": result["kind"],
@@ -44,8 +46,8 @@ def environment(result: Result, dates: ReleaseDates) -> dict[str, Any]:
         "backend": result["catalog_entry"].get("backend"),
         "resolved_as_of": env["resolved_as_of"],
         "status": result["status"],
-        "probed_on": result["probed_on"],
-        "findings_from": aggregate.day(good) if good is not None and good is not result else None,
+        "probed_on": max((r["probed_on"] for r in mine if r["probed_on"]), default=None),
+        "findings_from": min((k["probed_on"] for k in kept if k["probed_on"]), default=None),
     }
 
 
@@ -101,9 +103,10 @@ def change_points(frame: pd.DataFrame, probe: Probe, report: str, known: Sequenc
     found: list[dict[str, Any]] = []
     for explanation, matched in aggregate.explained(frame, probe, known):
         title = heading(explanation)
+        # Named by where and in what it is first seen, not by its explanation: explaining it keeps its id.
         where = "+".join(dict.fromkeys(c.release for c in matched)).replace(" ", "-")
-        name = f"{report.removesuffix('-matrix.md')}/{where}/{explanation.aspect if explanation else 'unexplained'}"
-        taken = sum(1 for change in found if change["id"].startswith(name))  # two explanations of one release
+        name = f"{report.removesuffix('-matrix.md')}/{where}/{matched[0].aspect}"
+        taken = sum(1 for change in found if change["id"] == name or change["id"].startswith(f"{name}-"))
         found.append(
             {
                 "id": f"{name}-{taken + 1}" if taken else name,
@@ -129,6 +132,13 @@ def change_points(frame: pd.DataFrame, probe: Probe, report: str, known: Sequenc
                 ],
             }
         )
+    return found
+
+
+def by_variant(results: list[Result]) -> dict[str, list[Result]]:
+    found: dict[str, list[Result]] = {}
+    for result in results:
+        found.setdefault(result["variant"], []).append(result)
     return found
 
 
@@ -160,7 +170,7 @@ def build(
             changes += change_points(frame, probe, report, [e for e in known if e.probe == probe.name])
     return {
         "schema_version": SCHEMA_VERSION,
-        "environments": list({r["variant"]: environment(r, dates) for r in ordered}.values()),
+        "environments": [environment(mine, dates) for mine in by_variant(ordered).values()],
         "questions": [{key: value for key, value in q.items() if key != "report"} for q in found.values()],
         "change_points": changes,
     }
