@@ -359,6 +359,19 @@ def report(session: nox.Session) -> None:
         sys.exit(reported)  # 2 bad input, 4 changed: through session.run nox would make both 1
 
 
+@nox.session(python="3.11", reuse_venv=True)
+def pinpoint(session: nox.Session) -> None:
+    """Find the first release of each change point (or of those named) by probing the releases between, then the reports."""
+    hold_lock(ROOT / ".nox" / "matrix.lock", "matrix run")  # it writes the release dates and probes as a run does
+    session.install(".", "pip")  # pip: the index pip is configured with, asked for upload days
+    tfmatrix = [str(Path(session.bin, "tfmatrix")), "--catalog", str(CATALOG), "--probes", str(PROBES)]
+    command = [*tfmatrix, "pinpoint", "--results", str(RESULTS), "--explanations", str(ROOT / "explanations.toml")]
+    done = subprocess.run([*command, "--uv", nox.virtualenv.UV, *session.posargs], check=False).returncode
+    if done:
+        sys.exit(done)  # 2 bad input: through session.run nox would make it 1
+    session.notify("report")
+
+
 @nox.session(venv_backend="none")
 def migrate(session: nox.Session) -> None:
     """Upgrade result files of older schemas in reports/results in place (the matrix does it too)."""

@@ -102,6 +102,14 @@ def nox_env() -> dict[str, str]:
     return runner.nested_nox_env()
 
 
+def every_python(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with every Python pyenv has reachable as ``python3.X``, as the noxfile makes it for nox."""
+    if shutil.which("pyenv") is None or "PYENV_VERSION" in env:
+        return env
+    listed = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True, check=True).stdout
+    return {**env, "PYENV_VERSION": ":".join(listed.split())}
+
+
 def run_nox(checkout: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``nox ARGS`` in ``checkout``, as a user runs it there; output captured, status returned."""
     return subprocess.run(

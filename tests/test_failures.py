@@ -165,5 +165,5 @@ def test_an_install_that_fails_keeps_the_last_good_findings(tmp_path: Path) -> N
     report = run_nox(checkout, "-s", "report")
     assert report.returncode == 0, report.stdout + report.stderr
     freeze = (checkout / "reports" / "freeze-matrix.md").read_text(encoding="utf-8")
-    assert "| 2.1.0 (last good run: 2026-11-19)" in freeze  # its findings, in a column of their own
+    assert "| 2.1.0<br>2020-01-08 (last good run: 2026-11-19)" in freeze  # its findings, in a column of their own
     assert "last good run: 2026-11-19" in freeze.split("## Failed attempts")[1].split("\n## ")[0]

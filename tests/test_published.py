@@ -14,8 +14,21 @@ import jsonschema
 import pytest
 from packaging.version import Version
 
-from conftest import DATA, RECORDED, ROOT, nox_env
-from tfmatrix import catalog, cli, explanations, lookup, probes, publish, release_dates, repro, results, status, summary
+from conftest import DATA, RECORDED, ROOT, every_python, nox_env
+from tfmatrix import (
+    catalog,
+    check,
+    cli,
+    explanations,
+    lookup,
+    probes,
+    publish,
+    release_dates,
+    repro,
+    results,
+    status,
+    summary,
+)
 
 GOLDEN_MATRIX = DATA / "golden" / "matrix.json"  # made of the recorded results (test_render keeps it in sync)
 TF_215_PAGE = DATA / "index" / "tensorflow-cpu.json"  # the index's JSON project page, cut to a few files
@@ -42,7 +55,9 @@ def test_the_summary_holds_every_question_environment_and_change_point(matrix: d
     assert seed["cases"]["sequential/model/compile_then_freeze/train_on_batch"]["tensorflow-cpu-2.1.0"] == "❌ trained"
     assert seed["reports"]["tensorflow"] == "freeze-matrix.md#the-seed-notebooks-cases"
     change = next(c for c in matrix["change_points"] if c["id"] == "freeze/2.16.2/weights")
-    assert change["first_seen"] == [{"environment": "tensorflow-cpu-2.16.2", "after": "tensorflow-cpu-2.15.1"}]
+    assert change["first_seen"] == [
+        {"environment": "tensorflow-cpu-2.16.2", "after": "tensorflow-cpu-2.15.1", "pinpointed": None}  # not pinpointed
+    ]
     assert change["advice"].startswith("Call compile() again")
     assert "freeze/seed" in change["questions"]
     released = {env["id"]: env["released_on"] for env in matrix["environments"]}
@@ -171,31 +186,32 @@ def test_repro_of_an_unknown_case_is_one_line(capsys: pytest.CaptureFixture[str]
 
 @pytest.mark.slow
 def test_a_repro_command_run_for_real_prints_the_committed_outcome(tmp_path: Path) -> None:
-    """The commands `tfmatrix repro` prints, run by a shell in a copy of the checkout: TF 2.1.0, the seed misprint."""
+    """The report's one command, in a clone, with uv: TF 2.1.0, the seed notebook's misprint (Total params: 130)."""
     case = "sequential/model/compile_then_freeze/train_on_batch"
     checkout = tmp_path / "checkout"
-    shutil.copytree(ROOT / "probes", checkout / "probes")
-    shutil.copytree(ROOT / "repro", checkout / "repro")
-    args = ["--catalog", str(ROOT / "catalog.toml"), "--probes", str(ROOT / "probes"), "repro", case]
-    printed = subprocess.run(
-        ["tfmatrix", *args, "--variant", "tensorflow-cpu-2.1.0", "--results", str(ROOT / "reports" / "results")],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    recorded = [line.removeprefix("#   ") for line in printed.splitlines() if line.startswith("#   ")]
-    assert "weights: ❌ trained" in recorded
-    assert "printed: 130 / 65 / 65" in recorded  # the seed notebook's Total params: 130
-    env = nox_env()
-    if shutil.which("pyenv") and "PYENV_VERSION" not in env:  # as the noxfile does: every pyenv Python reachable
-        listed = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True, check=True).stdout
-        env["PYENV_VERSION"] = ":".join(listed.split())
-    done = subprocess.run(
-        ["bash", "-e"], input=printed, cwd=checkout, capture_output=True, text=True, env=env, check=False
-    )
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(checkout)], check=True)
+    command = repro.command(case, "tensorflow-cpu-2.1.0", "freeze")
+    env = every_python(nox_env())
+    env.pop("VIRTUAL_ENV", None)  # uv run makes the checkout's own venv
+    done = subprocess.run(command, shell=True, cwd=checkout, capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     outcome = done.stdout.splitlines()
-    assert outcome[-len(recorded) :] == recorded
+    assert outcome[-3:-1] == ["weights: ❌ trained", "printed: 130 / 65 / 65"]
+    committed = json.loads((ROOT / "reports" / "results" / "freeze" / "tensorflow-cpu-2.1.0.json").read_text("utf-8"))
+    recorded = next(c for c in committed["cases"] if c["id"] == case)
+    assert recorded["summary_printed"]["total"] == 130
+
+
+def test_every_change_point_of_every_report_has_its_repro_command() -> None:
+    for report in sorted((ROOT / "reports").glob("*-matrix.md")):
+        text = report.read_text(encoding="utf-8")
+        changes = text.count("\n### ")  # every change point, explained or not
+        assert text.count("**Reproduce** (in a checkout, with uv): `uv run tfmatrix repro ") == changes, report.name
+    document = json.loads((ROOT / "reports" / "matrix.json").read_text(encoding="utf-8"))
+    for change in document["change_points"]:
+        first = change["first_seen"][0]
+        assert change["repro"][0].endswith(f"--variant {first['environment']} --probe {change['probe']} | bash")
+        assert change["repro"][1].endswith(f"--variant {first['after']} --probe {change['probe']} | bash")
 
 
 def test_upload_days_are_the_first_upload_of_each_version() -> None:
@@ -278,3 +294,55 @@ def test_lookup_between_the_releases_around_a_change_says_it_lies_between(capsys
     _, out, _ = ask(capsys, "--tensorflow", "2.16.0rc1")
     seed = out.split("The seed notebook's cases", 1)[1].split("\n\n", 1)[0]
     assert "changes after 2.15.1, by 2.16.2 (released 2024-06-28): Keras 3" in seed
+
+
+def harness_output(result: dict[str, Any]) -> dict[str, Any]:
+    """What the harness wrote in the run a recorded result came from."""
+    return {"probe": result["probe"]["name"], "environment": result["environment"], "cases": result["cases"]}
+
+
+def test_check_names_the_environments_that_behave_alike_and_where_the_others_differ(
+    recorded_inputs: tuple[list[dict[str, Any]], dict[str, probes.Probe], list[Any]],
+) -> None:
+    loaded, known, _ = recorded_inputs
+    matrix = lookup.load(GOLDEN_MATRIX)
+    mine = next(r for r in loaded if (r["probe"]["name"], r["variant"]) == ("freeze", "tensorflow-cpu-2.15.1"))
+    documents = [harness_output(mine)]
+    outcomes = check.outcomes(documents, known)
+    assert len(outcomes) == 62
+    said = list(check.report(documents, outcomes, matrix))
+    assert said[0].startswith("Your environment (python 3.11")
+    assert "2.15.1 (TensorFlow)" in said[1]
+    assert said[1].startswith("It behaves exactly like ")
+    changed = dict(outcomes)
+    changed["freeze", "sequential/model/compile_then_freeze/train_on_batch"] = "✅ held"  # as if Keras 3
+    said = list(check.report(documents, changed, matrix))
+    assert said[1].startswith("Closest: ")
+    assert "which differ in 1 of 62 cases" in said[1]
+    assert any("sequential/model/compile_then_freeze/train_on_batch: yours ✅ held" in line for line in said)
+
+
+@pytest.mark.slow
+def test_check_in_an_environment_of_ones_own(tmp_path: Path) -> None:
+    """A venv as a user makes it, newest dependencies and all: TF 2.16.1 (never in the catalog), gan probe."""
+    env = every_python(nox_env())
+    venv = tmp_path / "mine"
+    subprocess.run(["uv", "venv", "--quiet", "--python", "3.12", str(venv)], check=True, env=env)
+    python = str(venv / "bin" / "python")
+    subprocess.run(
+        ["uv", "pip", "install", "--quiet", "--python", python, "tensorflow-cpu==2.16.1"], check=True, env=env
+    )
+    command = ["tfmatrix", "--probes", str(ROOT / "probes"), "check", "--python", python, "--only", "gan"]
+    done = subprocess.run(
+        [*command, "--matrix", str(ROOT / "reports" / "matrix.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Your environment (python 3.12")
+    assert "tensorflow 2.16.1" in lines[0]
+    assert "6 cases of gan" in lines[0]
+    assert lines[1].startswith(("It behaves exactly like", "Closest: "))

@@ -283,9 +283,11 @@ def test_failed_attempts_get_a_section_and_a_row_in_releases(
 ) -> None:
     text = render.render([loaded[0], failed, *loaded[1:]], freeze)
     header, *rows = table_rows(section(text, "Failed attempts"))
-    assert header == ["release", "state", "on", "step", "how it ended", "error", "findings shown"]
-    assert rows == [["2.0.4", "**import-failed**", "a day not recorded", "import", "exit status 1", rows[0][5], "none"]]
-    assert rows[0][5].startswith("TypeError: Descriptors cannot")
+    assert header == ["release", "released", "state", "on", "step", "how it ended", "error", "findings shown"]
+    assert rows == [
+        ["2.0.4", "-", "**import-failed**", "a day not recorded", "import", "exit status 1", rows[0][6], "none"]
+    ]  # rendered without release dates: "-"
+    assert rows[0][6].startswith("TypeError: Descriptors cannot")
     assert "| 2.0.4 " in section(text, "Releases")
     assert "none: **import-failed**" in section(text, "Releases")
     seed_header, *seed_rows = table_rows(section(text, "The seed notebook's cases"))
@@ -345,6 +347,7 @@ def test_a_failure_that_kept_the_last_good_findings_shows_them_marked_with_their
     assert [dict(zip(header, row, strict=True)) for row in rows] == [
         {
             "release": "2.1.4",
+            "released": "-",
             "state": "**import-failed**",
             "on": "2026-11-26",
             "step": "import",

@@ -39,6 +39,9 @@ fi
 cp -R "$new"/. reports/results/
 "$python" -m nox -s dates # the upload day of each new release; one the index does not give is a warning
 "$python" -m nox -s report
+if grep -q '^changed' changes.txt; then # a cell flipped: pinpoint its change (releases probed before are reused)
+  "$python" -m nox -s pinpoint
+fi
 section() { # a heading, then the file in a code block, or "None."
   echo "## $1"
   if [ -s "$2" ]; then echo '```'; cat "$2"; echo '```'; else echo "None."; fi

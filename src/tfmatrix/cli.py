@@ -84,6 +84,25 @@ def parser() -> argparse.ArgumentParser:
     again.add_argument("--variant", required=True, metavar="ID", help="the environment (a session id of `nox -l`)")
     again.add_argument("--probe", help="the probe, where more than one has a case of that id")
     again.add_argument("--results", type=Path, default=Path("reports/results"), help="directory of result JSON")
+    bisecting = commands.add_parser(
+        "pinpoint", help="probe the releases between the two around each change point: its first release"
+    )
+    bisecting.add_argument("changes", nargs="*", metavar="CHANGE", help="change point ids (matrix.json); default: all")
+    bisecting.add_argument("--results", type=Path, default=Path("reports/results"), help="directory of result JSON")
+    bisecting.add_argument(
+        "--explanations", type=Path, default=Path("explanations.toml"), help="why each change point happened (TOML)"
+    )
+    bisecting.add_argument(
+        "--out", type=Path, help="for the results probed and the verdicts (default: beside --results)"
+    )
+    bisecting.add_argument("--uv", default="uv", help="the uv to make venvs and install with")
+    checking = commands.add_parser(
+        "check", help="run the probes in your own environment: which probed environment it behaves like"
+    )
+    checking.add_argument("--python", default=sys.executable, help="your environment's Python (default: this one)")
+    checking.add_argument("--only", nargs="+", metavar="PROBE", help="run only these probes (default: all)")
+    checking.add_argument("--matrix", type=Path, default=Path("reports/matrix.json"), help="the matrix summary")
+    checking.add_argument("--timeout", type=float, default=1800, help="seconds the probes may take")
     finder = commands.add_parser("discover", help="add the releases the configured package index has to the catalog")
     finder.add_argument("--results", type=Path, default=Path("reports/results"), help="where retired results are")
     finder.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
@@ -109,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"tfmatrix: upgraded {old} -> {new}")
             return status.OK
         known_probes = probes.load_all(args.probes.resolve())
+        if args.command == "check":
+            return run_check(args, known_probes)
+        if args.command == "pinpoint":
+            return run_pinpoint(args, variants, known_probes)
         if args.command == "repro":
             print(run_repro(args, variants, known_probes), end="")
             return status.OK
@@ -129,10 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
-    from tfmatrix import publish  # noqa: PLC0415 - pandas takes about 2 s to import; variants and migrate need none
+    from tfmatrix import pinpoint, publish  # noqa: PLC0415 - pandas takes about 2 s to import; variants and migrate need none
 
     try:
-        made = publish.files(args.out_dir, loaded, known_probes, known, dates, dt.date.today().isoformat())
+        verdicts = pinpoint.load(pinpoint.beside(args.results) / pinpoint.VERDICTS)
+        made = publish.files(args.out_dir, loaded, known_probes, known, dates, dt.date.today().isoformat(), verdicts)
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
@@ -178,6 +202,57 @@ def run_lookup(args: argparse.Namespace) -> int:
         return status.BAD_INPUT
     for line in lookup.answer(summary, track, wanted, asked):
         print(line)
+    return status.OK
+
+
+def run_check(args: argparse.Namespace, known_probes: dict[str, probes.Probe]) -> int:
+    from tfmatrix import check  # noqa: PLC0415 - as render: pandas only where it is used
+
+    names = args.only or list(known_probes)
+    unknown = sorted(set(names) - set(known_probes))
+    if unknown:
+        raise InputError(args.probes, "", f"has no probe {unknown[0]!r} (it has {', '.join(known_probes)})")
+    summary = lookup.load(args.matrix)
+    try:
+        documents = check.run(args.python, args.probes.resolve(), names, args.timeout)
+    except RuntimeError as exc:
+        print(f"tfmatrix: error: {exc}", file=sys.stderr)
+        return status.ERROR
+    for line in check.report(documents, check.outcomes(documents, known_probes), summary):
+        print(line)
+    return status.OK
+
+
+def run_pinpoint(args: argparse.Namespace, variants: list[Variant], known_probes: dict[str, probes.Probe]) -> int:
+    from tfmatrix import pinpoint, summary  # noqa: PLC0415 - as render: pandas only where it is used
+
+    loaded = results.load_all(args.results, variants, known_probes)
+    known = explanations.load(args.explanations, known_probes)
+    dates_path = release_dates.beside(args.results)
+    document = summary.build(loaded, known_probes, known, release_dates.load(dates_path))
+    every = pinpoint.targets(document, variants)
+    unknown = sorted(set(args.changes) - {target.change for target in every})
+    if unknown:
+        bisectable = ", ".join(sorted({target.change for target in every}))
+        raise InputError(
+            args.results, "change", f"no change point {unknown[0]!r} to pinpoint (there are: {bisectable})"
+        )
+    chosen = [target for target in every if not args.changes or target.change in args.changes]
+    out_dir = args.out or pinpoint.beside(args.results)
+    verdicts = pinpoint.run(
+        chosen,
+        known_probes,
+        sources=probes.sources(args.probes.resolve()),
+        probes_dir=args.probes.resolve(),
+        out_dir=out_dir,
+        dates_path=dates_path,
+        uv=args.uv,
+        today=dt.date.today(),
+        log=sys.stdout,
+    )
+    print(
+        f"tfmatrix: {len(chosen)} change points pinpointed; {len(verdicts)} verdicts in {out_dir / pinpoint.VERDICTS}"
+    )
     return status.OK
 
 

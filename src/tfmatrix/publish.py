@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from tfmatrix import feed, lookup, picture, render, summary
 from tfmatrix.errors import InputError
@@ -42,15 +43,19 @@ def files(
     known: Sequence[Explanation],
     dates: summary.ReleaseDates,
     day: str,
+    verdicts: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[Path, str]:
-    """Every file of ``out_dir`` the report step writes, and its text; the reports come first."""
-    document = summary.build(results, probes, known, dates)
+    """Every file of ``out_dir`` the report step writes, and its text; the reports come first.
+
+    ``verdicts`` are what ``nox -s pinpoint`` found: the change points name their first release.
+    """
+    document = summary.build(results, probes, known, dates, verdicts)
     drawn = {q_report.split("#")[0] for q in document["questions"] for q_report in q["reports"].values()}
     made: dict[Path, str] = {}
     for probe in probes.values():
         for name, mine in render.views(results, probe).items():
             svg = name.removesuffix(".md") + ".svg" if name in drawn else ""  # no findings: nothing to draw
-            made[out_dir / name] = render.render(mine, probe, known, dates, picture=svg)
+            made[out_dir / name] = render.render(mine, probe, known, dates, picture=svg, verdicts=verdicts)
             if svg:
                 made[out_dir / svg] = picture.timeline(document, name)
     # The feed before matrix.json: were it lost, the next run still finds the same changes to add.

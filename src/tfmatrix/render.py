@@ -6,13 +6,13 @@ Titles, questions, axes, aspects and their symbols all come from the probe's met
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 from tabulate import tabulate
 
-from tfmatrix import aggregate, summary
+from tfmatrix import aggregate, repro, summary
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
 from tfmatrix.probes import Probe
@@ -61,6 +61,7 @@ def render(
     known: Sequence[Explanation] = (),
     dates: aggregate.ReleaseDates | None = None,
     picture: str = "",
+    verdicts: Mapping[str, dict[str, Any]] | None = None,
 ) -> str:
     """The report of one probe; ``known`` explanations are attached to the change points they match.
 
@@ -76,11 +77,13 @@ def render(
     if len(frame):  # some attempt succeeded
         sections.append(glance_section(frame, probe, known, picture))
     if failed:
-        sections.append(failures_section(failed))
+        sections.append(failures_section(failed, dates or {}))
     if len(frame):
         present = set(frame["group"])
         sections += [
-            change_points_section(frame, probe, known),
+            change_points_section(
+                frame, probe, known, report_name(probe.name, mine[0]["kind"]), verdicts or {}, dates or {}
+            ),
             grid_section(frame, probe),
             *[question_section(frame, probe, group, known) for group in probe.groups if group in present],
             *([disagreements_section(frame, probe, across)] if across else []),
@@ -147,11 +150,12 @@ def rank(outcome: str, order: list[str]) -> tuple[int, str]:
     return next((i for i, symbol in enumerate(order) if outcome.startswith(symbol)), len(order)), outcome
 
 
-def failures_section(failed: list[Result]) -> str:
+def failures_section(failed: list[Result], dates: aggregate.ReleaseDates) -> str:
     """The attempts that failed, when, the end of the error each one met, and which findings stand for them."""
     rows = [
         {
             "release": escape(aggregate.release_label(result)),
+            "released": aggregate.released_on(dates, result) or "-",
             "state": f"**{result['status']}**",
             "on": escape(aggregate.day(result)),
             "step": result["failure"]["phase"],
@@ -222,23 +226,39 @@ def change_line(change: aggregate.ChangePoint, probe: Probe) -> str:
     )
 
 
-def change_points_section(frame: pd.DataFrame, probe: Probe, known: Sequence[Explanation]) -> str:
+def change_points_section(
+    frame: pd.DataFrame,
+    probe: Probe,
+    known: Sequence[Explanation],
+    report: str,
+    verdicts: Mapping[str, dict[str, Any]],
+    dates: aggregate.ReleaseDates,
+) -> str:
     lines = [
         "## Change points",
         "",
         (
             "Each release is compared with the one before it on the same track (its group of columns): "
-            "a change first seen in a release happened in it or in a release between the two, which the "
-            "matrix has not probed."
+            "a change first seen in a release happened in it or in a release between the two. `nox -s pinpoint` "
+            "probes the releases between them until it finds the first that behaves the new way."
         ),
     ]
     found = aggregate.explained(frame, probe, known)
     if not found:
         return "\n".join([*lines, "", "No case behaves differently in any release than in the one before it."])
     days = dict(zip(frame["release"], frame["released_on"], strict=False))
-    for explanation, matched in found:
+    variants = dict(zip(frame["release"], frame["variant"], strict=False))
+    for (explanation, matched), change_id in zip(found, summary.ids(report, found), strict=True):
         lines += ["", f"### {escape(summary.heading(explanation))}", ""]
-        lines += [first_seen(matched, days)]
+        mine = {r: v for r in days if (v := verdicts.get(f"{change_id}@{variants[r]}")) is not None}
+        lines += [first_seen(matched, days, mine, dates)]
+        example = matched[0]
+        lines += [
+            "",
+            f"**Reproduce** (in a checkout, with uv): `{repro.command(example.case, variants[example.release], probe.name)}`"
+            f" runs one of these cases on {escape(example.release)}; `--variant {variants[example.previous]}` "
+            f"shows {escape(example.previous)}.",
+        ]
         if explanation:
             lines += ["", f"**What to do:** {explanation.advice}", "", "**Evidence:**", ""]
             lines += [f"- {item}" for item in explanation.evidence]
@@ -252,10 +272,35 @@ def dated(release: str, days: dict[str, str]) -> str:
     return f"**{escape(release)}**" + (f" ({day})" if day else "")
 
 
-def first_seen(matched: list[aggregate.ChangePoint], days: dict[str, str]) -> str:
-    pairs = dict.fromkeys((c.release, c.previous) for c in matched)
-    said = "; ".join(f"in {dated(release, days)}, after {dated(previous, days)}" for release, previous in pairs)
-    return f"**First seen** {said}: not yet pinpointed to one release between them."
+def first_seen(
+    matched: list[aggregate.ChangePoint],
+    days: dict[str, str],
+    found: Mapping[str, dict[str, Any]],
+    dates: aggregate.ReleaseDates,
+) -> str:
+    """Where the change is first seen, on each track: pinpointed where ``found`` has a verdict for it
+    (keyed by the release it was first seen in), else between the two releases the matrix probed."""
+    said = []
+    for release, previous in dict.fromkeys((c.release, c.previous) for c in matched):
+        verdict = found.get(release)
+        if verdict is None:
+            said.append(f"in {dated(release, days)}, after {dated(previous, days)}: not yet pinpointed")
+            continue
+        known = dates.get(verdict["distribution"], {})
+        first, last = verdict["first_new"], verdict["last_old"]
+        day = {version: known.get(version, "") for version in (first, last)}
+        named = {version: dated(version, day) for version in (first, last)}
+        if not verdict["candidates"]:
+            said.append(f"in {named[first]}, right after {named[last]}: the index has no release between them")
+        elif verdict["unresolved"]:
+            tried = ", ".join(f"{v} ({verdict['probed'].get(v, 'not probed')})" for v in verdict["unresolved"])
+            said.append(f"by {named[first]}, after {named[last]}; between them {tried} could not tell")
+        else:
+            probed = ", ".join(f"{v} {verdict['probed'][v]}" for v in verdict["candidates"] if v in verdict["probed"])
+            said.append(
+                f"in {named[first]}; {named[last]}, the release before it, still behaves the old way (pinpointed: {probed})"
+            )
+    return f"**First seen** {'; '.join(said)}."
 
 
 def counted(matched: list[aggregate.ChangePoint], probe: Probe) -> str:

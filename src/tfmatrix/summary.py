@@ -14,13 +14,13 @@ from typing import Any
 
 import pandas as pd
 
-from tfmatrix import aggregate
+from tfmatrix import aggregate, repro
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
 from tfmatrix.probes import Probe
 from tfmatrix.results import Result
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 Summary = dict[str, Any]
 ReleaseDates = aggregate.ReleaseDates
 
@@ -96,30 +96,69 @@ def heading(explanation: Explanation | None) -> str:
     return f"{explanation.release}: {explanation.summary}" if explanation else "Not yet explained"
 
 
-def change_points(frame: pd.DataFrame, probe: Probe, report: str, known: Sequence[Explanation]) -> list[dict[str, Any]]:
+def pinpointed(verdict: Mapping[str, Any] | None, dates: ReleaseDates) -> dict[str, Any] | None:
+    """What ``nox -s pinpoint`` found between the two releases, with the days of the two it names."""
+    if verdict is None:
+        return None
+    known = dates.get(verdict["distribution"], {})
+    return {
+        "first": {"version": verdict["first_new"], "released_on": known.get(verdict["first_new"])},
+        "last_old": {"version": verdict["last_old"], "released_on": known.get(verdict["last_old"])},
+        "between": verdict["candidates"],
+        "probed": verdict["probed"],
+        "unresolved": verdict["unresolved"],
+    }
+
+
+def ids(report: str, groups: Sequence[tuple[Explanation | None, list[aggregate.ChangePoint]]]) -> list[str]:
+    """Each change point's id: named by where and in what it is first seen, not by its explanation,
+    so that explaining it keeps its id; ``-2`` and on where two share both."""
+    found: list[str] = []
+    for _, matched in groups:
+        where = "+".join(dict.fromkeys(c.release for c in matched)).replace(" ", "-")
+        name = f"{report.removesuffix('-matrix.md')}/{where}/{matched[0].aspect}"
+        taken = sum(1 for other in found if other == name or other.startswith(f"{name}-"))
+        found.append(f"{name}-{taken + 1}" if taken else name)
+    return found
+
+
+def change_points(
+    frame: pd.DataFrame,
+    probe: Probe,
+    report: str,
+    known: Sequence[Explanation],
+    verdicts: Mapping[str, Mapping[str, Any]],
+    dates: ReleaseDates,
+) -> list[dict[str, Any]]:
     """The change points of one report, one per explanation (and one for those not yet explained)."""
     variants = dict(zip(frame["release"], frame["variant"], strict=False))
     groups = dict(zip(frame["case"], frame["group"], strict=False))
     found: list[dict[str, Any]] = []
-    for explanation, matched in aggregate.explained(frame, probe, known):
+    explained = aggregate.explained(frame, probe, known)
+    for (explanation, matched), change_id in zip(explained, ids(report, explained), strict=True):
         title = heading(explanation)
-        # Named by where and in what it is first seen, not by its explanation: explaining it keeps its id.
-        where = "+".join(dict.fromkeys(c.release for c in matched)).replace(" ", "-")
-        name = f"{report.removesuffix('-matrix.md')}/{where}/{matched[0].aspect}"
-        taken = sum(1 for change in found if change["id"] == name or change["id"].startswith(f"{name}-"))
         found.append(
             {
-                "id": f"{name}-{taken + 1}" if taken else name,
+                "id": change_id,
                 "probe": probe.name,
                 "report": f"{report}#{anchor(title)}",
                 "summary": explanation.summary if explanation else None,
                 "advice": explanation.advice if explanation else None,
                 "evidence": list(explanation.evidence) if explanation else [],
                 "first_seen": [
-                    {"environment": variants[release], "after": variants[previous]}
+                    {
+                        "environment": variants[release],
+                        "after": variants[previous],
+                        "pinpointed": pinpointed(verdicts.get(f"{change_id}@{variants[release]}"), dates),
+                    }
                     for release, previous in dict.fromkeys((c.release, c.previous) for c in matched)
                 ],
                 "questions": list(dict.fromkeys(f"{probe.name}/{groups[c.case]}" for c in matched)),
+                # One of its cases, on the release it is first seen in, then on the one before.
+                "repro": [
+                    repro.command(matched[0].case, variants[release], probe.name)
+                    for release in (matched[0].release, matched[0].previous)
+                ],
                 "cases": [
                     {
                         "case": c.case,
@@ -143,7 +182,11 @@ def by_variant(results: list[Result]) -> dict[str, list[Result]]:
 
 
 def build(
-    results: list[Result], probes: Mapping[str, Probe], known: Sequence[Explanation], dates: ReleaseDates
+    results: list[Result],
+    probes: Mapping[str, Probe],
+    known: Sequence[Explanation],
+    dates: ReleaseDates,
+    verdicts: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Summary:
     """The summary of every result: environments in the report's order, questions, change points.
 
@@ -167,7 +210,8 @@ def build(
                 merged["outcomes"].update(question["outcomes"])
                 for case, outcomes in question["cases"].items():
                     merged["cases"].setdefault(case, {}).update(outcomes)
-            changes += change_points(frame, probe, report, [e for e in known if e.probe == probe.name])
+            mine_known = [e for e in known if e.probe == probe.name]
+            changes += change_points(frame, probe, report, mine_known, verdicts or {}, dates)
     return {
         "schema_version": SCHEMA_VERSION,
         "environments": [environment(mine, dates) for mine in by_variant(ordered).values()],

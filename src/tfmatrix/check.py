@@ -1,0 +1,109 @@
+"""``tfmatrix check``: run the probes in your own environment and say which probed environment it behaves like.
+
+Whatever the environment is (a conda build, a GPU build, a fork), the harness runs there as in
+every matrix environment, with its variables as they are (``KERAS_BACKEND``,
+``TF_USE_LEGACY_KERAS``). Each case's outcome is judged as the report judges it, then compared
+with every environment of ``matrix.json``: the closest ones, and the cases where they differ.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from tfmatrix import aggregate
+from tfmatrix.probes import HARNESS, Probe
+
+Outcomes = dict[tuple[str, str], str]  # (probe, case) -> what the cell shows
+
+
+def run(python: str, probes_dir: Path, names: Sequence[str], timeout: float) -> list[dict[str, Any]]:
+    """The harness's output for ``names``, run by ``python`` as it is; RuntimeError with its last lines if it fails."""
+    with tempfile.TemporaryDirectory(prefix="tfmatrix-check-") as scratch:
+        command = [python, str(probes_dir / HARNESS), "--out", scratch, *names]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            message = f"{python} could not run the probes: {exc}"
+            raise RuntimeError(message) from None
+        if done.returncode != 0:
+            tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
+            message = f"the probes failed in {python} (exit {done.returncode}): {tail}"
+            raise RuntimeError(message)
+        return [json.loads((Path(scratch) / f"{name}.json").read_text(encoding="utf-8")) for name in names]
+
+
+def outcomes(documents: Sequence[Mapping[str, Any]], known: Mapping[str, Probe]) -> Outcomes:
+    """Each case's lead outcome, as the report's cells and matrix.json show it."""
+    found: Outcomes = {}
+    for document in documents:
+        probe = known[document["probe"]]
+        lead = probe.matrix_aspects[0]
+        for case in document["cases"]:
+            found[probe.name, case["id"]] = aggregate.symbol(probe, lead, probe.judge(case)[lead])
+    return found
+
+
+def recorded(summary: Mapping[str, Any]) -> dict[str, Outcomes]:
+    """environment id -> its outcomes in matrix.json."""
+    found: dict[str, Outcomes] = {}
+    for question in summary["questions"]:
+        for case, by_environment in question["cases"].items():
+            for environment, outcome in by_environment.items():
+                found.setdefault(environment, {})[question["probe"], case] = outcome
+    return found
+
+
+def closest(mine: Outcomes, summary: Mapping[str, Any]) -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
+    """The environments with findings for every case checked, fewest differences first: each with the
+    (probe, case) pairs where it differs."""
+    every = recorded(summary)
+    ranked = []
+    for environment in summary["environments"]:
+        theirs = every.get(environment["id"], {})
+        if not set(mine) <= set(theirs) or environment["status"] != "ok":
+            continue
+        differing = [key for key in mine if theirs[key] != mine[key]]
+        ranked.append((environment, differing))
+    return sorted(ranked, key=lambda pair: len(pair[1]))
+
+
+def report(
+    documents: Sequence[Mapping[str, Any]], mine: Outcomes, summary: Mapping[str, Any], shown: int = 3
+) -> Iterator[str]:
+    """What ``tfmatrix check`` prints."""
+    environment = documents[0]["environment"] if documents else {}
+    versions = ", ".join(
+        f"{k} {environment[k]}" for k in ("python", "tensorflow", "keras", "backend") if environment.get(k)
+    )
+    yield f"Your environment ({versions}): {len(mine)} cases of {', '.join(d['probe'] for d in documents)}."
+    ranked = closest(mine, summary)
+    if not ranked:
+        yield "No probed environment has findings for all of these cases."
+        return
+    fewest = len(ranked[0][1])
+    best = [env for env, differing in ranked if len(differing) == fewest]
+    if fewest == 0:
+        yield f"It behaves exactly like {len(best)} probed environments: {by_track(best)}."
+    else:
+        yield f"Closest: {by_track(best)}, which differ in {fewest} of {len(mine)} cases."
+    every = recorded(summary)
+    nearest = [(env, differing) for env, differing in ranked if differing][:shown]
+    for env, differing in nearest:
+        yield f"  {env['label']} ({env['track_title']}) differs in {len(differing)} cases:"
+        for probe, case in differing[:shown]:
+            yield f"    {probe} {case}: yours {mine[probe, case]}, {env['label']} {every[env['id']][probe, case]}"
+        if len(differing) > shown:
+            yield f"    and {len(differing) - shown} more"
+
+
+def by_track(environments: Sequence[Mapping[str, Any]]) -> str:
+    """``2.16.2 – 2.21.0 (TensorFlow); 3.0.5 tensorflow – 3.15.1 tensorflow (Keras on tensorflow)``."""
+    tracks: dict[str, list[str]] = {}
+    for env in environments:
+        tracks.setdefault(env["track_title"], []).append(env["label"])
+    return "; ".join(f"{aggregate.span(labels[0], labels[-1])} ({title})" for title, labels in tracks.items())

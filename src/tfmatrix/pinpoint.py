@@ -1,0 +1,279 @@
+"""Pinpoint: the first release of each change point, by bisecting the releases between its two neighbours.
+
+A change point says a case behaves one way in a catalog release and another way in the one after
+it on the same track. The releases between them (every version the index has, release candidates
+included) are probed, the middle one first, until the first that behaves the new way is found, as
+asv's ``find`` does for benchmarks. A release that cannot be installed or run is skipped; where
+none between could be probed, the two neighbours remain the honest bounds.
+
+Each release probed is an ordinary result (``reports/pinpoint/<probe>/<variant>.json``), kept and
+reused while its probe is unchanged, so bisecting again costs nothing where nothing changed; each
+verdict goes to ``reports/pinpoint/pinpoint.json``, which the report reads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from packaging.version import InvalidVersion, Version
+
+from tfmatrix import aggregate, attempt, probes, record, release_dates, repro
+from tfmatrix.errors import InputError
+from tfmatrix.probes import Probe
+from tfmatrix.results import Result
+from tfmatrix.variant import Variant
+
+OLD, NEW, NEITHER = "old", "new", "neither"  # how a release between behaves, judged on the change's cases
+BISECTABLE = ("bundled", "keras-tensorflow", "keras-jax", "keras-torch")  # one package's version varies
+SETTLE_DAYS = 7  # dependencies resolved a week after the upload, as the catalog's releases are
+VERDICTS = "pinpoint.json"
+Verdict = dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One change point on one track: the releases around it and the cases that changed."""
+
+    change: str  # the change point's id in matrix.json
+    probe: str
+    older: Variant  # the catalog release before it: behaves the old way
+    newer: Variant  # the catalog release it was first seen in
+    cases: tuple[tuple[str, str, str, str], ...]  # (case, aspect, before, after), as the cells show them
+
+    @property
+    def key(self) -> str:
+        return f"{self.change}@{self.newer.id}"
+
+
+def targets(summary: Mapping[str, Any], variants: Sequence[Variant]) -> list[Target]:
+    """Every change point of the summary on a track whose releases between can be installed alone."""
+    by_id = {variant.id: variant for variant in variants}
+    found = []
+    for change in summary["change_points"]:
+        for seen in change["first_seen"]:
+            newer, older = by_id.get(seen["environment"]), by_id.get(seen["after"])
+            if newer is None or older is None or newer.track not in BISECTABLE:
+                continue
+            cases = tuple(
+                (c["case"], c["aspect"], c["before"], c["after"])
+                for c in change["cases"]
+                if c["environment"] == newer.id
+            )
+            found.append(Target(change["id"], change["probe"], older, newer, cases))
+    return found
+
+
+def between(target: Target, days: Mapping[str, str]) -> list[str]:
+    """The versions the index has strictly between the target's two releases, oldest first."""
+    low, high = Version(target.older.version), Version(target.newer.version)
+    found = []
+    for text in days:
+        try:
+            version = Version(text)
+        except InvalidVersion:
+            continue
+        if low < version < high and not version.is_devrelease and not version.is_postrelease:
+            found.append(text)
+    return sorted(found, key=Version)
+
+
+def variant_at(newer: Variant, version: str, uploaded: str, today: dt.date) -> Variant:
+    """``newer`` with its package at ``version``, resolved a week after that version's upload."""
+    day = min(dt.date.fromisoformat(uploaded) + dt.timedelta(days=SETTLE_DAYS), today)
+    pinned = f"{newer.distribution}=={newer.version}"
+    installs = tuple(
+        dataclasses.replace(
+            install,
+            requirement=f"{newer.distribution}=={version}" if install.requirement == pinned else install.requirement,
+            resolved_as_of=day if install.resolved_as_of else None,
+            prerelease=install.prerelease or Version(version).is_prerelease,
+        )
+        for install in newer.installs
+    )
+    stem = newer.id.replace(newer.version, version, 1)
+    return dataclasses.replace(
+        newer,
+        id=stem,
+        version=version,
+        installs=installs,
+        entry={**newer.entry, "version": version, "resolved_as_of": day.isoformat()},
+        facts={**newer.facts, "resolved_as_of": day.isoformat()},
+        origin=f"between {newer.origin} and the release before it",
+    )
+
+
+def judge(result: Result, probe: Probe, target: Target) -> str:
+    """OLD, NEW or NEITHER: how the release of ``result`` behaves in the cases that changed; a failed
+    attempt's state (it says nothing of behaviour)."""
+    if result["status"] != "ok":
+        return str(result["status"])
+    cases = {case["id"]: case for case in result["cases"]}
+    found = set()
+    for case_id, aspect, before, after in target.cases:
+        case = cases.get(case_id)
+        if case is None:
+            return NEITHER
+        shown = aggregate.symbol(probe, aspect, probe.judge(case)[aspect]) or "—"
+        found.add(OLD if shown == (before or "—") else NEW if shown == (after or "—") else NEITHER)
+    return found.pop() if len(found) == 1 else NEITHER
+
+
+def bisect(candidates: Sequence[str], behaviour: Callable[[str], str]) -> tuple[dict[str, str], str | None, str | None]:
+    """Probe the middle of what is still open until the first release that behaves the new way is found.
+
+    ``behaviour(version)`` is OLD, NEW, NEITHER or a failed attempt's state. Returns every version
+    probed with its behaviour, the last version found old (None: the older release) and the first
+    found new (None: the newer release).
+    """
+    probed: dict[str, str] = {}
+    low, high = -1, len(candidates)
+    while True:
+        open_ = [i for i in range(low + 1, high) if candidates[i] not in probed]
+        if not open_:
+            break
+        middle = open_[len(open_) // 2]
+        probed[candidates[middle]] = found = behaviour(candidates[middle])
+        if found == NEW:
+            high = middle
+        elif found == OLD:
+            low = middle
+        elif found == NEITHER:  # a third behaviour: the change is no single step, bisecting cannot go on
+            break
+    return probed, (candidates[low] if low >= 0 else None), (candidates[high] if high < len(candidates) else None)
+
+
+def verdict(target: Target, candidates: Sequence[str], probed: Mapping[str, str]) -> Verdict:
+    """What the probing found, as the report says it: the first release and the last old one, and
+    whether nothing between them is left unprobed."""
+    old = [v for v in candidates if probed.get(v) == OLD]
+    new = [v for v in candidates if probed.get(v) == NEW]
+    last_old = max(old, key=Version) if old else target.older.version
+    first_new = min(new, key=Version) if new else target.newer.version
+    left = [v for v in candidates if Version(last_old) < Version(v) < Version(first_new)]
+    return {
+        "change": target.change,
+        "probe": target.probe,
+        "older": target.older.id,
+        "newer": target.newer.id,
+        "track": target.newer.track,
+        "distribution": target.newer.distribution,
+        "candidates": list(candidates),
+        "probed": dict(probed),
+        "last_old": last_old,
+        "first_new": first_new,
+        "unresolved": left,  # between the two and not settled: install failed, or a third behaviour
+    }
+
+
+def beside(results_dir: Path) -> Path:
+    """Where the releases probed between the ones of ``results_dir`` are kept: ``reports/pinpoint``."""
+    return results_dir.parent / "pinpoint"
+
+
+def load(path: Path) -> dict[str, Verdict]:
+    """Every verdict so far, keyed by change point and release; none where the file does not exist."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(path, "", f"cannot be read as JSON: {exc}") from None
+    if not isinstance(document, dict) or not all(isinstance(v, dict) for v in document.values()):
+        raise InputError(path, "", "expected an object: change point@release -> verdict")
+    return document
+
+
+def save(path: Path, verdicts: Mapping[str, Verdict]) -> None:
+    record.write_json_atomic(path, dict(verdicts))
+
+
+def probe_release(
+    variant: Variant, source: probes.Source, *, uv: str, probes_dir: Path, out_dir: Path, log: TextIO
+) -> Result:
+    """The result of ``source`` in ``variant``: the one kept in ``out_dir`` while current, else made now
+    in a venv of its own (deleted after), written whole, a failure keeping the last good findings."""
+    path = record.result_path(out_dir, source.name, variant.id)
+    if record.is_current(path, variant, source, 1):
+        kept: Result = json.loads(path.read_text(encoding="utf-8"))
+        return kept
+    with tempfile.TemporaryDirectory(prefix="tfmatrix-pinpoint-") as scratch:
+        venv = Path(scratch) / "venv"
+        made = subprocess.run(
+            [uv, "venv", "--python", variant.python, str(venv)], capture_output=True, text=True, check=False
+        )
+        log.write(made.stdout + made.stderr)
+        if made.returncode != 0:  # no such interpreter here: nothing about the release
+            message = f"{variant.id}: no Python {variant.python} for its venv: {made.stderr.strip()}"
+            raise RuntimeError(message)
+        written, _ = attempt.attempt(
+            variant,
+            uv=uv,
+            python=venv / "bin" / "python",
+            probes_dir=probes_dir,
+            probes=[source],
+            env=dict(repro.ENVIRONMENT),
+            timeout=variant.timeout_seconds,
+            repeat=1,
+            out=log,
+        )
+    result = record.keeping_last_good(written[source.name], path)
+    record.write_json_atomic(path, result)
+    return result
+
+
+def run(
+    chosen: Sequence[Target],
+    known: Mapping[str, Probe],
+    *,
+    sources: Mapping[str, probes.Source],
+    probes_dir: Path,
+    out_dir: Path,
+    dates_path: Path,
+    uv: str,
+    today: dt.date,
+    log: TextIO,
+) -> dict[str, Verdict]:
+    """Bisect every target; each verdict is saved as soon as it is found, so an interrupted run keeps the
+    ones before it. Release days the index gives are added to the release dates, for the report."""
+    verdicts_path = out_dir / VERDICTS
+    verdicts = load(verdicts_path)
+    indexes = release_dates.configured_indexes()
+    asked: dict[str, dict[str, str]] = {}
+    for target in chosen:
+        distribution = target.newer.distribution
+        if distribution not in asked:
+            asked[distribution] = release_dates.ask(distribution, indexes)
+        days = asked[distribution]
+        if not days:  # an index that answers nothing is down, not a sign that nothing lies between
+            log.write(f"tfmatrix: {target.key}: the index gave no upload days for {distribution}: skipped\n")
+            continue
+        candidates = between(target, days)
+        release_dates.learn(dates_path, {distribution: candidates}, indexes)
+        probe = known[target.probe]
+
+        def behaviour(version: str, target: Target = target, probe: Probe = probe, days: dict[str, str] = days) -> str:
+            variant = variant_at(target.newer, version, days[version], today)
+            result = probe_release(
+                variant, sources[target.probe], uv=uv, probes_dir=probes_dir, out_dir=out_dir, log=log
+            )
+            found = judge(result, probe, target)
+            log.write(f"tfmatrix: {target.key}: {variant.id}: {found}\n")
+            return found
+
+        try:
+            probed, _, _ = bisect(candidates, behaviour)
+        except RuntimeError as exc:  # this machine lacks the release's Python: another one may have it
+            log.write(f"tfmatrix: {target.key}: not pinpointed: {exc}\n")
+            continue
+        verdicts[target.key] = verdict(target, candidates, probed)
+        save(verdicts_path, verdicts)
+        found = verdicts[target.key]
+        log.write(f"tfmatrix: {target.key}: first in {found['first_new']}, after {found['last_old']}\n")
+    return verdicts

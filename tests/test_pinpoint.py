@@ -1,0 +1,197 @@
+"""Pinpointing a change point's first release: bisection, judged on recorded results; one real pair (slow)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import RECORDED, ROOT, every_python, nox_env
+from tfmatrix import catalog, explanations, pinpoint, probes, publish, render, results, summary
+
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def recorded() -> tuple[list[dict[str, Any]], dict[str, probes.Probe], list[Any], list[Any]]:
+    known = probes.load_all(ROOT / "probes")
+    variants = catalog.load(ROOT / "catalog.toml", TODAY)
+    loaded = results.load_all(RECORDED, variants, known)
+    return loaded, known, explanations.load(ROOT / "explanations.toml", known), variants
+
+
+@pytest.fixture(scope="module")
+def target(recorded: tuple[list[dict[str, Any]], dict[str, probes.Probe], list[Any], list[Any]]) -> pinpoint.Target:
+    loaded, known, known_explanations, variants = recorded
+    document = summary.build(loaded, known, known_explanations, {})
+    return next(t for t in pinpoint.targets(document, variants) if t.change == "freeze/2.16.2/weights")
+
+
+def by_variant(loaded: list[dict[str, Any]], variant: str) -> dict[str, Any]:
+    return next(r for r in loaded if r["probe"]["name"] == "freeze" and r["variant"] == variant)
+
+
+def test_a_change_point_becomes_a_target_with_its_two_releases_and_cases(target: pinpoint.Target) -> None:
+    assert (target.older.id, target.newer.id) == ("tensorflow-cpu-2.15.1", "tensorflow-cpu-2.16.2")
+    assert len(target.cases) == 22
+    assert ("sequential/layer/compile_then_freeze/train_on_batch", "weights", "❌ trained", "✅ held") in target.cases
+
+
+def test_recorded_results_are_judged_old_new_or_their_failure(
+    recorded: tuple[list[dict[str, Any]], dict[str, probes.Probe], list[Any], list[Any]], target: pinpoint.Target
+) -> None:
+    loaded, known, _, _ = recorded
+    freeze = known["freeze"]
+    assert pinpoint.judge(by_variant(loaded, "tensorflow-cpu-2.15.1"), freeze, target) == pinpoint.OLD
+    assert pinpoint.judge(by_variant(loaded, "tensorflow-cpu-2.1.0"), freeze, target) == pinpoint.NEITHER  # 2.2.3 too
+    assert pinpoint.judge(by_variant(loaded, "tensorflow-cpu-2.16.2"), freeze, target) == pinpoint.NEW
+    assert pinpoint.judge(by_variant(loaded, "tensorflow-cpu-2.16.2-tf-keras"), freeze, target) == pinpoint.OLD
+    failed = {**by_variant(loaded, "tensorflow-cpu-2.16.2"), "status": "install-failed"}
+    assert pinpoint.judge(failed, freeze, target) == "install-failed"
+
+
+@pytest.mark.parametrize(
+    ("behaves", "first", "last_old", "probed"),
+    [
+        # Stand-in releases between 2.15.1 and 2.16.2, each behaving as a recorded release did.
+        ({"a": "old", "b": "old", "c": "new", "d": "new", "e": "new"}, "c", "b", ["b", "c"]),
+        ({"a": "new", "b": "new", "c": "new"}, "a", None, ["a", "b"]),
+        ({"a": "old", "b": "old", "c": "old"}, None, "c", ["b", "c"]),
+        ({"a": "old", "b": "install-failed", "c": "new"}, "c", "a", ["a", "b", "c"]),
+    ],
+)
+def test_bisection_finds_the_first_release_that_behaves_the_new_way(
+    behaves: dict[str, str], first: str | None, last_old: str | None, probed: list[str]
+) -> None:
+    asked: list[str] = []
+
+    def behaviour(version: str) -> str:
+        asked.append(version)
+        return behaves[version]
+
+    found, low, high = pinpoint.bisect(sorted(behaves), behaviour)
+    assert (high, low) == (first, last_old)
+    assert sorted(asked) == probed  # no release asked twice, and no more than the bisection needs
+    assert found == {v: behaves[v] for v in asked}
+
+
+def test_bisection_on_recorded_results_stops_at_a_third_behaviour(
+    recorded: tuple[list[dict[str, Any]], dict[str, probes.Probe], list[Any], list[Any]], target: pinpoint.Target
+) -> None:
+    loaded, known, _, _ = recorded
+    stand_in = {  # recorded results standing in for releases between: a bisection on real findings
+        "2.15.2": by_variant(loaded, "tensorflow-cpu-2.15.1"),
+        "2.16.0": by_variant(loaded, "tensorflow-cpu-2.16.2"),
+        "2.16.1": by_variant(loaded, "tensorflow-cpu-2.16.2"),
+    }
+    probed, _, _ = pinpoint.bisect(list(stand_in), lambda v: pinpoint.judge(stand_in[v], known["freeze"], target))
+    verdict = pinpoint.verdict(target, list(stand_in), probed)
+    assert (verdict["last_old"], verdict["first_new"], verdict["unresolved"]) == ("2.15.2", "2.16.0", [])
+    cut = by_variant(loaded, "tensorflow-cpu-2.16.2")
+    stand_in["2.16.0"] = {**cut, "cases": cut["cases"][:1]}  # the changed cases are not there: neither way
+    probed, _, _ = pinpoint.bisect(list(stand_in), lambda v: pinpoint.judge(stand_in[v], known["freeze"], target))
+    assert probed == {"2.16.0": pinpoint.NEITHER}
+    assert pinpoint.verdict(target, list(stand_in), probed)["unresolved"] == ["2.15.2", "2.16.0", "2.16.1"]
+
+
+def test_a_release_between_is_the_newer_one_at_another_version_resolved_a_week_after_its_upload(
+    target: pinpoint.Target,
+) -> None:
+    between = pinpoint.variant_at(target.newer, "2.16.0rc0", "2024-02-16", TODAY)
+    assert between.id == "tensorflow-cpu-2.16.0rc0"
+    (install,) = between.installs
+    assert install.requirement == "tensorflow-cpu==2.16.0rc0"
+    assert install.prerelease
+    assert install.resolved_as_of == dt.date(2024, 2, 23)
+    assert between.python == target.newer.python
+
+
+def test_candidates_are_the_index_versions_strictly_between(target: pinpoint.Target) -> None:
+    days = {"2.15.0": "", "2.15.1": "", "2.16.0rc0": "", "2.16.1": "", "2.16.2": "", "2.17.0": "", "x": ""}
+    assert pinpoint.between(target, days) == ["2.16.0rc0", "2.16.1"]
+
+
+def verdict_of(target: pinpoint.Target, candidates: list[str], probed: dict[str, str]) -> dict[str, Any]:
+    return pinpoint.verdict(target, candidates, probed)
+
+
+def test_the_report_names_the_first_release_and_the_last_old_one_with_their_days(
+    recorded: tuple[list[dict[str, Any]], dict[str, probes.Probe], list[Any], list[Any]], target: pinpoint.Target
+) -> None:
+    loaded, known, known_explanations, _ = recorded
+    verdict = verdict_of(target, ["2.16.0rc0", "2.16.1"], {"2.16.0rc0": "new", "2.16.1": "new"})
+    dates = {"tensorflow-cpu": {"2.15.1": "2024-03-08", "2.16.0rc0": "2024-02-16"}}
+    verdicts = {target.key: verdict}
+    mine = [r for r in loaded if r["kind"] == "tensorflow"]
+    text = render.render(mine, known["freeze"], known_explanations, dates, verdicts=verdicts)
+    section = text.split("### 2.16.2: Keras 3 (tf.keras from TF 2.16) uses trainable", 1)[1]
+    assert (
+        "**First seen** in **2.16.0rc0** (2024-02-16); **2.15.1** (2024-03-08), the release before it, still behaves "
+        "the old way (pinpointed: 2.16.0rc0 new, 2.16.1 new)."
+    ) in section.split("###", 1)[0]
+    document = summary.build(loaded, known, known_explanations, dates, verdicts)
+    change = next(c for c in document["change_points"] if c["id"] == target.change)
+    assert change["first_seen"][0]["pinpointed"]["first"] == {"version": "2.16.0rc0", "released_on": "2024-02-16"}
+    unresolved = verdict_of(target, ["2.16.0rc0", "2.16.1"], {"2.16.1": "new", "2.16.0rc0": "install-failed"})
+    text = render.render(mine, known["freeze"], known_explanations, dates, verdicts={target.key: unresolved})
+    assert (
+        "by **2.16.1**, after **2.15.1** (2024-03-08); between them 2.16.0rc0 (install-failed) could not tell" in text
+    )
+    nothing = verdict_of(target, [], {})
+    text = render.render(mine, known["freeze"], known_explanations, dates, verdicts={target.key: nothing})
+    assert "in **2.16.2**, right after **2.15.1** (2024-03-08): the index has no release between them" in text
+
+
+def test_committed_verdicts_match_the_committed_report() -> None:
+    """Every verdict in reports/pinpoint names a change point of matrix.json, and the report says it."""
+    verdicts = pinpoint.load(ROOT / "reports" / "pinpoint" / pinpoint.VERDICTS)
+    document = json.loads((ROOT / "reports" / publish.MATRIX).read_text(encoding="utf-8"))
+    pinpointed = {
+        f"{c['id']}@{seen['environment']}": seen["pinpointed"]
+        for c in document["change_points"]
+        for seen in c["first_seen"]
+    }
+    assert verdicts
+    for key, verdict in verdicts.items():
+        assert pinpointed[key] is not None, key
+        assert pinpointed[key]["first"]["version"] == verdict["first_new"]
+
+
+@pytest.mark.slow
+def test_pinpoint_for_real_between_two_releases(tmp_path: Path) -> None:
+    """TF 2.15.1 -> 2.16.2, freeze probe: 2.16.1 probed before (its committed result is reused), 2.16.0rc0
+    installed and probed now; both behave as 2.16.2."""
+    checkout = tmp_path / "checkout"
+    for part in ("probes", "reports/results/freeze"):
+        shutil.copytree(ROOT / part, checkout / part)
+    shutil.copy(ROOT / "reports" / "release-dates.json", checkout / "reports" / "release-dates.json")
+    reused = checkout / "reports" / "pinpoint" / "freeze" / "tensorflow-cpu-2.16.1.json"
+    reused.parent.mkdir(parents=True)
+    shutil.copy(ROOT / "reports" / "pinpoint" / "freeze" / reused.name, reused)
+    before = reused.read_bytes()
+    command = ["tfmatrix", "--catalog", str(ROOT / "catalog.toml"), "--probes", str(checkout / "probes"), "pinpoint"]
+    command += ["--results", str(checkout / "reports" / "results"), "--explanations", str(ROOT / "explanations.toml")]
+    done = subprocess.run(
+        [*command, "freeze/2.16.2/weights"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=every_python(nox_env()),
+        cwd=checkout,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    verdicts = pinpoint.load(checkout / "reports" / "pinpoint" / pinpoint.VERDICTS)
+    verdict = verdicts["freeze/2.16.2/weights@tensorflow-cpu-2.16.2"]
+    assert verdict["candidates"] == ["2.16.0rc0", "2.16.1"]
+    assert verdict["probed"] == {"2.16.1": "new", "2.16.0rc0": "new"}
+    assert (verdict["last_old"], verdict["first_new"], verdict["unresolved"]) == ("2.15.1", "2.16.0rc0", [])
+    assert reused.read_bytes() == before  # current: not probed again
+    made = json.loads((reused.parent / "tensorflow-cpu-2.16.0rc0.json").read_text(encoding="utf-8"))
+    assert made["status"] == "ok"
+    assert made["probed_on"] == dt.date.today().isoformat()  # probed by this test
+    assert made["environment"]["packages"]["tensorflow-cpu"] == "2.16.0rc0"
