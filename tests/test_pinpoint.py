@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conftest import RECORDED, ROOT, every_python, nox_env
-from tfmatrix import catalog, explanations, pinpoint, probes, publish, render, results, summary
+from tfmatrix import catalog, explanations, pinpoint, probes, publish, results, summary
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -74,10 +74,12 @@ def test_bisection_finds_the_first_release_that_behaves_the_new_way(
         asked.append(version)
         return behaves[version]
 
-    found, low, high = pinpoint.bisect(sorted(behaves), behaviour)
-    assert (high, low) == (first, last_old)
+    found = pinpoint.bisect(sorted(behaves), behaviour)
     assert sorted(asked) == probed  # no release asked twice, and no more than the bisection needs
     assert found == {v: behaves[v] for v in asked}
+    new = [v for v, said in found.items() if said == "new"]
+    old = [v for v, said in found.items() if said == "old"]
+    assert (min(new, default=None), max(old, default=None)) == (first, last_old)
 
 
 def test_bisection_on_recorded_results_stops_at_a_third_behaviour(
@@ -89,12 +91,12 @@ def test_bisection_on_recorded_results_stops_at_a_third_behaviour(
         "2.16.0": by_variant(loaded, "tensorflow-cpu-2.16.2"),
         "2.16.1": by_variant(loaded, "tensorflow-cpu-2.16.2"),
     }
-    probed, _, _ = pinpoint.bisect(list(stand_in), lambda v: pinpoint.judge(stand_in[v], known["freeze"], target))
+    probed = pinpoint.bisect(list(stand_in), lambda v: pinpoint.judge(stand_in[v], known["freeze"], target))
     verdict = pinpoint.verdict(target, list(stand_in), probed)
     assert (verdict["last_old"], verdict["first_new"], verdict["unresolved"]) == ("2.15.2", "2.16.0", [])
     cut = by_variant(loaded, "tensorflow-cpu-2.16.2")
     stand_in["2.16.0"] = {**cut, "cases": cut["cases"][:1]}  # the changed cases are not there: neither way
-    probed, _, _ = pinpoint.bisect(list(stand_in), lambda v: pinpoint.judge(stand_in[v], known["freeze"], target))
+    probed = pinpoint.bisect(list(stand_in), lambda v: pinpoint.judge(stand_in[v], known["freeze"], target))
     assert probed == {"2.16.0": pinpoint.NEITHER}
     assert pinpoint.verdict(target, list(stand_in), probed)["unresolved"] == ["2.15.2", "2.16.0", "2.16.1"]
 
@@ -116,35 +118,40 @@ def test_candidates_are_the_index_versions_strictly_between(target: pinpoint.Tar
     assert pinpoint.between(target, days) == ["2.16.0rc0", "2.16.1"]
 
 
-def verdict_of(target: pinpoint.Target, candidates: list[str], probed: dict[str, str]) -> dict[str, Any]:
-    return pinpoint.verdict(target, candidates, probed)
-
-
 def test_the_report_names_the_first_release_and_the_last_old_one_with_their_days(
     recorded: tuple[list[dict[str, Any]], dict[str, probes.Probe], list[Any], list[Any]], target: pinpoint.Target
 ) -> None:
     loaded, known, known_explanations, _ = recorded
-    verdict = verdict_of(target, ["2.16.0rc0", "2.16.1"], {"2.16.0rc0": "new", "2.16.1": "new"})
-    dates = {"tensorflow-cpu": {"2.15.1": "2024-03-08", "2.16.0rc0": "2024-02-16"}}
-    verdicts = {target.key: verdict}
+    packages = {"2.15.1": {"keras": "2.15.0"}, "2.16.0rc0": {"keras": "3.0.5", "tensorflow-cpu": "2.16.0rc0"}}
+    verdict = pinpoint.verdict(target, ["2.16.0rc0", "2.16.1"], {"2.16.0rc0": "new", "2.16.1": "new"}, packages)
+    dates = {"tensorflow-cpu": {"2.15.1": "2024-03-08", "2.16.0rc0": "2024-02-23", "2.16.1": "2024-03-09"}}
     mine = [r for r in loaded if r["kind"] == "tensorflow"]
-    text = render.render(mine, known["freeze"], known_explanations, dates, verdicts=verdicts)
-    section = text.split("### 2.16.2: Keras 3 (tf.keras from TF 2.16) uses trainable", 1)[1]
-    assert (
-        "**First seen** in **2.16.0rc0** (2024-02-16); **2.15.1** (2024-03-08), the release before it, still behaves "
-        "the old way (pinpointed: 2.16.0rc0 new, 2.16.1 new)."
-    ) in section.split("###", 1)[0]
-    document = summary.build(loaded, known, known_explanations, dates, verdicts)
-    change = next(c for c in document["change_points"] if c["id"] == target.change)
-    assert change["first_seen"][0]["pinpointed"]["first"] == {"version": "2.16.0rc0", "released_on": "2024-02-16"}
-    unresolved = verdict_of(target, ["2.16.0rc0", "2.16.1"], {"2.16.1": "new", "2.16.0rc0": "install-failed"})
-    text = render.render(mine, known["freeze"], known_explanations, dates, verdicts={target.key: unresolved})
-    assert (
-        "by **2.16.1**, after **2.15.1** (2024-03-08); between them 2.16.0rc0 (install-failed) could not tell" in text
+
+    def first_seen(found: dict[str, Any]) -> str:
+        files = publish.files(Path("out"), mine, {"freeze": known["freeze"]}, known_explanations, dates, "", found)
+        text = files[Path("out") / "freeze-matrix.md"]
+        section = text.split("### 2.16.2: Keras 3 (tf.keras from TF 2.16) uses trainable", 1)[1].split("###")[0]
+        return next(line for line in section.splitlines() if line.startswith("**First seen**"))
+
+    assert first_seen({target.key: verdict}) == (
+        "**First seen** in **2.16.0rc0** (2024-02-23); **2.15.1** (2024-03-08), the version before it, still behaves "
+        "the old way (probed: 2.16.0rc0 (2024-02-23) new, 2.16.1 (2024-03-09) new); it came with keras 2.15.0 → 3.0.5."
     )
-    nothing = verdict_of(target, [], {})
-    text = render.render(mine, known["freeze"], known_explanations, dates, verdicts={target.key: nothing})
-    assert "in **2.16.2**, right after **2.15.1** (2024-03-08): the index has no release between them" in text
+    document = summary.build(loaded, known, known_explanations, dates, {target.key: verdict})
+    change = next(c for c in document["change_points"] if c["id"] == target.change)
+    assert change["first_seen"][0]["pinpointed"]["first"]["version"] == "2.16.0rc0"
+    failed = pinpoint.verdict(target, ["2.16.0rc0", "2.16.1"], {"2.16.1": "new", "2.16.0rc0": "install-failed"})
+    assert "by **2.16.1** (2024-03-09), after **2.15.1** (2024-03-08); between them 2.16.0rc0 (install-failed)" in (
+        first_seen({target.key: failed})
+    )
+    third = pinpoint.verdict(target, ["2.16.0rc0", "2.16.1"], {"2.16.1": "neither"})
+    assert "2.16.0rc0 (not probed), 2.16.1 (behaves neither way) could not tell" in first_seen({target.key: third})
+    nothing = pinpoint.verdict(target, [], {})
+    assert "in **2.16.2**, right after **2.15.1** (2024-03-08): the index has no release between them" in (
+        first_seen({target.key: nothing})
+    )
+    stale = {**verdict, "older": "tensorflow-cpu-2.14.1"}  # judged between other releases: not shown
+    assert first_seen({target.key: stale}).endswith("not yet pinpointed.")
 
 
 def test_committed_verdicts_match_the_committed_report() -> None:

@@ -58,10 +58,11 @@ def recorded(summary: Mapping[str, Any]) -> dict[str, Outcomes]:
     return found
 
 
-def closest(mine: Outcomes, summary: Mapping[str, Any]) -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
+def closest(
+    mine: Outcomes, summary: Mapping[str, Any], every: Mapping[str, Outcomes]
+) -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
     """The environments with findings for every case checked, fewest differences first: each with the
     (probe, case) pairs where it differs."""
-    every = recorded(summary)
     ranked = []
     for environment in summary["environments"]:
         theirs = every.get(environment["id"], {})
@@ -81,19 +82,19 @@ def report(
         f"{k} {environment[k]}" for k in ("python", "tensorflow", "keras", "backend") if environment.get(k)
     )
     yield f"Your environment ({versions}): {len(mine)} cases of {', '.join(d['probe'] for d in documents)}."
-    ranked = closest(mine, summary)
+    every = recorded(summary)
+    ranked = closest(mine, summary, every)
     if not ranked:
         yield "No probed environment has findings for all of these cases."
         return
     fewest = len(ranked[0][1])
-    best = [env for env, differing in ranked if len(differing) == fewest]
+    best = {env["id"] for env, differing in ranked if len(differing) == fewest}
+    alike = runs(summary["environments"], best)
     if fewest == 0:
-        yield f"It behaves exactly like {len(best)} probed environments: {by_track(best)}."
+        yield f"It behaves exactly like {len(best)} probed environment{'s' if len(best) > 1 else ''}: {alike}."
     else:
-        yield f"Closest: {by_track(best)}, which differ in {fewest} of {len(mine)} cases."
-    every = recorded(summary)
-    nearest = [(env, differing) for env, differing in ranked if differing][:shown]
-    for env, differing in nearest:
+        yield f"Closest: {alike}, which differ in {fewest} of {len(mine)} cases."
+    for env, differing in [(env, differing) for env, differing in ranked if differing][:shown]:
         yield f"  {env['label']} ({env['track_title']}) differs in {len(differing)} cases:"
         for probe, case in differing[:shown]:
             yield f"    {probe} {case}: yours {mine[probe, case]}, {env['label']} {every[env['id']][probe, case]}"
@@ -101,9 +102,16 @@ def report(
             yield f"    and {len(differing) - shown} more"
 
 
-def by_track(environments: Sequence[Mapping[str, Any]]) -> str:
-    """``2.16.2 – 2.21.0 (TensorFlow); 3.0.5 tensorflow – 3.15.1 tensorflow (Keras on tensorflow)``."""
-    tracks: dict[str, list[str]] = {}
+def runs(environments: Sequence[Mapping[str, Any]], chosen: set[str]) -> str:
+    """``2.16.2 – 2.21.0 (TensorFlow); 3.0.5 tensorflow (Keras on tensorflow)``: the chosen environments
+    as runs of consecutive ones on one track, in the matrix's order."""
+    found: list[list[Mapping[str, Any]]] = []
+    previous = None
     for env in environments:
-        tracks.setdefault(env["track_title"], []).append(env["label"])
-    return "; ".join(f"{aggregate.span(labels[0], labels[-1])} ({title})" for title, labels in tracks.items())
+        if env["id"] in chosen:
+            if found and previous is not None and previous["id"] in chosen and previous["track"] == env["track"]:
+                found[-1].append(env)
+            else:
+                found.append([env])
+        previous = env
+    return "; ".join(f"{aggregate.span(run[0]['label'], run[-1]['label'])} ({run[0]['track_title']})" for run in found)

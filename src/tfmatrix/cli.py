@@ -228,32 +228,30 @@ def run_pinpoint(args: argparse.Namespace, variants: list[Variant], known_probes
 
     loaded = results.load_all(args.results, variants, known_probes)
     known = explanations.load(args.explanations, known_probes)
-    dates_path = release_dates.beside(args.results)
-    document = summary.build(loaded, known_probes, known, release_dates.load(dates_path))
+    document = summary.build(loaded, known_probes, known, release_dates.load(release_dates.beside(args.results)))
     every = pinpoint.targets(document, variants)
     unknown = sorted(set(args.changes) - {target.change for target in every})
-    if unknown:
-        bisectable = ", ".join(sorted({target.change for target in every}))
-        raise InputError(
-            args.results, "change", f"no change point {unknown[0]!r} to pinpoint (there are: {bisectable})"
-        )
+    if unknown:  # one line, whatever the number of change points: those it can bisect are in matrix.json
+        named = {change["id"] for change in document["change_points"]}
+        why = "is on a track whose releases between cannot be installed alone" if unknown[0] in named else "no such id"
+        raise InputError(args.results, "change", f"{unknown[0]!r} cannot be pinpointed: {why} (see matrix.json)")
     chosen = [target for target in every if not args.changes or target.change in args.changes]
-    out_dir = args.out or pinpoint.beside(args.results)
-    verdicts = pinpoint.run(
+    _, skipped = pinpoint.run(
         chosen,
+        every,
         known_probes,
         sources=probes.sources(args.probes.resolve()),
         probes_dir=args.probes.resolve(),
-        out_dir=out_dir,
-        dates_path=dates_path,
+        results_dir=args.results,
+        out_dir=args.out or pinpoint.beside(args.results),
         uv=args.uv,
         today=dt.date.today(),
         log=sys.stdout,
     )
-    print(
-        f"tfmatrix: {len(chosen)} change points pinpointed; {len(verdicts)} verdicts in {out_dir / pinpoint.VERDICTS}"
-    )
-    return status.OK
+    for why in skipped:
+        print(f"tfmatrix: warning: not pinpointed: {why}", file=sys.stderr)
+    print(f"tfmatrix: {len(chosen) - len(skipped)} of {len(chosen)} first-seen releases pinpointed")
+    return status.INFRASTRUCTURE if skipped else status.OK
 
 
 def run_repro(args: argparse.Namespace, variants: list[Variant], known_probes: dict[str, probes.Probe]) -> str:

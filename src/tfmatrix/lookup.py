@@ -123,14 +123,33 @@ def answer(summary: Summary, track: str, version: Version, asked: str) -> Iterat
                 for env in envs:
                     yield f"  {env['label']}: {tally(answers[env['id']] or {})}"
         for change in summary["change_points"]:
-            seen = [by_id[s["environment"]] for s in change["first_seen"] if s["environment"] in by_id]
-            first = next((e for e in seen if e["track"] == track), None)
-            if question["id"] not in change["questions"] or first is None:
+            seen = next((s for s in change["first_seen"] if by_id[s["environment"]]["track"] == track), None)
+            if question["id"] not in change["questions"] or seen is None:
                 continue
-            before = next(by_id[s["after"]] for s in change["first_seen"] if s["environment"] == first["id"])
+            first, before = bounds(seen, by_id)
             if Version(first["version"]) <= version:  # how it behaves now came from this change
                 yield f"  what to do (since {named(first)}): {change['advice'] or 'not yet explained'}"
             elif Version(before["version"]) < version:  # the change lies somewhere between the two
                 yield f"  changes after {before['label']}, by {named(first)}: {change['summary'] or 'not yet explained'}"
             else:
                 yield f"  changes in {named(first)}: {change['summary'] or 'not yet explained'}"
+
+
+def bounds(seen: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The first release that behaves the new way, and the last that behaves the old: as pinpointed where
+    ``nox -s pinpoint`` ran, else the two probed releases around the change."""
+    first, before = by_id[seen["environment"]], by_id[seen["after"]]
+    found = seen["pinpointed"]
+    if not found:
+        return first, before
+    track = first["label"].removeprefix(first["version"])  # " jax"
+
+    def at(env: dict[str, Any], end: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **env,
+            "version": end["version"],
+            "label": f"{end['version']}{track}",
+            "released_on": end["released_on"],
+        }
+
+    return at(first, found["first"]), at(before, found["last_old"])

@@ -34,6 +34,10 @@ OLD, NEW, NEITHER = "old", "new", "neither"  # how a release between behaves, ju
 BISECTABLE = ("bundled", "keras-tensorflow", "keras-jax", "keras-torch")  # one package's version varies
 SETTLE_DAYS = 7  # dependencies resolved a week after the upload, as the catalog's releases are
 VERDICTS = "pinpoint.json"
+VERDICT_FIELDS = (
+    *("older", "newer", "track", "distribution", "candidates", "probed"),
+    *("last_old", "first_new", "unresolved", "cases", "frameworks"),
+)
 Verdict = dict[str, Any]
 
 
@@ -49,7 +53,12 @@ class Target:
 
     @property
     def key(self) -> str:
-        return f"{self.change}@{self.newer.id}"
+        return key(self.change, self.newer.id)
+
+
+def key(change: str, environment: str) -> str:
+    """How a verdict is found: the change point, and the release it was first seen in (one per track)."""
+    return f"{change}@{environment}"
 
 
 def targets(summary: Mapping[str, Any], variants: Sequence[Variant]) -> list[Target]:
@@ -97,6 +106,9 @@ def variant_at(newer: Variant, version: str, uploaded: str, today: dt.date) -> V
         )
         for install in newer.installs
     )
+    if not any(install.requirement == pinned for install in newer.installs):
+        message = f"{newer.id}: no install pins {pinned}: the release between cannot be made from it"
+        raise ValueError(message)
     stem = newer.id.replace(newer.version, version, 1)
     return dataclasses.replace(
         newer,
@@ -125,19 +137,18 @@ def judge(result: Result, probe: Probe, target: Target) -> str:
     return found.pop() if len(found) == 1 else NEITHER
 
 
-def bisect(candidates: Sequence[str], behaviour: Callable[[str], str]) -> tuple[dict[str, str], str | None, str | None]:
+def bisect(candidates: Sequence[str], behaviour: Callable[[str], str]) -> dict[str, str]:
     """Probe the middle of what is still open until the first release that behaves the new way is found.
 
     ``behaviour(version)`` is OLD, NEW, NEITHER or a failed attempt's state. Returns every version
-    probed with its behaviour, the last version found old (None: the older release) and the first
-    found new (None: the newer release).
+    probed with its behaviour (``verdict`` reads the bounds off it).
     """
     probed: dict[str, str] = {}
     low, high = -1, len(candidates)
     while True:
         open_ = [i for i in range(low + 1, high) if candidates[i] not in probed]
         if not open_:
-            break
+            return probed
         middle = open_[len(open_) // 2]
         probed[candidates[middle]] = found = behaviour(candidates[middle])
         if found == NEW:
@@ -145,13 +156,18 @@ def bisect(candidates: Sequence[str], behaviour: Callable[[str], str]) -> tuple[
         elif found == OLD:
             low = middle
         elif found == NEITHER:  # a third behaviour: the change is no single step, bisecting cannot go on
-            break
-    return probed, (candidates[low] if low >= 0 else None), (candidates[high] if high < len(candidates) else None)
+            return probed
 
 
-def verdict(target: Target, candidates: Sequence[str], probed: Mapping[str, str]) -> Verdict:
-    """What the probing found, as the report says it: the first release and the last old one, and
-    whether nothing between them is left unprobed."""
+def verdict(
+    target: Target,
+    candidates: Sequence[str],
+    probed: Mapping[str, str],
+    packages: Mapping[str, Mapping[str, str]] | None = None,
+) -> Verdict:
+    """What the probing found, as the report says it: the first release and the last old one, whether
+    nothing between them is left unprobed, and the frameworks each of the two ran with (``packages``:
+    version -> installed packages)."""
     old = [v for v in candidates if probed.get(v) == OLD]
     new = [v for v in candidates if probed.get(v) == NEW]
     last_old = max(old, key=Version) if old else target.older.version
@@ -169,7 +185,27 @@ def verdict(target: Target, candidates: Sequence[str], probed: Mapping[str, str]
         "last_old": last_old,
         "first_new": first_new,
         "unresolved": left,  # between the two and not settled: install failed, or a third behaviour
+        "cases": sorted({case for case, *_ in target.cases}),  # what it was judged on: a verdict of others is stale
+        "frameworks": {v: frameworks((packages or {}).get(v, {})) for v in (last_old, first_new)},
     }
+
+
+FRAMEWORKS = ("tensorflow", "tensorflow-cpu", "tf-nightly", "keras", "tf-keras", "jax", "torch")
+
+
+def frameworks(packages: Mapping[str, str]) -> dict[str, str]:
+    """The framework packages of an environment, as installed: what a change may come with."""
+    return {name: packages[name] for name in FRAMEWORKS if name in packages}
+
+
+def fits(
+    found: Mapping[str, Any] | None, change: Mapping[str, Any], seen: Mapping[str, str]
+) -> Mapping[str, Any] | None:
+    """``found`` if it was judged on this change point as it stands (same two releases, same cases), else None."""
+    if found is None or found.get("older") != seen["after"]:
+        return None
+    cases = sorted({c["case"] for c in change["cases"] if c["environment"] == seen["environment"]})
+    return found if found.get("cases") == cases else None
 
 
 def beside(results_dir: Path) -> Path:
@@ -185,8 +221,12 @@ def load(path: Path) -> dict[str, Verdict]:
         return {}
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(path, "", f"cannot be read as JSON: {exc}") from None
-    if not isinstance(document, dict) or not all(isinstance(v, dict) for v in document.values()):
+    if not isinstance(document, dict):
         raise InputError(path, "", "expected an object: change point@release -> verdict")
+    for name, found in document.items():
+        missing = [f for f in VERDICT_FIELDS if not isinstance(found, dict) or f not in found]
+        if missing:
+            raise InputError(path, f"{name}.{missing[0]}", "missing: `nox -s pinpoint` writes it again")
     return document
 
 
@@ -210,7 +250,8 @@ def probe_release(
         )
         log.write(made.stdout + made.stderr)
         if made.returncode != 0:  # no such interpreter here: nothing about the release
-            message = f"{variant.id}: no Python {variant.python} for its venv: {made.stderr.strip()}"
+            said = " | ".join(made.stderr.strip().splitlines()[-3:])
+            message = f"{variant.id}: no Python {variant.python} for its venv: {said}"
             raise RuntimeError(message)
         written, _ = attempt.attempt(
             variant,
@@ -230,37 +271,49 @@ def probe_release(
 
 def run(
     chosen: Sequence[Target],
+    every: Sequence[Target],
     known: Mapping[str, Probe],
     *,
     sources: Mapping[str, probes.Source],
     probes_dir: Path,
+    results_dir: Path,
     out_dir: Path,
-    dates_path: Path,
     uv: str,
     today: dt.date,
     log: TextIO,
-) -> dict[str, Verdict]:
-    """Bisect every target; each verdict is saved as soon as it is found, so an interrupted run keeps the
-    ones before it. Release days the index gives are added to the release dates, for the report."""
+) -> tuple[dict[str, Verdict], list[str]]:
+    """Bisect the ``chosen`` targets; each verdict is saved as soon as it is found, so an interrupted run
+    keeps the ones before it, and a verdict of no target in ``every`` (the change point is gone) is dropped.
+    Release days the index gives go to the release dates, for the report. Returns the verdicts and the
+    targets that could not be pinpointed here, each with why."""
     verdicts_path = out_dir / VERDICTS
-    verdicts = load(verdicts_path)
+    current = {target.key for target in every}
+    verdicts = {name: found for name, found in load(verdicts_path).items() if name in current}
     indexes = release_dates.configured_indexes()
     asked: dict[str, dict[str, str]] = {}
+    skipped = []
     for target in chosen:
         distribution = target.newer.distribution
         if distribution not in asked:
             asked[distribution] = release_dates.ask(distribution, indexes)
         days = asked[distribution]
         if not days:  # an index that answers nothing is down, not a sign that nothing lies between
-            log.write(f"tfmatrix: {target.key}: the index gave no upload days for {distribution}: skipped\n")
+            skipped.append(f"{target.key}: the index gave no upload days for {distribution}")
             continue
         candidates = between(target, days)
-        release_dates.learn(dates_path, {distribution: candidates}, indexes)
+        release_dates.add(release_dates.beside(results_dir), {distribution: {v: days[v] for v in candidates}})
         probe = known[target.probe]
+        made: dict[str, Result] = {}
 
-        def behaviour(version: str, target: Target = target, probe: Probe = probe, days: dict[str, str] = days) -> str:
+        def behaviour(
+            version: str,
+            target: Target = target,
+            probe: Probe = probe,
+            days: dict[str, str] = days,
+            made: dict[str, Result] = made,
+        ) -> str:
             variant = variant_at(target.newer, version, days[version], today)
-            result = probe_release(
+            result = made[version] = probe_release(
                 variant, sources[target.probe], uv=uv, probes_dir=probes_dir, out_dir=out_dir, log=log
             )
             found = judge(result, probe, target)
@@ -268,12 +321,26 @@ def run(
             return found
 
         try:
-            probed, _, _ = bisect(candidates, behaviour)
+            probed = bisect(candidates, behaviour)
         except RuntimeError as exc:  # this machine lacks the release's Python: another one may have it
-            log.write(f"tfmatrix: {target.key}: not pinpointed: {exc}\n")
+            skipped.append(f"{target.key}: {exc}")
             continue
-        verdicts[target.key] = verdict(target, candidates, probed)
+        ends = {
+            target.older.version: read_packages(record.result_path(results_dir, target.probe, target.older.id)),
+            target.newer.version: read_packages(record.result_path(results_dir, target.probe, target.newer.id)),
+            **{version: result["environment"]["packages"] for version, result in made.items()},
+        }
+        verdicts[target.key] = found = verdict(target, candidates, probed, ends)
         save(verdicts_path, verdicts)
-        found = verdicts[target.key]
         log.write(f"tfmatrix: {target.key}: first in {found['first_new']}, after {found['last_old']}\n")
-    return verdicts
+    save(verdicts_path, verdicts)
+    return verdicts, skipped
+
+
+def read_packages(path: Path) -> dict[str, str]:
+    """The packages a catalog release's result says were installed ({} where it cannot be read)."""
+    try:
+        packages: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))["environment"]["packages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return packages

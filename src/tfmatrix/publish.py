@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tfmatrix import feed, lookup, picture, render, summary
+from tfmatrix import feed, lookup, picture, pinpoint, render, summary
 from tfmatrix.errors import InputError
 from tfmatrix.explanations import Explanation
 from tfmatrix.probes import Probe
@@ -50,12 +50,18 @@ def files(
     ``verdicts`` are what ``nox -s pinpoint`` found: the change points name their first release.
     """
     document = summary.build(results, probes, known, dates, verdicts)
+    pinpointed = {
+        pinpoint.key(change["id"], seen["environment"]): seen["pinpointed"]
+        for change in document["change_points"]
+        for seen in change["first_seen"]
+        if seen["pinpointed"]
+    }
     drawn = {q_report.split("#")[0] for q in document["questions"] for q_report in q["reports"].values()}
     made: dict[Path, str] = {}
     for probe in probes.values():
         for name, mine in render.views(results, probe).items():
             svg = name.removesuffix(".md") + ".svg" if name in drawn else ""  # no findings: nothing to draw
-            made[out_dir / name] = render.render(mine, probe, known, dates, picture=svg, verdicts=verdicts)
+            made[out_dir / name] = render.render(mine, probe, known, dates, picture=svg, pinpointed=pinpointed)
             if svg:
                 made[out_dir / svg] = picture.timeline(document, name)
     # The feed before matrix.json: were it lost, the next run still finds the same changes to add.

@@ -141,21 +141,24 @@ def learn(path: Path, wanted: Mapping[str, Iterable[str]], indexes: list[str]) -
     and add what it answers. Returns the versions it could not date. Nothing known is ever dropped."""
     dates = load(path)
     undated = []
-    changed = False
+    found: dict[str, dict[str, str]] = {}
     for distribution, versions in sorted(wanted.items()):
         missing = sorted(set(versions) - set(dates.get(distribution, {})))
         if not missing:
             continue
         answered = ask(distribution, indexes)
-        for version in missing:
-            if version in answered:
-                dates.setdefault(distribution, {})[version] = answered[version]
-                changed = True
-            else:
-                undated.append(f"{distribution} {version}")
-    if changed:
-        write_json_atomic(path, dates)
+        found[distribution] = {version: answered[version] for version in missing if version in answered}
+        undated += [f"{distribution} {version}" for version in missing if version not in answered]
+    add(path, found)
     return undated
+
+
+def add(path: Path, found: Mapping[str, Mapping[str, str]]) -> None:
+    """Add upload days the index gave (distribution -> version -> day) to those in ``path``; none is dropped."""
+    dates = load(path)
+    merged = {d: {**dates.get(d, {}), **dict(found.get(d, {}))} for d in {*dates, *found}}
+    if merged != dates:
+        write_json_atomic(path, merged)
 
 
 def beside(results_dir: Path) -> Path:

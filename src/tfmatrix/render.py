@@ -12,13 +12,16 @@ from typing import Any
 import pandas as pd
 from tabulate import tabulate
 
-from tfmatrix import aggregate, repro, summary
+from tfmatrix import aggregate, pinpoint, repro, summary
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
 from tfmatrix.probes import Probe
 from tfmatrix.results import Result
 
 STATE_SYMBOLS = aggregate.STATE_SYMBOLS
+BEHAVIOURS = {"neither": "behaves neither way"}  # how pinpointing says a third behaviour
+# tf-keras pairs a TensorFlow release with a tf-keras one; a nightly has no releases between.
+UNBISECTABLE = "not pinpointed, as no change on this track is: the releases between cannot be installed alone"
 FLAKY_LEGEND = "the outcome differed between repeats of the case (`--repeat N`); never counted as a change"
 ERROR_LINE = re.compile(r"^\s*(cause: |error: |Fatal Python error|[\w.]*(Error|Exception|Exit):)")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|#~])")  # ~: strikethrough
@@ -61,12 +64,13 @@ def render(
     known: Sequence[Explanation] = (),
     dates: aggregate.ReleaseDates | None = None,
     picture: str = "",
-    verdicts: Mapping[str, dict[str, Any]] | None = None,
+    pinpointed: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> str:
     """The report of one probe; ``known`` explanations are attached to the change points they match.
 
     ``dates`` name the day each release was uploaded; ``picture`` is the file name of its timeline, shown
-    under the answers at a glance ("" for none).
+    under the answers at a glance ("" for none); ``pinpointed`` is what ``nox -s pinpoint`` found, as
+    matrix.json has it, keyed by ``pinpoint.key``.
     """
     mine = [result for result in results if result["probe"]["name"] == probe.name]
     frame = aggregate.cases_frame(mine, probe, dates)
@@ -81,9 +85,7 @@ def render(
     if len(frame):
         present = set(frame["group"])
         sections += [
-            change_points_section(
-                frame, probe, known, report_name(probe.name, mine[0]["kind"]), verdicts or {}, dates or {}
-            ),
+            change_points_section(frame, probe, known, report_name(probe.name, mine[0]["kind"]), pinpointed or {}),
             grid_section(frame, probe),
             *[question_section(frame, probe, group, known) for group in probe.groups if group in present],
             *([disagreements_section(frame, probe, across)] if across else []),
@@ -231,8 +233,7 @@ def change_points_section(
     probe: Probe,
     known: Sequence[Explanation],
     report: str,
-    verdicts: Mapping[str, dict[str, Any]],
-    dates: aggregate.ReleaseDates,
+    pinpointed: Mapping[str, Mapping[str, Any]],
 ) -> str:
     lines = [
         "## Change points",
@@ -246,22 +247,21 @@ def change_points_section(
     found = aggregate.explained(frame, probe, known)
     if not found:
         return "\n".join([*lines, "", "No case behaves differently in any release than in the one before it."])
-    days = dict(zip(frame["release"], frame["released_on"], strict=False))
     variants = dict(zip(frame["release"], frame["variant"], strict=False))
     for (explanation, matched), change_id in zip(found, summary.ids(report, found), strict=True):
         lines += ["", f"### {escape(summary.heading(explanation))}", ""]
-        mine = {r: v for r in days if (v := verdicts.get(f"{change_id}@{variants[r]}")) is not None}
-        lines += [first_seen(matched, days, mine, dates)]
-        example = matched[0]
-        lines += [
-            "",
-            f"**Reproduce** (in a checkout, with uv): `{repro.command(example.case, variants[example.release], probe.name)}`"
-            f" runs one of these cases on {escape(example.release)}; `--variant {variants[example.previous]}` "
-            f"shows {escape(example.previous)}.",
-        ]
+        mine = {r: v for r, variant in variants.items() if (v := pinpointed.get(pinpoint.key(change_id, variant)))}
+        lines += [first_seen(matched, frame, mine)]
         if explanation:
             lines += ["", f"**What to do:** {explanation.advice}", "", "**Evidence:**", ""]
             lines += [f"- {item}" for item in explanation.evidence]
+        for release, previous in dict.fromkeys((c.release, c.previous) for c in matched):
+            case = next(c.case for c in matched if c.release == release)
+            lines += [
+                "",
+                f"**Reproduce** (in a checkout, with uv): `{repro.command(case, variants[release], probe.name)}` runs "
+                f"one of these cases on {escape(release)}; `--variant {variants[previous]}` shows {escape(previous)}.",
+            ]
         lines += ["", *folded([change_line(c, probe) for c in matched], counted(matched, probe))]
     return "\n".join(lines)
 
@@ -273,33 +273,53 @@ def dated(release: str, days: dict[str, str]) -> str:
 
 
 def first_seen(
-    matched: list[aggregate.ChangePoint],
-    days: dict[str, str],
-    found: Mapping[str, dict[str, Any]],
-    dates: aggregate.ReleaseDates,
+    matched: list[aggregate.ChangePoint], frame: pd.DataFrame, found: Mapping[str, Mapping[str, Any]]
 ) -> str:
-    """Where the change is first seen, on each track: pinpointed where ``found`` has a verdict for it
-    (keyed by the release it was first seen in), else between the two releases the matrix probed."""
+    """Where the change is first seen, on each track: as ``nox -s pinpoint`` found it where ``found`` has
+    it (keyed by the release it was first seen in), else between the two releases the matrix probed."""
+    days = dict(zip(frame["release"], frame["released_on"], strict=False))
+    versions = dict(zip(frame["release"], frame["version"], strict=False))
+    tracks = dict(zip(frame["release"], frame["track"], strict=False))
     said = []
     for release, previous in dict.fromkeys((c.release, c.previous) for c in matched):
-        verdict = found.get(release)
-        if verdict is None:
-            said.append(f"in {dated(release, days)}, after {dated(previous, days)}: not yet pinpointed")
+        where = found.get(release)
+        if where is None:
+            why = "not yet pinpointed" if tracks[release] in pinpoint.BISECTABLE else UNBISECTABLE
+            said.append(f"in {dated(release, days)}, after {dated(previous, days)}: {why}")
             continue
-        known = dates.get(verdict["distribution"], {})
-        first, last = verdict["first_new"], verdict["last_old"]
-        day = {version: known.get(version, "") for version in (first, last)}
-        named = {version: dated(version, day) for version in (first, last)}
-        if not verdict["candidates"]:
-            said.append(f"in {named[first]}, right after {named[last]}: the index has no release between them")
-        elif verdict["unresolved"]:
-            tried = ", ".join(f"{v} ({verdict['probed'].get(v, 'not probed')})" for v in verdict["unresolved"])
-            said.append(f"by {named[first]}, after {named[last]}; between them {tried} could not tell")
-        else:
-            probed = ", ".join(f"{v} {verdict['probed'][v]}" for v in verdict["candidates"] if v in verdict["probed"])
-            said.append(
-                f"in {named[first]}; {named[last]}, the release before it, still behaves the old way (pinpointed: {probed})"
+        track = release.removeprefix(versions[release])  # " jax": the same release is on several tracks
+
+        def named(end: Mapping[str, Any], track: str = track) -> str:
+            return dated(f"{end['version']}{track}", {f"{end['version']}{track}": end["released_on"] or ""})
+
+        first, last = where["first"], where["last_old"]
+        if not where["between"]:
+            said.append(f"in {named(first)}, right after {named(last)}: the index has no release between them")
+            continue
+        tried = ", ".join(
+            f"{v} ({day}) {BEHAVIOURS.get(where['probed'][v], where['probed'][v])}"
+            if day
+            else f"{v} {where['probed'][v]}"
+            for v, day in where["between"].items()
+            if v in where["probed"]
+        )
+        if where["unresolved"]:
+            left = ", ".join(
+                f"{v} ({BEHAVIOURS.get(where['probed'].get(v, ''), where['probed'].get(v, 'not probed'))})"
+                for v in where["unresolved"]
             )
+            said.append(f"by {named(first)}, after {named(last)}; between them {left} could not tell (probed: {tried})")
+        else:
+            said.append(
+                f"in {named(first)}; {named(last)}, the version before it, still behaves the old way (probed: {tried})"
+            )
+        moved = {
+            name: (last["frameworks"].get(name, "-"), version)
+            for name, version in first["frameworks"].items()
+            if last["frameworks"].get(name) != version and version != first["version"]  # not the release itself
+        }
+        if moved:
+            said[-1] += "; it came with " + ", ".join(f"{name} {a} → {b}" for name, (a, b) in moved.items())
     return f"**First seen** {'; '.join(said)}."
 
 

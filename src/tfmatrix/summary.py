@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from tfmatrix import aggregate, repro
+from tfmatrix import aggregate, pinpoint, repro
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
 from tfmatrix.probes import Probe
@@ -97,14 +97,16 @@ def heading(explanation: Explanation | None) -> str:
 
 
 def pinpointed(verdict: Mapping[str, Any] | None, dates: ReleaseDates) -> dict[str, Any] | None:
-    """What ``nox -s pinpoint`` found between the two releases, with the days of the two it names."""
+    """What ``nox -s pinpoint`` found between the two releases, with the days of those it names and the
+    frameworks the first and the last old one ran with."""
     if verdict is None:
         return None
     known = dates.get(verdict["distribution"], {})
+    first, last = verdict["first_new"], verdict["last_old"]
     return {
-        "first": {"version": verdict["first_new"], "released_on": known.get(verdict["first_new"])},
-        "last_old": {"version": verdict["last_old"], "released_on": known.get(verdict["last_old"])},
-        "between": verdict["candidates"],
+        "first": {"version": first, "released_on": known.get(first), "frameworks": verdict["frameworks"][first]},
+        "last_old": {"version": last, "released_on": known.get(last), "frameworks": verdict["frameworks"][last]},
+        "between": {version: known.get(version) for version in verdict["candidates"]},
         "probed": verdict["probed"],
         "unresolved": verdict["unresolved"],
     }
@@ -137,40 +139,39 @@ def change_points(
     explained = aggregate.explained(frame, probe, known)
     for (explanation, matched), change_id in zip(explained, ids(report, explained), strict=True):
         title = heading(explanation)
-        found.append(
-            {
-                "id": change_id,
-                "probe": probe.name,
-                "report": f"{report}#{anchor(title)}",
-                "summary": explanation.summary if explanation else None,
-                "advice": explanation.advice if explanation else None,
-                "evidence": list(explanation.evidence) if explanation else [],
-                "first_seen": [
-                    {
-                        "environment": variants[release],
-                        "after": variants[previous],
-                        "pinpointed": pinpointed(verdicts.get(f"{change_id}@{variants[release]}"), dates),
-                    }
-                    for release, previous in dict.fromkeys((c.release, c.previous) for c in matched)
-                ],
-                "questions": list(dict.fromkeys(f"{probe.name}/{groups[c.case]}" for c in matched)),
-                # One of its cases, on the release it is first seen in, then on the one before.
-                "repro": [
-                    repro.command(matched[0].case, variants[release], probe.name)
-                    for release in (matched[0].release, matched[0].previous)
-                ],
-                "cases": [
-                    {
-                        "case": c.case,
-                        "aspect": c.aspect,
-                        "environment": variants[c.release],
-                        "before": aggregate.symbol(probe, c.aspect, c.before),
-                        "after": aggregate.symbol(probe, c.aspect, c.after),
-                    }
-                    for c in matched
-                ],
-            }
-        )
+        pairs = dict.fromkeys((c.release, c.previous) for c in matched)  # one per track it is seen on
+        change: dict[str, Any] = {
+            "id": change_id,
+            "probe": probe.name,
+            "report": f"{report}#{anchor(title)}",
+            "summary": explanation.summary if explanation else None,
+            "advice": explanation.advice if explanation else None,
+            "evidence": list(explanation.evidence) if explanation else [],
+            "first_seen": [
+                {"environment": variants[release], "after": variants[previous]} for release, previous in pairs
+            ],
+            "questions": list(dict.fromkeys(f"{probe.name}/{groups[c.case]}" for c in matched)),
+            # On each track, one of its cases on the release it is first seen in, then on the one before.
+            "repro": [
+                repro.command(next(c.case for c in matched if c.release == release), variants[shown], probe.name)
+                for release, previous in pairs
+                for shown in (release, previous)
+            ],
+            "cases": [
+                {
+                    "case": c.case,
+                    "aspect": c.aspect,
+                    "environment": variants[c.release],
+                    "before": aggregate.symbol(probe, c.aspect, c.before),
+                    "after": aggregate.symbol(probe, c.aspect, c.after),
+                }
+                for c in matched
+            ],
+        }
+        for seen in change["first_seen"]:
+            found_there = pinpoint.fits(verdicts.get(pinpoint.key(change_id, seen["environment"])), change, seen)
+            seen["pinpointed"] = pinpointed(found_there, dates)
+        found.append(change)
     return found
 
 
