@@ -369,7 +369,7 @@ def pinpoint(session: nox.Session) -> None:
     done = subprocess.run([*command, "--uv", nox.virtualenv.UV, *session.posargs], check=False).returncode
     if done:
         sys.exit(done)  # 2 bad input: through session.run nox would make it 1
-    session.notify("report")
+    session.notify("report", posargs=[])  # not the change points named for pinpoint
 
 
 @nox.session(venv_backend="none")

@@ -104,7 +104,7 @@ def test_bisection_on_recorded_results_stops_at_a_third_behaviour(
 def test_a_release_between_is_the_newer_one_at_another_version_resolved_a_week_after_its_upload(
     target: pinpoint.Target,
 ) -> None:
-    between = pinpoint.variant_at(target.newer, "2.16.0rc0", "2024-02-16", TODAY)
+    between = pinpoint.variant_at(target.newer, "2.16.0rc0", pinpoint.resolution_day("2024-02-16", TODAY))
     assert between.id == "tensorflow-cpu-2.16.0rc0"
     (install,) = between.installs
     assert install.requirement == "tensorflow-cpu==2.16.0rc0"
@@ -202,3 +202,15 @@ def test_pinpoint_for_real_between_two_releases(tmp_path: Path) -> None:
     assert made["status"] == "ok"
     assert made["probed_on"] == dt.date.today().isoformat()  # probed by this test
     assert made["environment"]["packages"]["tensorflow-cpu"] == "2.16.0rc0"
+
+
+def test_a_tf_keras_release_between_gets_the_tf_keras_of_its_line_by_its_day() -> None:
+    newer = next(v for v in catalog.load(ROOT / "catalog.toml", TODAY) if v.id == "tensorflow-cpu-2.17.1-tf-keras")
+    days = {"tf-keras": {"2.16.0": "2024-03-09", "2.17.0rc0": "2024-06-04", "2.17.0": "2024-07-15"}}
+    day = pinpoint.resolution_day("2024-06-18", TODAY)  # tensorflow-cpu 2.17.0rc0's upload
+    assert pinpoint.companions(newer, "2.17.0rc0", day, days) == {"tf-keras": "2.17.0rc0"}  # 2.17.0 came later
+    between = pinpoint.variant_at(newer, "2.17.0rc0", day, {"tf-keras": "2.17.0rc0"})
+    assert between.id == "tensorflow-cpu-2.17.0rc0-tf-keras"
+    assert [i.requirement for i in between.installs] == ["tensorflow-cpu==2.17.0rc0", "tf-keras==2.17.0rc0"]
+    assert between.environment == (("TF_USE_LEGACY_KERAS", "1"),)
+    assert pinpoint.companions(newer, "2.18.0rc0", day, days) == {}  # none of its line yet: not made

@@ -31,7 +31,10 @@ from tfmatrix.results import Result
 from tfmatrix.variant import Variant
 
 OLD, NEW, NEITHER = "old", "new", "neither"  # how a release between behaves, judged on the change's cases
-BISECTABLE = ("bundled", "keras-tensorflow", "keras-jax", "keras-torch")  # one package's version varies
+BISECTABLE = ("bundled", "tf-keras", "keras-tensorflow", "keras-jax", "keras-torch")
+# Installed beside a TensorFlow release, one release per TensorFlow minor line: a release between gets
+# the newest of its line uploaded by its resolution day.
+LINE_COMPANIONS = ("tf-keras",)
 SETTLE_DAYS = 7  # dependencies resolved a week after the upload, as the catalog's releases are
 VERDICTS = "pinpoint.json"
 VERDICT_FIELDS = (
@@ -93,30 +96,66 @@ def between(target: Target, days: Mapping[str, str]) -> list[str]:
     return sorted(found, key=Version)
 
 
-def variant_at(newer: Variant, version: str, uploaded: str, today: dt.date) -> Variant:
-    """``newer`` with its package at ``version``, resolved a week after that version's upload."""
-    day = min(dt.date.fromisoformat(uploaded) + dt.timedelta(days=SETTLE_DAYS), today)
+def resolution_day(uploaded: str, today: dt.date) -> dt.date:
+    """A release between is resolved a week after its upload, as the catalog's releases are (never after today)."""
+    return min(dt.date.fromisoformat(uploaded) + dt.timedelta(days=SETTLE_DAYS), today)
+
+
+def companion_names(newer: Variant) -> list[str]:
+    """The line companions ``newer`` pins (tf-keras for a tf-keras variant)."""
+    return [n for n in LINE_COMPANIONS if any(i.requirement.startswith(f"{n}==") for i in newer.installs)]
+
+
+def companions(newer: Variant, version: str, day: dt.date, days: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """For each line companion ``newer`` installs (tf-keras), the newest of ``version``'s minor line the
+    index had by ``day`` (``days``: package -> version -> upload day); a missing one is left out."""
+    line = Version(version).release[:2]
+    found = {}
+    for name in companion_names(newer):
+        mine = [
+            v
+            for v, uploaded in days.get(name, {}).items()
+            if Version(v).release[:2] == line and uploaded <= day.isoformat()
+        ]
+        if mine:
+            found[name] = max(mine, key=Version)
+    return found
+
+
+def variant_at(newer: Variant, version: str, day: dt.date, with_: Mapping[str, str] | None = None) -> Variant:
+    """``newer`` with its package at ``version`` (and each line companion at the version ``with_`` names),
+    resolved as of ``day``."""
     pinned = f"{newer.distribution}=={newer.version}"
-    installs = tuple(
-        dataclasses.replace(
-            install,
-            requirement=f"{newer.distribution}=={version}" if install.requirement == pinned else install.requirement,
-            resolved_as_of=day if install.resolved_as_of else None,
-            prerelease=install.prerelease or Version(version).is_prerelease,
-        )
-        for install in newer.installs
-    )
     if not any(install.requirement == pinned for install in newer.installs):
         message = f"{newer.id}: no install pins {pinned}: the release between cannot be made from it"
         raise ValueError(message)
-    stem = newer.id.replace(newer.version, version, 1)
+    chosen = {newer.distribution: version, **(with_ or {})}
+
+    def requirement(text: str) -> str:
+        name = text.partition("==")[0]
+        return f"{name}=={chosen[name]}" if "==" in text and name in chosen else text
+
+    installs = tuple(
+        dataclasses.replace(
+            install,
+            requirement=requirement(install.requirement),
+            resolved_as_of=day if install.resolved_as_of else None,
+            prerelease=install.prerelease or any(Version(v).is_prerelease for v in chosen.values()),
+        )
+        for install in newer.installs
+    )
+    entry = {**newer.entry, "version": version, "resolved_as_of": day.isoformat()}
+    facts = {**newer.facts, "resolved_as_of": day.isoformat()}
+    if entry.get("tf_keras"):
+        entry["tf_keras"] = {"version": chosen.get("tf-keras"), "resolved_as_of": day.isoformat()}
+        facts["tf_keras_resolved_as_of"] = day.isoformat()
     return dataclasses.replace(
         newer,
-        id=stem,
+        id=newer.id.replace(newer.version, version, 1),
         version=version,
         installs=installs,
-        entry={**newer.entry, "version": version, "resolved_as_of": day.isoformat()},
-        facts={**newer.facts, "resolved_as_of": day.isoformat()},
+        entry=entry,
+        facts=facts,
         origin=f"between {newer.origin} and the release before it",
     )
 
@@ -305,6 +344,10 @@ def run(
         probe = known[target.probe]
         made: dict[str, Result] = {}
 
+        for name in LINE_COMPANIONS:
+            if name not in asked:
+                asked[name] = release_dates.ask(name, indexes)
+
         def behaviour(
             version: str,
             target: Target = target,
@@ -312,7 +355,12 @@ def run(
             days: dict[str, str] = days,
             made: dict[str, Result] = made,
         ) -> str:
-            variant = variant_at(target.newer, version, days[version], today)
+            day = resolution_day(days[version], today)
+            with_ = companions(target.newer, version, day, asked)
+            missing = [name for name in companion_names(target.newer) if name not in with_]
+            if missing:  # nothing of its line had been released: that release cannot be made as the others are
+                return f"no {missing[0]} of its line by {day}"
+            variant = variant_at(target.newer, version, day, with_)
             result = made[version] = probe_release(
                 variant, sources[target.probe], uv=uv, probes_dir=probes_dir, out_dir=out_dir, log=log
             )

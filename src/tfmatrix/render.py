@@ -316,7 +316,7 @@ def first_seen(
         moved = {
             name: (last["frameworks"].get(name, "-"), version)
             for name, version in first["frameworks"].items()
-            if last["frameworks"].get(name) != version and version != first["version"]  # not the release itself
+            if last["frameworks"].get(name) != version and name != where["distribution"]  # not the release itself
         }
         if moved:
             said[-1] += "; it came with " + ", ".join(f"{name} {a} → {b}" for name, (a, b) in moved.items())

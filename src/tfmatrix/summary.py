@@ -104,6 +104,7 @@ def pinpointed(verdict: Mapping[str, Any] | None, dates: ReleaseDates) -> dict[s
     known = dates.get(verdict["distribution"], {})
     first, last = verdict["first_new"], verdict["last_old"]
     return {
+        "distribution": verdict["distribution"],
         "first": {"version": first, "released_on": known.get(first), "frameworks": verdict["frameworks"][first]},
         "last_old": {"version": last, "released_on": known.get(last), "frameworks": verdict["frameworks"][last]},
         "between": {version: known.get(version) for version in verdict["candidates"]},
