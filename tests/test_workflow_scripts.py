@@ -201,7 +201,7 @@ def test_a_failed_attempt_fails_its_job_but_reaches_the_report(tmp_path: Path, m
     assert done.returncode == 0, done.stdout + done.stderr  # so the pull request step still runs
     report = (aggregate / "reports" / "misbehaving-matrix.md").read_text(encoding="utf-8")
     day = re.escape(dt.date.today().isoformat())
-    crashed = rf"^\| 2\.1\.0 +\| \*\*crashed\*\* +\| {day} +\| probe +\| killed by SIGSEGV +\|"
+    crashed = rf"^\| 2\.1\.0 +\| 2020-01-08 +\| \*\*crashed\*\* +\| {day} +\| probe +\| killed by SIGSEGV +\|"
     assert re.search(crashed, report, re.MULTILINE)
     assert (aggregate / "changes.txt").read_text(encoding="utf-8") == ""  # a failure is not a semantic change
     assert_made_again(aggregate / "reports" / "results" / "freeze" / "tensorflow-cpu-2.1.0.json")
