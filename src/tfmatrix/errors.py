@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -31,6 +32,20 @@ def read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(path, toml_key_at(text, str(exc)), f"is not valid TOML: {exc}") from None
+
+
+def read_json_object(path: Path, shape: str) -> dict[str, Any]:
+    """A JSON object kept between runs; {} where the file does not exist yet. One that cannot be read,
+    or is no object (``shape`` says what it should map), is an InputError naming it."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(path, "", f"cannot be read as JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise InputError(path, "", f"expected an object: {shape}")
+    return document
 
 
 def toml_key_at(text: str, message: str) -> str:

@@ -34,6 +34,11 @@ def load(path: Path) -> Summary:
         raise InputError(path, "", "does not exist: `nox -s report` writes it") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(path, "", f"cannot be read as JSON: {exc}") from None
+    return checked(path, document)
+
+
+def checked(path: Path, document: Any) -> Summary:
+    """``document``, read from ``path``, if its published schema holds; else an InputError naming the field."""
     schema = json.loads(schema_text())
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
     if error is not None:

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from packaging.version import InvalidVersion, Version
 
 from tfmatrix import aggregate, attempt, probes, record, release_dates, repro
-from tfmatrix.errors import InputError
+from tfmatrix.errors import InputError, read_json_object
 from tfmatrix.probes import Probe
 from tfmatrix.results import Result
 from tfmatrix.variant import Variant
@@ -254,14 +254,7 @@ def beside(results_dir: Path) -> Path:
 
 def load(path: Path) -> dict[str, Verdict]:
     """Every verdict so far, keyed by change point and release; none where the file does not exist."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(path, "", f"cannot be read as JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise InputError(path, "", "expected an object: change point@release -> verdict")
+    document = read_json_object(path, "change point@release -> verdict")
     for name, found in document.items():
         missing = [f for f in VERDICT_FIELDS if not isinstance(found, dict) or f not in found]
         if missing:

@@ -26,14 +26,16 @@ MATRIX_FILES = (MATRIX, MATRIX_SCHEMA)
 def previous_summary(path: Path) -> summary.Summary | None:
     """The summary the last report step wrote, to tell what changed since; None where there is none."""
     try:
-        version = json.loads(path.read_text(encoding="utf-8")).get("schema_version")
+        document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(path, "", f"cannot be read: {exc}: delete it, the report step writes it again") from None
-    if version != summary.SCHEMA_VERSION:
+    if not isinstance(document, dict):
+        raise InputError(path, "", "cannot be read: expected a JSON object: delete it, the report step writes it again")
+    if document.get("schema_version") != summary.SCHEMA_VERSION:
         return None  # of another schema: the feed starts from what is known now, and adds no false flips
-    return lookup.load(path)  # checked as any reader checks it: a broken one is an InputError
+    return lookup.checked(path, document)  # checked as any reader checks it: a broken one is an InputError
 
 
 def files(

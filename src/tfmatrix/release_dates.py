@@ -25,7 +25,7 @@ from typing import Any
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from tfmatrix.errors import InputError
+from tfmatrix.errors import InputError, read_json_object
 from tfmatrix.record import write_json_atomic
 
 FILE_NAME = "release-dates.json"
@@ -119,14 +119,7 @@ def ask(package: str, indexes: Iterable[str], timeout: float = 60) -> dict[str, 
 
 def load(path: Path) -> Dates:
     """The dates learnt so far; none where the file does not exist yet."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(path, "", f"cannot be read as JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise InputError(path, "", "expected an object: distribution -> version -> day")
+    document = read_json_object(path, "distribution -> version -> day")
     for distribution, versions in document.items():
         if not isinstance(versions, dict):
             raise InputError(path, distribution, "expected an object: version -> day (YYYY-MM-DD)")
