@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import types
 from pathlib import Path
 
 import pytest
@@ -195,9 +196,25 @@ def test_bad_nightly_table(tmp_path: Path, table: str, field: str) -> None:
         catalog.load(path, dt.date(2026, 12, 1))
 
 
-def test_variants_lists_only_stale_ones_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The workflow fans out only what needs probing: the committed results are all current."""
+def run_on(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
+    """Make the command line's today ``day``: the nightly is resolved as of the day it runs."""
+
+    class OnThatDay(dt.date):
+        @classmethod
+        def today(cls) -> OnThatDay:
+            return cls(day.year, day.month, day.day)
+
+    monkeypatch.setattr(cli, "dt", types.SimpleNamespace(date=OnThatDay))
+
+
+def test_variants_lists_only_stale_ones_on_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workflow fans out only what needs probing: the committed results are all current on the day
+    the nightly was recorded, and the nightly is stale on any other day."""
     results = Path(shutil.copytree(ROOT / "reports" / "results", tmp_path / "results"))
+    nightly = json.loads((results / "freeze" / "tf-nightly.json").read_text(encoding="utf-8"))
+    recorded_on = dt.date.fromisoformat(nightly["environment"]["resolved_as_of"])
     command = ["--catalog", str(ROOT / "catalog.toml"), "--probes", str(ROOT / "probes"), "variants"]
 
     def listed(*options: str) -> dict[str, list[str]]:
@@ -205,7 +222,10 @@ def test_variants_lists_only_stale_ones_on_request(tmp_path: Path, capsys: pytes
         return {v["id"]: v["probes"] for v in json.loads(capsys.readouterr().out)}
 
     every = probes.names(ROOT / "probes")
-    assert listed() == {v.id: every for v in catalog.regular(catalog.load(ROOT / "catalog.toml", dt.date.today()))}
+    run_on(monkeypatch, recorded_on + dt.timedelta(days=1))
+    assert listed("--stale", "--nightly") == {"tf-nightly": every}
+    run_on(monkeypatch, recorded_on)
+    assert listed() == {v.id: every for v in catalog.regular(catalog.load(ROOT / "catalog.toml", recorded_on))}
     assert listed("--stale", "--nightly") == {}
     (results / "gan" / "tensorflow-cpu-2.5.3.json").unlink()  # one probe's result missing
     failed = results / "saving" / "tf-nightly.json"  # a failed attempt is never current
