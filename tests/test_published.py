@@ -298,6 +298,64 @@ def test_lookup_between_the_releases_around_a_change_says_it_lies_between(capsys
     assert "changes after 2.15.1, by 2.16.2 (released 2024-06-28): Keras 3" in seed
 
 
+def pinpointed(matrix: dict[str, Any], first: str, last_old: str, tmp_path: Path) -> Path:
+    """The golden summary as if pinpoint had found every change from 2.15.1 to 2.16.2 first in ``first``,
+    with ``last_old`` the last release of the old way."""
+    changed = copy.deepcopy(matrix)
+    for change in changed["change_points"]:
+        for seen in change["first_seen"]:
+            if (seen["after"], seen["environment"]) == ("tensorflow-cpu-2.15.1", "tensorflow-cpu-2.16.2"):
+                seen["pinpointed"] = {
+                    "distribution": "tensorflow-cpu",
+                    "first": {"version": first, "released_on": None, "frameworks": {}},
+                    "last_old": {"version": last_old, "released_on": None, "frameworks": {}},
+                    "between": {},
+                    "probed": {},
+                    "unresolved": [],
+                }
+    path = tmp_path / "matrix.json"
+    path.write_text(json.dumps(changed), encoding="utf-8")
+    lookup.load(path)  # still valid
+    return path
+
+
+@pytest.mark.parametrize(
+    ("first", "last_old", "asked", "like"),
+    [
+        ("2.16.0rc0", "2.15.1", "2.16.0", "2.16.2"),
+        ("2.16.0rc0", "2.15.1", "2.16.0rc0", "2.16.2"),
+        ("2.16.2", "2.16.1", "2.16.1", "2.15.1"),
+        ("2.16.2", "2.16.1", "2.16.0rc0", "2.15.1"),
+    ],
+)
+def test_lookup_between_says_which_side_pinpoint_found_it_on(
+    capsys: pytest.CaptureFixture[str],
+    matrix: dict[str, Any],
+    tmp_path: Path,
+    first: str,
+    last_old: str,
+    asked: str,
+    like: str,
+) -> None:
+    path = pinpointed(matrix, first, last_old, tmp_path)
+    assert cli.main(["lookup", "--matrix", str(path), "--tensorflow", asked]) == status.OK
+    seed = capsys.readouterr().out.split("The seed notebook's cases", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert seed[1].startswith(f"  behaves like {like}, as pinpointed (")
+    assert seed[1].endswith({"2.16.2": "✅ held 8", "2.15.1": "✅ held 4 · ❌ trained 4"}[like])
+    other = {"2.16.2": "2.15.1", "2.15.1": "2.16.2"}[like]
+    assert seed[2] == f"  ({other} differs in 4 of 8 cases)"
+
+
+def test_lookup_in_a_gap_pinpoint_left_still_says_it_lies_between(
+    capsys: pytest.CaptureFixture[str], matrix: dict[str, Any], tmp_path: Path
+) -> None:
+    path = pinpointed(matrix, "2.16.1", "2.15.1", tmp_path)  # as if 2.16.0 had failed to install
+    assert cli.main(["lookup", "--matrix", str(path), "--tensorflow", "2.16.0"]) == status.OK
+    out = capsys.readouterr().out
+    assert "the two sides differ in 4 of 8 cases: the change lies between them" in out
+    assert "behaves like" not in out
+
+
 def harness_output(result: dict[str, Any]) -> dict[str, Any]:
     """What the harness wrote in the run a recorded result came from."""
     return {"probe": result["probe"]["name"], "environment": result["environment"], "cases": result["cases"]}

@@ -1,7 +1,8 @@
 """``tfmatrix lookup``: what happens on the versions one has, from ``reports/matrix.json`` alone (offline).
 
 A version the matrix probed is answered from its own findings; one it did not is answered from the
-nearest probed releases on each side of it, on the same track, with whether they agree.
+nearest probed releases on each side of it, on the same track, with whether they agree, and, where they
+differ, which of the two it behaves like when ``nox -s pinpoint`` found the first release of each change.
 """
 
 from __future__ import annotations
@@ -121,8 +122,14 @@ def answer(summary: Summary, track: str, version: Version, asked: str) -> Iterat
         else:
             cases = question["cases"]
             differ = [c for c, outcomes in cases.items() if len({outcomes.get(e["id"]) for e in envs}) > 1]
+            settled = pinpointed_side(summary, question["id"], near, version)
             if not differ:
                 yield f"  both sides agree: {tally(answers[envs[0]['id']] or {})}"
+            elif settled:
+                like, since = settled
+                yield f"  behaves like {like['label']}, as pinpointed ({since}): {tally(answers[like['id']] or {})}"
+                other = envs[0] if like is envs[1] else envs[1]
+                yield f"  ({other['label']} differs in {len(differ)} of {len(cases)} cases)"
             else:
                 yield f"  the two sides differ in {len(differ)} of {len(cases)} cases: the change lies between them"
                 for env in envs:
@@ -138,6 +145,36 @@ def answer(summary: Summary, track: str, version: Version, asked: str) -> Iterat
                 yield f"  changes after {before['label']}, by {named(first)}: {change['summary'] or 'not yet explained'}"
             else:
                 yield f"  changes in {named(first)}: {change['summary'] or 'not yet explained'}"
+
+
+def pinpointed_side(
+    summary: Summary, question: str, near: Neighbours, version: Version
+) -> tuple[dict[str, Any], str] | None:
+    """The probed neighbour ``version`` behaves like on ``question``, with why, when every change between
+    the two was pinpointed and ``version`` lies on one side of each; else None."""
+    if near.exact or not (near.below and near.above):
+        return None
+    by_id = {env["id"]: env for env in summary["environments"]}
+    sides = []
+    for change in summary["change_points"]:
+        for seen in change["first_seen"]:
+            if question not in change["questions"] or (seen["after"], seen["environment"]) != (
+                near.below["id"],
+                near.above["id"],
+            ):
+                continue
+            if not seen["pinpointed"]:
+                return None
+            first, before = bounds(seen, by_id)
+            if Version(first["version"]) <= version:
+                sides.append((near.above, f"the change came in {named(first)}"))
+            elif version <= Version(before["version"]):
+                sides.append((near.below, f"{before['label']} still behaved the old way"))
+            else:
+                return None  # in a gap pinpoint could not settle
+    if not sides or len({id(like) for like, _ in sides}) > 1:
+        return None
+    return sides[0][0], "; ".join(sorted({why for _, why in sides}))
 
 
 def bounds(seen: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
