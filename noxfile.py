@@ -96,6 +96,7 @@ def attempt_parser(session: nox.Session) -> argparse.ArgumentParser:
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where result JSON files go")
     parser.add_argument("--timeout", type=positive(float), help="seconds each step may take (default: the catalog's)")
     parser.add_argument("--repeat", type=positive(int), default=1, help="run every case N times; differing = flaky")
+    parser.add_argument("--probes", nargs="+", metavar="NAME", help="run only these probes (default: all)")
     parser.add_argument("--probes-dir", type=Path, default=PROBES, help=argparse.SUPPRESS)  # tests: other probes
     return parser
 
@@ -174,6 +175,7 @@ def matrix(session: nox.Session) -> None:
         )
     try:  # a result the report will refuse stops the run now, not after probing
         named = probes.names(opts.probes_dir.resolve())
+        probes.selected(opts.probes_dir.resolve(), opts.probes)
     except InputError as exc:
         bad_input(str(exc))
     unwritable = preflight.unwritable([results_dir, *(results_dir / name for name in named)])
@@ -220,6 +222,7 @@ def matrix(session: nox.Session) -> None:
                 keep_venvs=opts.keep_venvs,
                 repeat=opts.repeat,
                 timeout=opts.timeout,
+                only_probes=opts.probes,
                 check=lambda todo: preflight.check(todo, CATALOG, ask=ask_index, warn=session.warn),
                 out=sys.stdout,
             )
@@ -282,7 +285,6 @@ def probe(session: nox.Session, variant: Variant) -> None:
     """
     stop_on_signals()
     parser = attempt_parser(session)
-    parser.add_argument("--probes", nargs="+", metavar="NAME", help="run only these probes (default: all)")
     parser.add_argument("--report", type=Path, help="where to write how the session ended, for the matrix runner")
     parser.add_argument("--keep-venv", action="store_true", help="keep the environment's venv after probing")
     opts = parser.parse_args(session.posargs)
@@ -290,13 +292,9 @@ def probe(session: nox.Session, variant: Variant) -> None:
         hold_lock(ROOT / ".nox" / "matrix.lock", "matrix run")
     probes_dir, results_dir = opts.probes_dir.resolve(), opts.results_dir.resolve()
     try:
-        sources = probes.sources(probes_dir)
-        unknown = sorted(set(opts.probes or ()) - set(sources))
-        if unknown:
-            raise InputError(probes_dir, "", f"has no probe {unknown[0]!r} (it has {', '.join(sources)})")
+        chosen = list(probes.selected(probes_dir, opts.probes).values())
     except InputError as exc:
         bad_input(str(exc))
-    chosen = [sources[name] for name in opts.probes or sources]
     written, timing = attempt.attempt(
         variant,
         uv=nox.virtualenv.UV,

@@ -58,6 +58,7 @@ def snapshot(checkout: Path) -> dict[str, bytes]:
         ("[[release]]\n" + ENTRY, ("--timeout", "nan"), "argument --timeout: expected a positive float, got 'nan'"),
         ("[[release]]\n" + ENTRY, ("--only",), "argument --only: expected at least one argument"),
         ("[[release]]\n" + ENTRY, ("--results-dir", "new-folder"), "new-folder holds no results: name variants"),
+        ("[[release]]\n" + ENTRY, ("--probes", "freez"), "probes: has no probe 'freez' (it has callback, "),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_touches_nothing(

@@ -230,6 +230,19 @@ def test_only_the_probes_whose_results_are_stale_run(
     assert replayed_probes(tmp_path, variant.id) == every  # the shared code: every probe
 
 
+def test_only_the_probes_asked_for_run_and_an_unknown_one_is_refused(
+    by_id: dict[str, Variant], tmp_path: Path, two_probes: Path
+) -> None:
+    variant = by_id["tensorflow-cpu-2.1.0"]  # no result yet: every probe is stale
+    run([variant], tmp_path, probes_dir=two_probes, force_all=True, only_probes=["promotion", "freeze"])
+    assert replayed_probes(tmp_path, variant.id) == ["freeze", "promotion"]  # in the order they always run
+    make_current(tmp_path, variant, "freeze", two_probes)
+    run([variant], tmp_path, probes_dir=two_probes, only_probes=["freeze", "promotion"])
+    assert replayed_probes(tmp_path, variant.id) == ["promotion"]  # of those asked for, the stale one
+    with pytest.raises(InputError, match=f"^{two_probes}: has no probe 'freez' \\(it has "):
+        run([variant], tmp_path, probes_dir=two_probes, only_probes=["freez"])
+
+
 def test_results_that_could_not_be_written_are_a_state_of_their_own(tmp_path: Path) -> None:
     """The session says which result it could not write (a full disk): the run must say it, as no result can."""
     report = tmp_path / "tensorflow-cpu-2.1.0.report.json"

@@ -12,7 +12,7 @@ import hashlib
 import importlib
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -50,6 +50,16 @@ def sources(probes_dir: Path) -> dict[str, Source]:
         name: Source(name, hashlib.sha256((probes_dir / f"{name}.py").read_bytes()).hexdigest(), harness.hexdigest())
         for name in names(probes_dir)
     }
+
+
+def selected(probes_dir: Path, wanted: Sequence[str] | None) -> dict[str, Source]:
+    """The sources of the probes ``wanted`` (all, if None), in the directory's order (the order they run
+    in); an InputError names one the directory lacks."""
+    found = sources(probes_dir)
+    unknown = sorted(set(wanted or ()) - set(found))
+    if unknown:
+        raise InputError(probes_dir, "", f"has no probe {unknown[0]!r} (it has {', '.join(found)})")
+    return {name: source for name, source in found.items() if not wanted or name in wanted}
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,7 @@ def run(
     keep_venvs: bool = False,
     repeat: int = 1,
     timeout: float | None = None,
+    only_probes: Sequence[str] | None = None,
     check: Callable[[list[Variant]], None] | None = None,
     out: TextIO,
 ) -> list[Outcome]:
@@ -190,7 +191,7 @@ def run(
 
     ``check`` sees the variants about to be probed before anything starts, and may refuse them by raising.
     """
-    sources = probes.sources(probes_dir)
+    sources = probes.selected(probes_dir, only_probes)
     forced = set(force)
     todo_probes = {v.id: stale(v, sources, results_dir, repeat, force_all or v.id in forced) for v in variants}
     todo = [variant for variant in variants if todo_probes[variant.id]]
