@@ -5,6 +5,9 @@ The run goes through ``nox -s matrix`` in a copy of this checkout with a catalog
 - TensorFlow 1.15.5, 2.1.0 and 2.1.4 really installed, the freeze probe run, and then a stand-in
   probe in the same process hangs (1.15.5, with a time limit of its own), dies of SIGSEGV (2.1.0) or
   exits without output (2.1.4): the freeze probe's findings, written before, are kept.
+
+Only the freeze probe runs before the stand-in (``--probes``): with every real probe before it, 1.15.5's
+time limit ran out before the stand-in began, on a loaded machine (CI, 2026-11-27).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import contextlib
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +65,13 @@ EXPECTED = {  # variant: (the stand-in probe's status, failed step, how it ended
 }
 
 
+def without_warnings(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings without the warnings: a module TensorFlow imports lazily warns once per process, in
+    the first case that imports it, so they depend on the probes that ran before in that process
+    (in the committed results callback and finetune ran first; here freeze runs first)."""
+    return [{key: value for key, value in case.items() if key != "warnings"} for case in cases]
+
+
 @pytest.mark.slow
 def test_every_failure_becomes_a_result_and_the_others_still_run(
     tmp_path: Path, misbehaving_dir: Path, misbehaving_probes: dict[str, probes.Probe]
@@ -71,7 +82,8 @@ def test_every_failure_becomes_a_result_and_the_others_still_run(
     earlier.parent.mkdir(parents=True)
     earlier.write_bytes((RECORDED / "freeze" / f"{EARLIER}.json").read_bytes())
     plan = {"1.15.5": "hang", "2.1.0": "crash", "2.1.4": "quiet"}
-    options = ["--jobs", "2", "--probes-dir", str(misbehaving_dir), "--only", *EXPECTED]
+    options = ["--jobs", "2", "--probes-dir", str(misbehaving_dir), "--probes", "freeze", "misbehaving"]
+    options += ["--only", *EXPECTED]
     run = run_nox(checkout, "-s", "matrix", "--", *options, env=nox_env() | {"TFMATRIX_MISBEHAVE": json.dumps(plan)})
     assert run.returncode == 3, run.stdout + run.stderr
     assert "exit status 3: some variants failed" in run.stderr
@@ -85,12 +97,10 @@ def test_every_failure_becomes_a_result_and_the_others_still_run(
         freeze = results.load_one(results_dir / "freeze" / f"{variant}.json", misbehaving_probes)
         if state in ("timeout", "crashed"):  # after the import: the freeze probe had run, and its findings stay
             assert freeze["status"] == "ok"
-            assert (
-                freeze["cases"]
-                == results.load_one(ROOT / "reports" / "results" / "freeze" / f"{variant}.json", misbehaving_probes)[
-                    "cases"
-                ]
+            committed = results.load_one(
+                ROOT / "reports" / "results" / "freeze" / f"{variant}.json", misbehaving_probes
             )
+            assert without_warnings(freeze["cases"]) == without_warnings(committed["cases"])
         else:  # before any probe ran: the failure is every probe's
             assert (freeze["status"], freeze["failure"]) == (result["status"], result["failure"])
     assert earlier.read_bytes() == (RECORDED / "freeze" / f"{EARLIER}.json").read_bytes()
