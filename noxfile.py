@@ -175,7 +175,7 @@ def matrix(session: nox.Session) -> None:
         )
     try:  # a result the report will refuse stops the run now, not after probing
         named = probes.names(opts.probes_dir.resolve())
-        probes.selected(opts.probes_dir.resolve(), opts.probes)
+        probes.selected(opts.probes_dir.resolve(), opts.probes)  # an unknown name stops before anything is touched
     except InputError as exc:
         bad_input(str(exc))
     unwritable = preflight.unwritable([results_dir, *(results_dir / name for name in named)])

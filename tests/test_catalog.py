@@ -204,7 +204,7 @@ def run_on(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
         def today(cls) -> OnThatDay:
             return cls(day.year, day.month, day.day)
 
-    monkeypatch.setattr(cli, "dt", types.SimpleNamespace(date=OnThatDay))
+    monkeypatch.setattr(cli, "dt", types.SimpleNamespace(**{**vars(dt), "date": OnThatDay}))
 
 
 def test_variants_lists_only_stale_ones_on_request(

@@ -101,6 +101,7 @@ def test_every_failure_becomes_a_result_and_the_others_still_run(
                 ROOT / "reports" / "results" / "freeze" / f"{variant}.json", misbehaving_probes
             )
             assert without_warnings(freeze["cases"]) == without_warnings(committed["cases"])
+            assert all(isinstance(case["warnings"], list) for case in freeze["cases"])
         else:  # before any probe ran: the failure is every probe's
             assert (freeze["status"], freeze["failure"]) == (result["status"], result["failure"])
     assert earlier.read_bytes() == (RECORDED / "freeze" / f"{EARLIER}.json").read_bytes()

@@ -298,17 +298,21 @@ def test_lookup_between_the_releases_around_a_change_says_it_lies_between(capsys
     assert "changes after 2.15.1, by 2.16.2 (released 2024-06-28): Keras 3" in seed
 
 
-def pinpointed(matrix: dict[str, Any], first: str, last_old: str, tmp_path: Path) -> Path:
-    """The golden summary as if pinpoint had found every change from 2.15.1 to 2.16.2 first in ``first``,
-    with ``last_old`` the last release of the old way."""
+Bounds = tuple[str, str]  # pinpoint's verdict: the first release of the new way, the last of the old
+
+
+def pinpointed(matrix: dict[str, Any], tmp_path: Path, verdicts: dict[str, Bounds | None] | Bounds) -> Path:
+    """The golden summary as if pinpoint had settled the changes from 2.15.1 to 2.16.2: each with the
+    bounds ``verdicts`` gives its id (None or absent: not pinpointed), or all with the same bounds."""
     changed = copy.deepcopy(matrix)
     for change in changed["change_points"]:
+        found = verdicts if isinstance(verdicts, tuple) else verdicts.get(change["id"])
         for seen in change["first_seen"]:
-            if (seen["after"], seen["environment"]) == ("tensorflow-cpu-2.15.1", "tensorflow-cpu-2.16.2"):
+            if found and (seen["after"], seen["environment"]) == ("tensorflow-cpu-2.15.1", "tensorflow-cpu-2.16.2"):
                 seen["pinpointed"] = {
                     "distribution": "tensorflow-cpu",
-                    "first": {"version": first, "released_on": None, "frameworks": {}},
-                    "last_old": {"version": last_old, "released_on": None, "frameworks": {}},
+                    "first": {"version": found[0], "released_on": None, "frameworks": {}},
+                    "last_old": {"version": found[1], "released_on": None, "frameworks": {}},
                     "between": {},
                     "probed": {},
                     "unresolved": [],
@@ -319,41 +323,74 @@ def pinpointed(matrix: dict[str, Any], first: str, last_old: str, tmp_path: Path
     return path
 
 
+def looked_up(capsys: pytest.CaptureFixture[str], path: Path, version: str, question: str) -> list[str]:
+    """What ``tfmatrix lookup --tensorflow version`` says under ``question``, without its heading."""
+    assert cli.main(["lookup", "--matrix", str(path), "--tensorflow", version]) == status.OK
+    return capsys.readouterr().out.split(question, 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+
+
+SEED = "The seed notebook's cases"
+TIMING = "Does freezing take effect, whenever you freeze and however you train?"
+SAVING = "Does the loaded model keep the flag, honour it in training, and come back compiled?"
+
+
 @pytest.mark.parametrize(
-    ("first", "last_old", "asked", "like"),
+    ("bounds", "asked", "like"),
     [
-        ("2.16.0rc0", "2.15.1", "2.16.0", "2.16.2"),
-        ("2.16.0rc0", "2.15.1", "2.16.0rc0", "2.16.2"),
-        ("2.16.2", "2.16.1", "2.16.1", "2.15.1"),
-        ("2.16.2", "2.16.1", "2.16.0rc0", "2.15.1"),
+        (("2.16.0rc0", "2.15.1"), "2.16.0", "2.16.2"),
+        (("2.16.0rc0", "2.15.1"), "2.16.0rc0", "2.16.2"),
+        (("2.16.2", "2.16.1"), "2.16.1", "2.15.1"),
+        (("2.16.2", "2.16.1"), "2.16.0rc0", "2.15.1"),
     ],
 )
 def test_lookup_between_says_which_side_pinpoint_found_it_on(
-    capsys: pytest.CaptureFixture[str],
-    matrix: dict[str, Any],
-    tmp_path: Path,
-    first: str,
-    last_old: str,
-    asked: str,
-    like: str,
+    capsys: pytest.CaptureFixture[str], matrix: dict[str, Any], tmp_path: Path, bounds: Bounds, asked: str, like: str
 ) -> None:
-    path = pinpointed(matrix, first, last_old, tmp_path)
-    assert cli.main(["lookup", "--matrix", str(path), "--tensorflow", asked]) == status.OK
-    seed = capsys.readouterr().out.split("The seed notebook's cases", 1)[1].split("\n\n", 1)[0].splitlines()
-    assert seed[1].startswith(f"  behaves like {like}, as pinpointed (")
-    assert seed[1].endswith({"2.16.2": "✅ held 8", "2.15.1": "✅ held 4 · ❌ trained 4"}[like])
+    seed = looked_up(capsys, pinpointed(matrix, tmp_path, bounds), asked, SEED)
+    why = f"the change came in {bounds[0]}" if like == "2.16.2" else f"{bounds[1]} still behaved the old way"
+    assert seed[0] == f"  behaves like {like}, as pinpointed: {why}"
+    assert seed[1] == f"  {like}: " + {"2.16.2": "✅ held 8", "2.15.1": "✅ held 4 · ❌ trained 4"}[like]
     other = {"2.16.2": "2.15.1", "2.15.1": "2.16.2"}[like]
     assert seed[2] == f"  ({other} differs in 4 of 8 cases)"
+
+
+LIES_BETWEEN = "  the two sides differ in {} cases: the change lies between them"
 
 
 def test_lookup_in_a_gap_pinpoint_left_still_says_it_lies_between(
     capsys: pytest.CaptureFixture[str], matrix: dict[str, Any], tmp_path: Path
 ) -> None:
-    path = pinpointed(matrix, "2.16.1", "2.15.1", tmp_path)  # as if 2.16.0 had failed to install
-    assert cli.main(["lookup", "--matrix", str(path), "--tensorflow", "2.16.0"]) == status.OK
-    out = capsys.readouterr().out
-    assert "the two sides differ in 4 of 8 cases: the change lies between them" in out
-    assert "behaves like" not in out
+    path = pinpointed(matrix, tmp_path, ("2.16.1", "2.15.1"))  # as if 2.16.0 had failed to install
+    assert looked_up(capsys, path, "2.16.0", SEED)[0] == LIES_BETWEEN.format("4 of 8")
+
+
+def test_lookup_settles_a_question_only_when_every_change_in_its_differing_cases_is_pinpointed(
+    capsys: pytest.CaptureFixture[str], matrix: dict[str, Any], tmp_path: Path
+) -> None:
+    """The timing question changed in two change points (weights, printed); the seed question in one."""
+    path = pinpointed(matrix, tmp_path, {"freeze/2.16.2/weights": ("2.16.0rc0", "2.15.1")})
+    assert looked_up(capsys, path, "2.16.0", SEED)[0].startswith("  behaves like 2.16.2, as pinpointed")
+    assert looked_up(capsys, path, "2.16.0", TIMING)[0] == LIES_BETWEEN.format("10 of 30")
+    both = {"freeze/2.16.2/weights": ("2.16.0rc0", "2.15.1"), "freeze/2.16.2/printed": ("2.16.0rc0", "2.15.1")}
+    timing = looked_up(capsys, pinpointed(matrix, tmp_path, both), "2.16.0", TIMING)
+    assert timing[0].startswith("  behaves like 2.16.2, as pinpointed")
+
+
+def test_lookup_does_not_settle_when_the_changes_put_the_version_on_different_sides(
+    capsys: pytest.CaptureFixture[str], matrix: dict[str, Any], tmp_path: Path
+) -> None:
+    apart = {"freeze/2.16.2/weights": ("2.16.0rc0", "2.15.1"), "freeze/2.16.2/printed": ("2.16.1", "2.16.0")}
+    path = pinpointed(matrix, tmp_path, apart)
+    assert looked_up(capsys, path, "2.16.0", TIMING)[0] == LIES_BETWEEN.format("10 of 30")
+    assert looked_up(capsys, path, "2.16.0", SEED)[0].startswith("  behaves like 2.16.2, as pinpointed")
+
+
+def test_lookup_does_not_settle_cases_no_change_point_holds(
+    capsys: pytest.CaptureFixture[str], matrix: dict[str, Any], tmp_path: Path
+) -> None:
+    """Two saving cases turn n/a on Keras 3: no change point holds them, so pinpoint never looked at them."""
+    path = pinpointed(matrix, tmp_path, ("2.16.0rc0", "2.15.1"))
+    assert looked_up(capsys, path, "2.16.0", SAVING)[0] == LIES_BETWEEN.format("4 of 6")
 
 
 def harness_output(result: dict[str, Any]) -> dict[str, Any]:

@@ -234,11 +234,15 @@ def test_only_the_probes_asked_for_run_and_an_unknown_one_is_refused(
     by_id: dict[str, Variant], tmp_path: Path, two_probes: Path
 ) -> None:
     variant = by_id["tensorflow-cpu-2.1.0"]  # no result yet: every probe is stale
-    run([variant], tmp_path, probes_dir=two_probes, force_all=True, only_probes=["promotion", "freeze"])
+    run([variant], tmp_path, probes_dir=two_probes, only_probes=["promotion", "freeze"])
     assert replayed_probes(tmp_path, variant.id) == ["freeze", "promotion"]  # in the order they always run
     make_current(tmp_path, variant, "freeze", two_probes)
     run([variant], tmp_path, probes_dir=two_probes, only_probes=["freeze", "promotion"])
     assert replayed_probes(tmp_path, variant.id) == ["promotion"]  # of those asked for, the stale one
+    for name in probes.names(two_probes):
+        make_current(tmp_path, variant, name, two_probes)
+    run([variant], tmp_path, probes_dir=two_probes, force_all=True, only_probes=["freeze"])
+    assert replayed_probes(tmp_path, variant.id) == ["freeze"]  # forced: the ones asked for, current or not
     with pytest.raises(InputError, match=f"^{two_probes}: has no probe 'freez' \\(it has "):
         run([variant], tmp_path, probes_dir=two_probes, only_probes=["freez"])
 

@@ -122,13 +122,14 @@ def answer(summary: Summary, track: str, version: Version, asked: str) -> Iterat
         else:
             cases = question["cases"]
             differ = [c for c, outcomes in cases.items() if len({outcomes.get(e["id"]) for e in envs}) > 1]
-            settled = pinpointed_side(summary, question["id"], near, version)
+            below, above = envs
             if not differ:
-                yield f"  both sides agree: {tally(answers[envs[0]['id']] or {})}"
-            elif settled:
-                like, since = settled
-                yield f"  behaves like {like['label']}, as pinpointed ({since}): {tally(answers[like['id']] or {})}"
-                other = envs[0] if like is envs[1] else envs[1]
+                yield f"  both sides agree: {tally(answers[below['id']] or {})}"
+            elif settled := pinpointed_side(summary, question, below, above, version):
+                like, why = settled
+                other = below if like["id"] == above["id"] else above
+                yield f"  behaves like {like['label']}, as pinpointed: {why}"
+                yield f"  {like['label']}: {tally(answers[like['id']] or {})}"
                 yield f"  ({other['label']} differs in {len(differ)} of {len(cases)} cases)"
             else:
                 yield f"  the two sides differ in {len(differ)} of {len(cases)} cases: the change lies between them"
@@ -148,33 +149,37 @@ def answer(summary: Summary, track: str, version: Version, asked: str) -> Iterat
 
 
 def pinpointed_side(
-    summary: Summary, question: str, near: Neighbours, version: Version
+    summary: Summary, question: dict[str, Any], below: dict[str, Any], above: dict[str, Any], version: Version
 ) -> tuple[dict[str, Any], str] | None:
-    """The probed neighbour ``version`` behaves like on ``question``, with why, when every change between
-    the two was pinpointed and ``version`` lies on one side of each; else None."""
-    if near.exact or not (near.below and near.above):
-        return None
+    """Which of the probed ``below`` and ``above`` ``version`` behaves like on ``question``, and why: when
+    every case in which the two differ is in a change point between them that pinpoint settled, and
+    ``version`` lies on the same side of each. Else None: a case no change point holds (n/a on one
+    side, flaky), a change not pinpointed, a version in a gap pinpoint left, or changes that disagree."""
+    cases = question["cases"]
+    differ = {case for case, outcomes in cases.items() if outcomes.get(below["id"]) != outcomes.get(above["id"])}
     by_id = {env["id"]: env for env in summary["environments"]}
-    sides = []
+    covered: set[str] = set()
+    sides: dict[str, set[str]] = {}  # the neighbour's id -> why
     for change in summary["change_points"]:
-        for seen in change["first_seen"]:
-            if question not in change["questions"] or (seen["after"], seen["environment"]) != (
-                near.below["id"],
-                near.above["id"],
-            ):
-                continue
-            if not seen["pinpointed"]:
-                return None
-            first, before = bounds(seen, by_id)
-            if Version(first["version"]) <= version:
-                sides.append((near.above, f"the change came in {named(first)}"))
-            elif version <= Version(before["version"]):
-                sides.append((near.below, f"{before['label']} still behaved the old way"))
-            else:
-                return None  # in a gap pinpoint could not settle
-    if not sides or len({id(like) for like, _ in sides}) > 1:
+        moved = {c["case"] for c in change["cases"] if c["environment"] == above["id"]} & differ
+        pair = (below["id"], above["id"])
+        seen = next((s for s in change["first_seen"] if (s["after"], s["environment"]) == pair), None)
+        if change["probe"] != question["probe"] or not moved or seen is None:
+            continue
+        if not seen["pinpointed"]:
+            return None
+        first, before = bounds(seen, by_id)
+        if Version(first["version"]) <= version:
+            sides.setdefault(above["id"], set()).add(f"the change came in {named(first)}")
+        elif version <= Version(before["version"]):
+            sides.setdefault(below["id"], set()).add(f"{named(before)} still behaved the old way")
+        else:
+            return None  # in a gap pinpoint could not settle
+        covered |= moved
+    if covered != differ or len(sides) != 1:
         return None
-    return sides[0][0], "; ".join(sorted({why for _, why in sides}))
+    (like, why), *_ = sides.items()
+    return by_id[like], "; ".join(sorted(why))
 
 
 def bounds(seen: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
