@@ -208,10 +208,7 @@ def run_lookup(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace, known_probes: dict[str, probes.Probe]) -> int:
     from tfmatrix import check  # noqa: PLC0415 - as render: pandas only where it is used
 
-    names = args.only or list(known_probes)
-    unknown = sorted(set(names) - set(known_probes))
-    if unknown:
-        raise InputError(args.probes, "", f"has no probe {unknown[0]!r} (it has {', '.join(known_probes)})")
+    names = list(probes.selected(args.probes, args.only))
     summary = lookup.load(args.matrix)
     try:
         documents = check.run(args.python, args.probes.resolve(), names, args.timeout)

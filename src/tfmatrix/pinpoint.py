@@ -336,8 +336,7 @@ def run(
         release_dates.add(release_dates.beside(results_dir), {distribution: {v: days[v] for v in candidates}})
         probe = known[target.probe]
         made: dict[str, Result] = {}
-
-        for name in LINE_COMPANIONS:
+        for name in companion_names(target.newer):
             if name not in asked:
                 asked[name] = release_dates.ask(name, indexes)
 
