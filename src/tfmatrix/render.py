@@ -255,8 +255,7 @@ def change_points_section(
         if explanation:
             lines += ["", f"**What to do:** {explanation.advice}", "", "**Evidence:**", ""]
             lines += [f"- {item}" for item in explanation.evidence]
-        for release, previous in dict.fromkeys((c.release, c.previous) for c in matched):
-            case = next(c.case for c in matched if c.release == release)
+        for release, previous, case in summary.tracks_seen(matched):
             lines += [
                 "",
                 f"**Reproduce** (in a checkout, with uv): `{repro.command(case, variants[release], probe.name)}` runs "
@@ -281,7 +280,7 @@ def first_seen(
     versions = dict(zip(frame["release"], frame["version"], strict=False))
     tracks = dict(zip(frame["release"], frame["track"], strict=False))
     said = []
-    for release, previous in dict.fromkeys((c.release, c.previous) for c in matched):
+    for release, previous, _ in summary.tracks_seen(matched):
         where = found.get(release)
         if where is None:
             why = "not yet pinpointed" if tracks[release] in pinpoint.BISECTABLE else UNBISECTABLE

@@ -113,6 +113,13 @@ def pinpointed(verdict: Mapping[str, Any] | None, dates: ReleaseDates) -> dict[s
     }
 
 
+def tracks_seen(matched: Sequence[aggregate.ChangePoint]) -> list[tuple[str, str, str]]:
+    """Per track a change point is seen on: the release it is first seen in, the one before it, and the
+    case its repro command runs (its first case there)."""
+    pairs = dict.fromkeys((c.release, c.previous) for c in matched)
+    return [(release, previous, next(c.case for c in matched if c.release == release)) for release, previous in pairs]
+
+
 def ids(report: str, groups: Sequence[tuple[Explanation | None, list[aggregate.ChangePoint]]]) -> list[str]:
     """Each change point's id: named by where and in what it is first seen, not by its explanation,
     so that explaining it keeps its id; ``-2`` and on where two share both."""
@@ -140,7 +147,7 @@ def change_points(
     explained = aggregate.explained(frame, probe, known)
     for (explanation, matched), change_id in zip(explained, ids(report, explained), strict=True):
         title = heading(explanation)
-        pairs = dict.fromkeys((c.release, c.previous) for c in matched)  # one per track it is seen on
+        seen_on = tracks_seen(matched)
         change: dict[str, Any] = {
             "id": change_id,
             "probe": probe.name,
@@ -149,13 +156,13 @@ def change_points(
             "advice": explanation.advice if explanation else None,
             "evidence": list(explanation.evidence) if explanation else [],
             "first_seen": [
-                {"environment": variants[release], "after": variants[previous]} for release, previous in pairs
+                {"environment": variants[release], "after": variants[previous]} for release, previous, _ in seen_on
             ],
             "questions": list(dict.fromkeys(f"{probe.name}/{groups[c.case]}" for c in matched)),
             # On each track, one of its cases on the release it is first seen in, then on the one before.
             "repro": [
-                repro.command(next(c.case for c in matched if c.release == release), variants[shown], probe.name)
-                for release, previous in pairs
+                repro.command(case, variants[shown], probe.name)
+                for release, previous, case in seen_on
                 for shown in (release, previous)
             ],
             "cases": [
