@@ -146,6 +146,11 @@ def test_the_report_names_the_first_release_and_the_last_old_one_with_their_days
     )
     third = pinpoint.verdict(target, ["2.16.0rc0", "2.16.1"], {"2.16.1": "neither"})
     assert "2.16.0rc0 (not probed), 2.16.1 (behaves neither way) could not tell" in first_seen({target.key: third})
+    undated = {**dates, "tensorflow-cpu": {"2.15.1": "2024-03-08"}}  # an index that gave no days for those between
+    files = publish.files(
+        Path("out"), mine, {"freeze": known["freeze"]}, known_explanations, undated, "", {target.key: third}
+    )
+    assert "(probed: 2.16.1 behaves neither way)" in files[Path("out") / "freeze-matrix.md"]  # said alike, dated or not
     nothing = pinpoint.verdict(target, [], {})
     assert "in **2.16.2**, right after **2.15.1** (2024-03-08): the index has no release between them" in (
         first_seen({target.key: nothing})

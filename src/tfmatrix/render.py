@@ -296,9 +296,7 @@ def first_seen(
             said.append(f"in {named(first)}, right after {named(last)}: the index has no release between them")
             continue
         tried = ", ".join(
-            f"{v} ({day}) {BEHAVIOURS.get(where['probed'][v], where['probed'][v])}"
-            if day
-            else f"{v} {where['probed'][v]}"
+            f"{v}{f' ({day})' if day else ''} {BEHAVIOURS.get(where['probed'][v], where['probed'][v])}"
             for v, day in where["between"].items()
             if v in where["probed"]
         )
