@@ -413,18 +413,24 @@ def bench(session: nox.Session) -> None:
     session.run(sys.executable, str(ROOT / "benchmarks" / "bench.py"), *session.posargs, external=True)
 
 
+def run_pytest(session: nox.Session, marker: str) -> None:
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv", "pip")
+    # pytest's temporary tree in this session's own folder, emptied at each start: whatever another run
+    # left in the machine's shared one (a tmpfs a killed run left mounted) cannot fail this run's clean-up.
+    basetemp = Path(session.virtualenv.location) / "pytest-tmp"
+    session.run("pytest", "-m", marker, f"--basetemp={basetemp}", *session.posargs)
+
+
 @nox.session(python="3.11")
 def tests(session: nox.Session) -> None:
     """Run the fast tests: no network, no real environment (recorded results, stand-in sessions)."""
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv", "pip")
-    session.run("pytest", "-m", "not slow", *session.posargs)
+    run_pytest(session, "not slow")
 
 
 @nox.session(python="3.11")
 def integration(session: nox.Session) -> None:
     """Run the slow tests: real TF 2.1.0 and 2.21.0 environments, real failures and interruptions, the workflows."""
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv", "pip")
-    session.run("pytest", "-m", "slow", *session.posargs)
+    run_pytest(session, "slow")
 
 
 @nox.session(python="3.11")

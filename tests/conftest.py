@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,18 +84,23 @@ def copy_checkout(target: Path, catalog_text: str | None = None, *, keep_results
 
 
 @pytest.fixture
-def small_filesystem(tmp_path: Path) -> Iterator[Path]:
-    """A real 2 MB tmpfs, mounted for the test (skipped where this process may not mount one)."""
-    mount = tmp_path / "small"
-    mount.mkdir()
+def small_filesystem() -> Iterator[Path]:
+    """A real 2 MB tmpfs, mounted for the test (skipped where this process may not mount one).
+
+    Mounted outside pytest's temporary tree: a run killed mid-test leaves the mount behind, and one
+    inside that tree makes every later pytest fail when it deletes old trees (rmdir: device busy).
+    """
+    mount = Path(tempfile.mkdtemp(prefix="tfmatrix-small-filesystem-"))
     command = ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)]
     mounted = subprocess.run(command, capture_output=True, check=False)
     if mounted.returncode != 0:
+        mount.rmdir()
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
     try:
         yield mount
     finally:
         subprocess.run(["umount", "--lazy", str(mount)], check=True)
+        mount.rmdir()
 
 
 def nox_env() -> dict[str, str]:
