@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib.metadata
 import json
 import os
 import shutil
@@ -192,14 +193,18 @@ def test_a_repro_command_run_for_real_prints_the_committed_outcome(tmp_path: Pat
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(checkout)], check=True)
     command = repro.command(case, "tensorflow-cpu-2.1.0", "freeze")
     env = every_python(nox_env())
-    env.pop("VIRTUAL_ENV", None)  # uv run makes the checkout's own venv
+    for session_venv in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"):  # nox sets both for the tests' session:
+        env.pop(session_venv, None)  # with them, uv run would sync the clone into that venv, not its own
+    installed = importlib.metadata.distribution("tfmatrix").read_text("direct_url.json")
     done = subprocess.run(command, shell=True, cwd=checkout, capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
+    assert importlib.metadata.distribution("tfmatrix").read_text("direct_url.json") == installed  # ours untouched
     committed = json.loads((ROOT / "reports" / "results" / "freeze" / "tensorflow-cpu-2.1.0.json").read_text("utf-8"))
     freeze = probes.load_all(ROOT / "probes")["freeze"]
     recorded = repro.recorded(freeze, next(c for c in committed["cases"] if c["id"] == case))
     assert done.stdout.splitlines()[-len(recorded) :] == recorded  # as the matrix recorded it
     assert "printed: 130 / 65 / 65" in recorded  # the seed notebook's Total params: 130
+    assert (checkout / ".venv").is_dir()  # the clone's own, as in a user's shell
 
 
 def test_every_change_point_of_every_report_has_its_repro_commands() -> None:
