@@ -413,24 +413,25 @@ def bench(session: nox.Session) -> None:
     session.run(sys.executable, str(ROOT / "benchmarks" / "bench.py"), *session.posargs, external=True)
 
 
-def run_pytest(session: nox.Session, marker: str) -> None:
+def run_pytest(session: nox.Session, *args: str) -> None:
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv", "pip")
     # pytest's temporary tree in this session's own folder, emptied at each start: whatever another run
     # left in the machine's shared one (a tmpfs a killed run left mounted) cannot fail this run's clean-up.
     basetemp = Path(session.virtualenv.location) / "pytest-tmp"
-    session.run("pytest", "-m", marker, f"--basetemp={basetemp}", *session.posargs)
+    session.run("pytest", *args, f"--basetemp={basetemp}", *session.posargs)
 
 
 @nox.session(python="3.11")
 def tests(session: nox.Session) -> None:
     """Run the fast tests: no network, no real environment (recorded results, stand-in sessions)."""
-    run_pytest(session, "not slow")
+    run_pytest(session, "-m", "not slow", "--numprocesses=auto")
 
 
 @nox.session(python="3.11")
 def integration(session: nox.Session) -> None:
     """Run the slow tests: real TF 2.1.0 and 2.21.0 environments, real failures and interruptions, the workflows."""
-    run_pytest(session, "slow")
+    # One at a time: their time limits and interruptions are real, and two cores under twice the load miss them.
+    run_pytest(session, "-m", "slow")
 
 
 @nox.session(python="3.11")
