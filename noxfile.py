@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import fcntl
 import functools
+import hashlib
 import math
 import os
 import shutil
@@ -415,9 +416,11 @@ def bench(session: nox.Session) -> None:
 
 def run_pytest(session: nox.Session, *args: str) -> None:
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv", "pip")
-    # pytest's temporary tree in this session's own folder, emptied at each start: whatever another run
+    # pytest's temporary tree of this checkout and session alone, emptied at each start: what another run
     # left in the machine's shared one (a tmpfs a killed run left mounted) cannot fail this run's clean-up.
-    basetemp = Path(session.virtualenv.location) / "pytest-tmp"
+    # Outside the checkout, so that the folders tests make are outside any git repository or project.
+    checkout = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    basetemp = Path(tempfile.gettempdir(), f"tfmatrix-pytest-{checkout}-{session.name}")
     session.run("pytest", *args, f"--basetemp={basetemp}", *session.posargs)
 
 

@@ -92,10 +92,14 @@ def small_filesystem() -> Iterator[Path]:
     """
     mount = Path(tempfile.mkdtemp(prefix="tfmatrix-small-filesystem-"))
     command = ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)]
-    mounted = subprocess.run(command, capture_output=True, check=False)
-    if mounted.returncode != 0:
+    try:
+        mounted = subprocess.run(command, capture_output=True, text=True, check=False)
+        problem = (mounted.stderr.strip() or f"exit status {mounted.returncode}") if mounted.returncode else ""
+    except OSError as error:  # no mount command at all
+        problem = str(error)
+    if problem:
         mount.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+        pytest.skip(f"cannot mount a tmpfs here: {problem}")
     try:
         yield mount
     finally:

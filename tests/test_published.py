@@ -193,8 +193,8 @@ def test_a_repro_command_run_for_real_prints_the_committed_outcome(tmp_path: Pat
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(checkout)], check=True)
     command = repro.command(case, "tensorflow-cpu-2.1.0", "freeze")
     env = every_python(nox_env())
-    for session_venv in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"):  # nox sets both for the tests' session:
-        env.pop(session_venv, None)  # with them, uv run would sync the clone into that venv, not its own
+    for session_venv in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON"):  # nox points them at the
+        env.pop(session_venv, None)  # tests' venv: uv run would sync the clone into it, not into its own
     installed = importlib.metadata.distribution("tfmatrix").read_text("direct_url.json")
     done = subprocess.run(command, shell=True, cwd=checkout, capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -24,8 +24,8 @@ from conftest import ROOT, nox_env
 from tfmatrix import catalog, discover, probes
 
 VARIANTS = ["tensorflow-cpu-2.1.0", "tensorflow-cpu-2.21.0"]
-# What the patch-release job probes for real: one probe carries a result through the jobs, and each
-# further one adds most of a minute. The fan-out runs every probe: a result is made again byte for byte
+# The one probe the patch-release test probes for real (--probes, as if only it were stale): one carries
+# a result through the jobs, and each further one adds most of a minute. The fan-out runs every probe: a result is made again byte for byte
 # only after the probes that ran before it in the same process, since some warnings come once per process
 # (TF 2.1's lazy import of collections ABCs) or after repeated calls (TF 2.21's tf.function retracing).
 PROBED = "freeze"

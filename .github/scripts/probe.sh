@@ -8,7 +8,7 @@
 # aggregate job can download all artifacts into one folder (merge-multiple).
 # A failed attempt (exit status 3: install, import, crash, timeout) is a result too, and so are
 # results written before a later step failed: they are laid out first, then the job fails.
-# Usage: .github/scripts/probe.sh VARIANT [--force-all]
+# Usage: .github/scripts/probe.sh VARIANT [MATRIX OPTIONS...]   (e.g. --force-all, as the workflow passes)
 set -euo pipefail
 variant=$1
 shift
