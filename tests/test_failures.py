@@ -6,8 +6,10 @@ The run goes through ``nox -s matrix`` in a copy of this checkout with a catalog
   probe in the same process hangs (1.15.5, with a time limit of its own), dies of SIGSEGV (2.1.0) or
   exits without output (2.1.4): the freeze probe's findings, written before, are kept.
 
-Only the freeze probe runs before the stand-in (``--probes``): with every real probe before it, 1.15.5's
-time limit ran out before the stand-in began, on a loaded machine (CI, 2026-11-27).
+Only the freeze probe runs before the stand-in (``--probes``), and 1.15.5's time limit is 100 s: with
+every real probe before it, or with 45 s, the limit ran out before the stand-in began on a loaded
+machine (CI, 2026-11-27: the first import of TF 1.15 in a fresh checkout compiles its bytecode, and
+beside another variant doing the same it took more than 45 s).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ version = "1.15.5"
 distribution = "tensorflow"
 python = "3.7"
 resolved_as_of = 2021-01-13
-timeout_seconds = 45
+timeout_seconds = 100
 
 [[release]]
 version = "2.0.4"
@@ -59,7 +61,7 @@ resolved_as_of = 2024-03-15
 """
 EXPECTED = {  # variant: (the stand-in probe's status, failed step, how it ended, a line of the error)
     "tensorflow-2.0.4": ("import-failed", "import", "exit status 1", "Descriptors cannot"),
-    "tensorflow-1.15.5": ("timeout", "probe", "timed out after 45 s", "hanging"),
+    "tensorflow-1.15.5": ("timeout", "probe", "timed out after 100 s", "hanging"),
     "tensorflow-cpu-2.1.0": ("crashed", "probe", "killed by SIGSEGV", "Fatal Python error: Segmentation fault"),
     "tensorflow-cpu-2.1.4": ("crashed", "probe", "exit status 0", "without writing its result"),
 }
