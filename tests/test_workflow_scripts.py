@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,9 +24,10 @@ from tfmatrix import catalog, discover, probes
 
 VARIANTS = ["tensorflow-cpu-2.1.0", "tensorflow-cpu-2.21.0"]
 # The one probe the patch-release test probes for real (--probes, as if only it were stale): one carries
-# a result through the jobs, and each further one adds most of a minute. The fan-out runs every probe: a result is made again byte for byte
-# only after the probes that ran before it in the same process, since some warnings come once per process
-# (TF 2.1's lazy import of collections ABCs) or after repeated calls (TF 2.21's tf.function retracing).
+# a result through the jobs, and each further one adds most of a minute. The fan-out runs every probe:
+# a result is made again byte for byte only after the probes that ran before it in the same process,
+# since some warnings come once per process (TF 2.1's lazy import of collections ABCs) or after
+# repeated calls (TF 2.21's tf.function retracing).
 PROBED = "freeze"
 
 
@@ -55,11 +55,11 @@ def upload_and_download(job: Path, artifacts: Path) -> None:
     shutil.copytree(job / "upload", artifacts, dirs_exist_ok=True)
 
 
-def expected(*variants: str, only: str | None = None) -> list[dict[str, Any]]:
+def expected(*variants: str, only: dict[str, str] | None = None) -> str:
     """The discover job's variants output, which the aggregate job gets in VARIANTS: the probes to run in
-    each variant, every probe or ``only`` one (as when only that probe changed)."""
-    names = [only] if only else probes.names(ROOT / "probes")
-    return [{"id": v, "python": "3.x", "probes": names} for v in variants]
+    each variant, every probe or the one ``only`` names for it (as when only that probe changed)."""
+    every, only = probes.names(ROOT / "probes"), only or {}
+    return json.dumps([{"id": v, "python": "3.x", "probes": [only[v]] if v in only else every} for v in variants])
 
 
 def tools_python(job: Path, tmp_path: Path) -> Path:
@@ -130,7 +130,7 @@ def test_fan_out_then_aggregate_equals_the_local_full_run(tmp_path: Path) -> Non
     aggregate = clone(tmp_path, "aggregate")
     summary = tmp_path / "summary.md"
     never_probed = "tensorflow-1.15.5"  # its job timed out, say: no artifact
-    variants_env = {"GITHUB_STEP_SUMMARY": str(summary), "VARIANTS": json.dumps(expected(*VARIANTS, never_probed))}
+    variants_env = {"GITHUB_STEP_SUMMARY": str(summary), "VARIANTS": expected(*VARIANTS, never_probed)}
     done = script(aggregate, "aggregate.sh", str(artifacts), env=env | variants_env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (aggregate / "reports" / "freeze-matrix.md").read_bytes() == (
@@ -174,8 +174,8 @@ def test_a_new_patch_release_goes_through_the_probe_and_aggregate_jobs(tmp_path:
     upload_and_download(job, artifacts)
     aggregate = clone(tmp_path, "aggregate")
     assert script(aggregate, "start_from_discover.sh", str(discovered), env=env).returncode == 0
-    variants = [*expected("tensorflow-cpu-2.1.0", only=PROBED), *expected("tensorflow-cpu-2.20.1")]
-    done = script(aggregate, "aggregate.sh", str(artifacts), env=env | {"VARIANTS": json.dumps(variants)})
+    variants = expected("tensorflow-cpu-2.1.0", "tensorflow-cpu-2.20.1", only={"tensorflow-cpu-2.1.0": PROBED})
+    done = script(aggregate, "aggregate.sh", str(artifacts), env=env | {"VARIANTS": variants})
     assert done.returncode == 0, done.stdout + done.stderr
     assert not list((aggregate / "reports" / "results").glob("*/tensorflow-cpu-2.20.0*.json"))
     assert "| 2.20.0 " not in (aggregate / "reports" / "freeze-matrix.md").read_text(encoding="utf-8")
@@ -205,9 +205,7 @@ def test_a_failed_attempt_fails_its_job_but_reaches_the_report(tmp_path: Path, m
     assert found == sorted([*probes.names(ROOT / "probes"), "misbehaving"])
     aggregate = clone(tmp_path, "aggregate")
     shutil.copy(misbehaving_dir / "misbehaving.py", aggregate / "probes")  # the report knows the probes that ran
-    done = script(
-        aggregate, "aggregate.sh", str(artifacts), env=env | {"VARIANTS": json.dumps(expected("tensorflow-cpu-2.1.0"))}
-    )
+    done = script(aggregate, "aggregate.sh", str(artifacts), env=env | {"VARIANTS": expected("tensorflow-cpu-2.1.0")})
     assert done.returncode == 0, done.stdout + done.stderr  # so the pull request step still runs
     report = (aggregate / "reports" / "misbehaving-matrix.md").read_text(encoding="utf-8")
     day = re.escape(dt.date.today().isoformat())
@@ -224,9 +222,7 @@ def test_aggregate_rejects_a_broken_artifact(tmp_path: Path) -> None:
     broken.mkdir(parents=True)
     (broken / "tensorflow-cpu-2.1.0.json").write_text('{"schema_version": 3', encoding="utf-8")
     aggregate = clone(tmp_path, "aggregate")
-    done = script(
-        aggregate, "aggregate.sh", str(tmp_path / "artifacts"), env=env | {"VARIANTS": json.dumps(expected())}
-    )
+    done = script(aggregate, "aggregate.sh", str(tmp_path / "artifacts"), env=env | {"VARIANTS": expected()})
     assert done.returncode != 0
     assert "tensorflow-cpu-2.1.0.json: is not valid JSON" in done.stderr
     assert subprocess.run(["git", "diff", "--quiet"], check=False, cwd=aggregate).returncode == 0  # reports/ untouched
@@ -275,9 +271,7 @@ def test_probe_job_uploads_its_results_even_when_a_later_step_failed(tmp_path: P
 def test_aggregate_refuses_an_empty_set_of_artifacts(tmp_path: Path) -> None:
     aggregate = clone(tmp_path, "aggregate")
     (tmp_path / "artifacts").mkdir()
-    done = script(
-        aggregate, "aggregate.sh", str(tmp_path / "artifacts"), env=os.environ | {"VARIANTS": json.dumps(expected())}
-    )
+    done = script(aggregate, "aggregate.sh", str(tmp_path / "artifacts"), env=os.environ | {"VARIANTS": expected()})
     assert done.returncode == 2
     assert "holds no result files: no fan-out job uploaded any" in done.stderr
 
