@@ -16,6 +16,10 @@ A probe module has:
     AXES         {axis: {"title": ..., "values": [...]}}, in case-id order
     GROUPS       {group: {"question": ..., "grid": ...}}: each group of cases answers one question
     ASPECTS      {aspect: {"title": ..., ...}}: what the report judges per case, see ``judge``
+    INTENT       {group: {"means": ..., "parts": {part: {"means": ..., "wrong": ...}}, "fixes": [...]}}:
+                 what a user running a group's recipe means to happen, as parts that can each be
+                 checked; each fix is {"do": ..., "case": {axis: value} or None}, the case that shows
+                 it working (the user's case with those axes changed), None where no case does
     FIELDS       {field: default}: what the probe records per case besides the harness's fields
     setup()      imports the framework, calling framework_imported() once it has; returns facts
                  about the environment (a dict)
@@ -25,6 +29,8 @@ A probe module has:
     run_case(spec, record)  fills ``record`` in; raises NotApplicable where the release lacks a feature
     judge(case)  {aspect: outcome}: one comparable string per aspect (and any extra cell text);
                  repeats of a case are compared by what it says
+    intended(case)  {part: True / False / None}: whether each part of INTENT happened in a case
+                 that ran to the end; None where the case recorded nothing to tell (see ``verdict``)
 
 Usage:
     python _harness.py --describe [PROBE ...]
@@ -51,13 +57,39 @@ import numpy as np
 SEED = 0
 MAX_MESSAGE_CHARS = 500
 ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
-METADATA = ("NAME", "TITLE", "DESCRIPTION", "AXES", "GROUPS", "ASPECTS")
-FUNCTIONS = ("setup", "cases", "reset", "run_case", "judge")
+METADATA = ("NAME", "TITLE", "DESCRIPTION", "AXES", "GROUPS", "ASPECTS", "INTENT")
+FUNCTIONS = ("setup", "cases", "reset", "run_case", "judge", "intended")
 CASE_FIELDS = ("id", "group", "axes", "status", "warnings", "error", "flaky")  # what the harness records
 # The runner tells "the framework cannot be imported" from "the probe crashed later" by this line.
 IMPORTED_MARK = "tfmatrix-imported"
 TIMING_FILE = "_timing.json"  # no probe is named with a leading _
 
+
+# A case's verdict: did its recipe do what its user meant (the probe's INTENT)? The verdict leads every
+# cell; "why" names the parts that differ, the exception, or what was not observed.
+WORKS, WRONG, RAISES, NO_EVIDENCE, NOT_APPLICABLE = "works", "silently wrong", "raises", "no evidence", "n/a"
+VERDICT_ASPECTS = {
+    "verdict": {
+        "title": "verdict",
+        "matrix": True,
+        "symbols": {
+            WORKS: "✅ works",
+            WRONG: "❌ silently wrong",
+            RAISES: "💥 raises",
+            NO_EVIDENCE: "❔ no evidence",
+            NOT_APPLICABLE: "n/a",
+        },
+        "legend": {
+            WORKS: "every part of what the recipe's user means happened",
+            WRONG: "it ran without an error, but a part of what its user means did not happen; the cell says which",
+            RAISES: "it raised an exception; the cell names it (and the step, where the probe records one)",
+            NO_EVIDENCE: "nothing went wrong that the probe saw, but it could not observe a part (e.g. the weights "
+            "that should move were not recorded): no verdict",
+            NOT_APPLICABLE: "the release lacks what the case needs",
+        },
+    },
+    "why": {"title": "what differs from what was meant", "matrix": True},
+}
 
 IMPORTED = []  # what framework_imported() said, once
 
@@ -96,7 +128,33 @@ def load(name):
     clashing = sorted(set(module.FIELDS) & set(CASE_FIELDS))
     if clashing:
         raise ProbeError(name, "FIELDS", "%s is a field the harness records itself" % clashing[0])
+    taken = sorted(set(module.ASPECTS) & set(VERDICT_ASPECTS))
+    if taken:
+        raise ProbeError(name, "ASPECTS", "%s is an aspect the harness judges itself" % taken[0])
+    check_intent(module)
     return module
+
+
+def check_intent(module):
+    """Every group says what its user means, in parts that each say how they can go wrong; fixes name axes."""
+    for group in module.GROUPS:
+        intent = module.INTENT.get(group)
+        where = "INTENT.%s" % group
+        if not isinstance(intent, dict) or not isinstance(intent.get("means"), str) or not intent.get("parts"):
+            raise ProbeError(module.NAME, where, "expected {means: ..., parts: {...}, fixes: [...]}")
+        for part, spec in intent["parts"].items():
+            if not isinstance(spec, dict) or not all(isinstance(spec.get(k), str) for k in ("means", "wrong")):
+                raise ProbeError(module.NAME, "%s.parts.%s" % (where, part), "expected {means: ..., wrong: ...}")
+        for index, fix in enumerate(intent.get("fixes", [])):
+            case = fix.get("case") if isinstance(fix, dict) else None
+            if not isinstance(fix, dict) or not isinstance(fix.get("do"), str) or "case" not in fix:
+                raise ProbeError(module.NAME, "%s.fixes[%d]" % (where, index), "expected {do: ..., case: ...}")
+            for axis, value in (case or {}).items():
+                if value not in module.AXES.get(axis, {}).get("values", []):
+                    raise ProbeError(module.NAME, "%s.fixes[%d].case.%s" % (where, index, axis), "not a value of AXES")
+    extra = sorted(set(module.INTENT) - set(module.GROUPS))
+    if extra:
+        raise ProbeError(module.NAME, "INTENT.%s" % extra[0], "not a group of GROUPS")
 
 
 def discover():
@@ -108,8 +166,57 @@ def discover():
 def describe(module):
     """The probe's metadata as plain JSON data."""
     described = {attr.lower(): getattr(module, attr) for attr in METADATA}
+    described["aspects"] = aspects(module)
     described["fields"] = sorted(module.FIELDS)
     return described
+
+
+def aspects(module):
+    """What the report judges per case: the verdict first, then the probe's own aspects."""
+    found = copy.deepcopy(VERDICT_ASPECTS)
+    found.update(module.ASPECTS)
+    return found
+
+
+def verdict(module, case):
+    """{"verdict": ..., "why": ...}: did the case's recipe do what its user meant?
+
+    A part that did not happen makes it silently wrong, whatever else was not observed; a part the
+    case recorded nothing to tell of (``intended`` says None) makes it no evidence, never "works".
+    """
+    if case["status"] == "not_applicable":
+        return {"verdict": NOT_APPLICABLE, "why": ""}
+    if case["status"] == "error":
+        phase = case.get("phase_reached")
+        return {"verdict": RAISES, "why": case["error"]["type"] + (" at %s" % phase if phase else "")}
+    parts = module.INTENT[case["group"]]["parts"]
+    found = module.intended(case)
+    wrong = [spec["wrong"] for part, spec in parts.items() if found[part] is False]
+    if wrong:
+        return {"verdict": WRONG, "why": "; ".join(wrong)}
+    unseen = ["not observed: %s" % spec["means"] for part, spec in parts.items() if found[part] is None]
+    if unseen:
+        return {"verdict": NO_EVIDENCE, "why": "; ".join(unseen)}
+    return {"verdict": WORKS, "why": ""}
+
+
+def judged(module, case):
+    """Every aspect of a recorded case: the verdict, then what the probe's judge says."""
+    found = verdict(module, case)
+    found.update(module.judge(case))
+    return found
+
+
+def all_moved(weights):
+    """True if every one of ``weights`` moved, False if one did not, None if there were none to see."""
+    moved = [w["moved"] for w in weights]
+    return all(moved) if moved else None
+
+
+def none_moved(weights):
+    """True if none of ``weights`` moved, False if one did, None if there were none to see."""
+    moved = [w["moved"] for w in weights]
+    return not any(moved) if moved else None
 
 
 def grid(axes):
@@ -215,8 +322,8 @@ def failure_outcome(case):
 def signature(module, record):
     """What a repeat of the case must reproduce: its status and every judged aspect."""
     error = record["error"]
-    judged = module.judge(record)
-    found = {aspect: judged[aspect] for aspect in module.ASPECTS}
+    outcomes = judged(module, record)
+    found = {aspect: outcomes[aspect] for aspect in aspects(module)}
     found["status"] = [record["status"], error and error["type"]]
     return found
 

@@ -109,6 +109,14 @@ def fresh_session(seed):
         tf.compat.v1.set_random_seed(seed)
 
 
+def built(model, features):
+    """``model``, built for inputs of ``features`` if it is not yet: Keras 3.0-3.4 build a Sequential whose
+    first layer is a model only in fit(), so its weights could not be recorded before training."""
+    if not model.built:
+        model.build((None, features))
+    return model
+
+
 def variable_path(variable):
     # Keras 3 names a variable just "kernel" and keeps the scoped name in .path.
     path = getattr(variable, "path", None) or variable.name

@@ -27,16 +27,18 @@ DESCRIPTION = (
 AXES = {
     "way": {
         "title": "the callback unfreezes by",
-        "values": ["trainable", "compile", "make_train_function"],
+        "values": ["trainable", "compile", "make_train_function", "two_fits"],
         "description": "trainable: base.trainable = True only; compile: and model.compile() with a new optimizer; "
-        "make_train_function: and model.make_train_function(force=True).",
+        "make_train_function: and model.make_train_function(force=True); two_fits: no callback, the way "
+        "round it: fit(epochs=1), base.trainable = True, compile() with a new optimizer, fit(epochs=1) again.",
     },
     "run_eagerly": {"title": "run_eagerly", "values": ["false", "true"]},
 }
 GROUPS = {
     "unfreeze": {
         "question": "Does the base train in the second epoch once a callback unfroze it?",
-        "grid": "Each way of unfreezing × `run_eagerly` off and on; Adam; `fit(epochs=2)`.",
+        "grid": "Each way of unfreezing × `run_eagerly` off and on; Adam; `fit(epochs=2)` (two `fit(epochs=1)` "
+        "for `two_fits`).",
     },
 }
 MOVED, STILL, NOT_APPLICABLE = "moved", "still", "n/a"
@@ -51,6 +53,30 @@ ASPECTS = {
             NOT_APPLICABLE: "the release lacks what the case needs (e.g. `make_train_function(force=...)`)",
             "💥 <exception>": "fit() raised it (see the result file for the message)",
         },
+    },
+}
+INTENT = {
+    "unfreeze": {
+        "means": "Once unfrozen, the base trains in the second epoch, and the head goes on training.",
+        "parts": {
+            "base_trains": {
+                "means": "the unfrozen base trains in epoch 2",
+                "wrong": "the unfrozen base does not train",
+            },
+            "head_trains": {"means": "the head trains in epoch 2", "wrong": "the head does not train"},
+        },
+        "fixes": [
+            {
+                "do": "Unfreeze between two `fit()` calls: end the first, set `trainable`, `compile()` with a new "
+                "optimizer, then `fit()` again.",
+                "case": {"way": "two_fits"},
+            },
+            {
+                "do": "In the callback, also call `model.make_train_function(force=True)`.",
+                "case": {"way": "make_train_function"},
+            },
+            {"do": "In the callback, also call `compile()` with a new optimizer.", "case": {"way": "compile"}},
+        ],
     },
 }
 FIELDS = {"weights": [], "epochs_run": None}
@@ -92,13 +118,24 @@ def unfreezer(model, base, axes, seen):
     return Unfreeze()
 
 
+def two_fits(model, base, axes, x, y, seen):
+    """The way round a callback: one fit() per phase, unfrozen and compiled again between them."""
+    model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0)
+    seen["epochs"] += 1
+    seen["after_first"] = fw.values(fw.weight_refs(model))
+    base.trainable = True
+    fw.compile_model(model, fw.keras.optimizers.Adam(), axes["run_eagerly"])
+    model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0)
+    seen["epochs"] += 1
+
+
 def run_case(spec, record):
     keras = fw.keras
     axes = spec["axes"]
     if axes["way"] == "make_train_function":
         can_force_train_function()
     base = keras.models.Sequential([keras.layers.Dense(7, input_dim=3), keras.layers.Dense(4)], name="base")
-    model = keras.models.Sequential([base, keras.layers.Dense(1)])
+    model = fw.built(keras.models.Sequential([base, keras.layers.Dense(1)]), 3)
     base.trainable = False
     fw.compile_model(model, fw.keras.optimizers.Adam(), axes["run_eagerly"])
     refs = fw.weight_refs(model)
@@ -109,12 +146,23 @@ def run_case(spec, record):
     y = rng.standard_normal((BATCH, 1)).astype("float32")
     seen = {"epochs": 0, "after_first": None}
     try:
-        model.fit(x, y, epochs=2, batch_size=BATCH, verbose=0, callbacks=[unfreezer(model, base, axes, seen)])
+        if axes["way"] == "two_fits":
+            two_fits(model, base, axes, x, y, seen)
+        else:
+            model.fit(x, y, epochs=2, batch_size=BATCH, verbose=0, callbacks=[unfreezer(model, base, axes, seen)])
     finally:
         record["epochs_run"] = seen["epochs"]
     if seen["after_first"] is None:
         raise RuntimeError("fit() ended before its first epoch did")
     record["weights"] = fw.moves(refs, seen["after_first"], trainable_at_start, frozen)
+
+
+def intended(case):
+    """Every weight of the base and of the head moved in the second epoch."""
+    return {
+        "base_trains": _harness.all_moved([w for w in case["weights"] if w["frozen"]]),
+        "head_trains": _harness.all_moved([w for w in case["weights"] if not w["frozen"]]),
+    }
 
 
 def judge(case):

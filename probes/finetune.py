@@ -33,8 +33,9 @@ AXES = {
     },
     "part": {
         "title": "part of the base",
-        "values": ["all", "top"],
-        "description": "all: base.trainable; top: only the base's last Dense layer (unfreeze: base.trainable = True, "
+        "values": ["all", "top", "all_but_batchnorm"],
+        "description": "all_but_batchnorm (unfreeze only): base.trainable = True, then its BatchNormalization back "
+        "to False; all: base.trainable; top: only the base's last Dense layer (unfreeze: base.trainable = True, "
         "then every other layer of the base back to False).",
     },
     "recompile": {
@@ -85,6 +86,45 @@ ASPECTS = {
     "batchnorm": {"title": "BatchNormalization statistics", "matrix": True},
     "optimizer": {"title": "optimizer state", "matrix": True},
 }
+PARTS = {
+    "switched_obey": {
+        "means": "the layers whose flag changed do as the new flag says in phase 2",
+        "wrong": "a layer whose flag changed does as before",
+    },
+    "others_obey": {
+        "means": "the other weights do as their flags say",
+        "wrong": "a weight whose flag did not change does not do as it says",
+    },
+    "statistics_still": {
+        "means": "the BatchNormalization, called with training=False, keeps its moving statistics",
+        "wrong": "the BatchNormalization's moving statistics update despite training=False",
+    },
+}
+FIXES = [
+    {"do": "Call `compile()` with a new optimizer after changing `trainable`.", "case": {"recompile": "new_optimizer"}},
+    {
+        "do": "Call `compile()` with a new optimizer after changing `trainable`, and keep the base's "
+        "BatchNormalization layers frozen when you unfreeze it.",
+        "case": {"recompile": "new_optimizer", "part": "all_but_batchnorm"},
+    },
+]
+INTENT = {
+    "unfreeze": {
+        "means": "In phase 2 the unfrozen layers train, the head goes on training, and the BatchNormalization "
+        "(called with training=False) keeps its statistics.",
+        "parts": PARTS,
+        "fixes": FIXES,
+    },
+    "freeze": {
+        "means": "In phase 2 the frozen layers stay still, the rest goes on training, and the BatchNormalization "
+        "(called with training=False) keeps its statistics.",
+        "parts": PARTS,
+        "fixes": FIXES,
+    },
+}
+# The base's Dense right before its BatchNormalization: in training mode the BatchNormalization subtracts the
+# batch mean, so this bias has a zero gradient and moves by float noise alone (Adam scales it up). Not evidence.
+FEEDS_BATCHNORM = "dense"
 FIELDS = {"weights": [], "phase_reached": None, "optimizer_after_phase1": None, "optimizer_after_phase2": None}
 BATCH = 8
 
@@ -94,7 +134,12 @@ reset = fw.fresh_session
 
 
 def cases():
-    return [{"group": axes["direction"], "axes": axes} for axes in _harness.grid(AXES)]
+    """Every combination; keeping the BatchNormalization frozen is a way to unfreeze, not to freeze."""
+    return [
+        {"group": axes["direction"], "axes": axes}
+        for axes in _harness.grid(AXES)
+        if not (axes["direction"] == "freeze" and axes["part"] == "all_but_batchnorm")
+    ]
 
 
 def build():
@@ -111,6 +156,11 @@ def set_base(base, part, trainable):
     """Freeze or unfreeze all of the base, or only its top layer (the rest keeps the opposite flag)."""
     if part == "all":
         base.trainable = trainable
+    elif part == "all_but_batchnorm":
+        base.trainable = True
+        for layer in base.layers:
+            if "batch_normalization" in layer.name:
+                layer.trainable = False
     elif trainable:
         base.trainable = True
         for layer in base.layers[:-1]:
@@ -156,12 +206,31 @@ def is_statistic(weight):
     return "moving_" in weight["path"]
 
 
+def intended(case):
+    """The switched weights and the others did as their flags say; the statistics stayed still."""
+    weights = [w for w in case["weights"] if not is_statistic(w) and not is_noise(w)]
+    return {
+        "switched_obey": as_flagged([w for w in weights if w["switched"]]),
+        "others_obey": as_flagged([w for w in weights if not w["switched"]]),
+        "statistics_still": _harness.none_moved([w for w in case["weights"] if is_statistic(w)]),
+    }
+
+
+def as_flagged(weights):
+    """Whether every one of ``weights`` moved if trainable and held if frozen; None where there were none."""
+    return all(w["moved"] != w["frozen"] for w in weights) if weights else None
+
+
+def is_noise(weight):
+    return weight["layer"] == FEEDS_BATCHNORM and weight["path"].endswith("bias")
+
+
 def judge(case):
     """Phase 2 judged: the switched weights, the others, the BatchNormalization's statistics, the optimizer."""
     failed = _harness.failure_outcome(case)
     if failed:
         return {"switched": failed, "others": "", "batchnorm": "", "optimizer": ""}
-    weights = [w for w in case["weights"] if not is_statistic(w)]
+    weights = [w for w in case["weights"] if not is_statistic(w) and not is_noise(w)]
     obeyed = [w["moved"] != w["frozen"] for w in weights if w["switched"]]
     switched = TOOK_EFFECT if all(obeyed) else NO_EFFECT if not any(obeyed) else PARTLY
     return {

@@ -32,9 +32,10 @@ AXES = {
     "api": {"title": "API", "values": ["sequential", "functional", "subclassed"]},
     "target": {
         "title": "frozen",
-        "values": ["model", "layer", "nested"],
+        "values": ["model", "layer", "nested", "constructor"],
         "description": "model: model.trainable = False; layer: the middle layer (Dense or BatchNormalization); "
-        "nested: a Sequential sub-model used as a layer.",
+        "nested: a Sequential sub-model used as a layer; constructor: the middle layer built frozen, "
+        "Dense(4, trainable=False) (keras-team/keras#19432).",
     },
     "order": {
         "title": "order",
@@ -77,6 +78,10 @@ GROUPS = {
         "question": "Do subclassed models behave like Sequential and Functional ones?",
         "grid": "A `keras.Model` subclass with the same three Dense layers; whole model or middle layer; "
         "freeze then compile, compile then freeze; `train_on_batch`.",
+    },
+    "constructor": {
+        "question": "Does a layer frozen in its constructor stay frozen?",
+        "grid": "Sequential, middle layer `Dense(4, trainable=False)`, then `compile()`; every training step.",
     },
     "batchnorm": {
         "question": "Does a frozen BatchNormalization update its statistics?",
@@ -126,6 +131,62 @@ ASPECTS = {
     },
     "batchnorm": {"title": "BatchNorm", "matrix": True},
 }
+WEIGHTS_PARTS = {
+    "frozen_held": {"means": "the frozen weights do not train", "wrong": "frozen weights train"},
+    "others_trained": {"means": "every other weight trains", "wrong": "a weight that should train does not"},
+}
+FIXES = [
+    {
+        "do": "Call `compile()` again, with a new optimizer, after every change to `trainable`.",
+        "case": {"order": "compile_freeze_recompile"},
+    },
+    {  # not for a freeze after training, nor an unfreeze: those cannot come before compile()
+        "do": "Set `trainable` before `compile()`.",
+        "case": {"order": "freeze_then_compile"},
+        "for": {"order": "compile_then_freeze"},
+    },
+    {
+        "do": "Set `trainable` on the layer after building it, not in its constructor.",
+        "case": {"target": "layer"},
+        "for": {"target": "constructor"},  # only a layer built frozen is frozen the same way by the attribute
+    },
+    {
+        "do": "Train with a hand-written loop over `model.trainable_variables`.",
+        "case": {"train_api": "custom_loop"},
+    },
+]
+INTENT = {
+    group: {
+        "means": "The frozen weights do not train; every other weight does.",
+        "parts": WEIGHTS_PARTS,
+        "fixes": FIXES,
+    }
+    for group in GROUPS
+}
+INTENT["timing"]["means"] = (
+    "The frozen weights do not train in the judged step; every other weight does. Unfrozen without a recompile, "
+    "the layer trains again."
+)
+INTENT["batchnorm"] = {
+    "means": "The frozen BatchNormalization's parameters and moving statistics stay still; every other weight trains.",
+    "parts": dict(
+        WEIGHTS_PARTS,
+        statistics_still={
+            "means": "the frozen BatchNormalization's moving statistics stay still",
+            "wrong": "the frozen BatchNormalization's moving statistics update",
+        },
+    ),
+    "fixes": [
+        *FIXES,
+        {
+            "do": "Call the BatchNormalization with `training=False` yourself (TF 1.x runs it in training mode).",
+            "case": None,
+        },
+    ],
+}
+# The Dense right before a BatchNormalization: where the BatchNormalization normalises with the batch's statistics,
+# the gradient of this bias is zero, and only float noise (scaled up by Adam) can move it. Not evidence.
+FEEDS_BATCHNORM = "dense"
 FIELDS = {
     "frozen_layers": [],
     "weights": [],
@@ -189,6 +250,13 @@ def cases():
     for target in ("model", "layer"):
         for order in ("freeze_then_compile", "compile_then_freeze"):
             found.append(case("subclassed", api="subclassed", target=target, order=order, train_api="train_on_batch"))
+    # A layer built frozen, Dense(4, trainable=False): frozen before compile() by construction.
+    for train_api in TRAIN_APIS:
+        found.append(
+            case(
+                "constructor", api="sequential", target="constructor", order="freeze_then_compile", train_api=train_api
+            )
+        )
     # A frozen BatchNormalization: parameters, moving statistics and inference mode.
     for order in ("freeze_then_compile", "compile_then_freeze"):
         for train_api in ("train_on_batch", "fit"):
@@ -211,9 +279,11 @@ def cases():
     return found
 
 
-def middle_layer(kind):
+def middle_layer(kind, target):
     layers = fw.keras.layers
-    return layers.BatchNormalization() if kind == "batchnorm" else layers.Dense(4)
+    if kind == "batchnorm":
+        return layers.BatchNormalization()
+    return layers.Dense(4, trainable=False) if target == "constructor" else layers.Dense(4)
 
 
 def make_model(axes):
@@ -225,7 +295,7 @@ def make_model(axes):
         if api == "functional":
             x = keras.layers.Input((3,))
             return keras.models.Model(inputs=x, outputs=Dense(1)(inner(x)))
-        return keras.models.Sequential([inner, Dense(1)])
+        return fw.built(keras.models.Sequential([inner, Dense(1)]), 3)
     if api == "functional":
         x = keras.layers.Input((3,))
         y = Dense(7)(x)
@@ -236,7 +306,7 @@ def make_model(axes):
         model = subclassed_model_class()()
         model(np.zeros((1, 3), dtype="float32"))  # creates the weights
         return model
-    return keras.models.Sequential([Dense(7, input_dim=3), middle_layer(kind), Dense(1)])
+    return keras.models.Sequential([Dense(7, input_dim=3), middle_layer(kind, target), Dense(1)])
 
 
 def subclassed_model_class():
@@ -262,7 +332,7 @@ def targets_of(model, target):
     layers = [layer for layer in model.layers if layer.weights]
     if target == "nested":
         return [layer for layer in layers if layer.name == "inner"]
-    return [layers[1]]
+    return [layers[1]]  # the middle layer, frozen by attribute or built frozen
 
 
 def count_params(weights):
@@ -357,6 +427,9 @@ def run_case(spec, result):
     trainer = Trainer(model, axes, batch_size)
     refs = fw.weight_refs(model)
     trainable_at_start = {id(v) for v in model.trainable_weights}
+    built_frozen = axes["target"] == "constructor"
+    if built_frozen:  # the weights it would train but for the constructor's flag
+        trainable_at_start |= {id(v) for layer in targets for v in layer.weights}
     before = fw.values(refs)
     result["weight_order_before"] = fw.weight_labels(model)
     frozen_now = False
@@ -364,7 +437,8 @@ def run_case(spec, result):
         if step in ("freeze", "unfreeze"):
             frozen_now = step == "freeze"
             for layer in targets:
-                layer.trainable = not frozen_now
+                if not built_frozen:  # the constructor froze it: setting the attribute again would hide that
+                    layer.trainable = not frozen_now
             if step == "freeze":
                 result["weight_order_after"] = fw.weight_labels(model)
         elif step == "compile":
@@ -394,13 +468,41 @@ def judge(case):
     }
 
 
+def intended(case):
+    """The frozen weights held and the others trained (a BatchNormalization's statistics stayed still).
+
+    Where the case leaves nothing frozen (unfrozen again) or nothing else (the whole model frozen), that
+    part has nothing to check and holds; where weights it needs were not recorded, it is None.
+    """
+    weights = [w for w in case["weights"] if w["trainable_at_start"] and not is_noise(case, w)]
+    nothing_frozen = case["axes"]["order"] == "unfreeze_without_recompile"
+    nothing_else = case["axes"]["target"] == "model"
+    found = {
+        "frozen_held": True if nothing_frozen else _harness.none_moved([w for w in weights if w["frozen"]]),
+        "others_trained": True if nothing_else else _harness.all_moved([w for w in weights if not w["frozen"]]),
+    }
+    if case["group"] == "batchnorm":
+        found["statistics_still"] = _harness.none_moved(
+            [w for w in case["weights"] if w["frozen"] and not w["trainable_at_start"]]
+        )
+    return found
+
+
+def is_noise(case, weight):
+    return (
+        case["axes"].get("layer") == "batchnorm"
+        and weight["layer"] == FEEDS_BATCHNORM
+        and weight["path"].endswith("bias")
+    )
+
+
 def weights_outcome(case):
     """Compare what moved with what was frozen; BatchNorm moving statistics are judged separately."""
     if case["status"] == "not_applicable":
         return NOT_APPLICABLE
     if case["status"] == "error":
         return ERROR
-    weights = [w for w in case["weights"] if w["trainable_at_start"]]
+    weights = [w for w in case["weights"] if w["trainable_at_start"] and not is_noise(case, w)]
     frozen_moved = [w["moved"] for w in weights if w["frozen"]]
     free_moved = [w["moved"] for w in weights if not w["frozen"]]
     if frozen_moved and all(frozen_moved):

@@ -33,12 +33,18 @@ AXES = {
         "never recompiling; recompile: also compile the discriminator again right after freezing it.",
     },
     "run_eagerly": {"title": "run_eagerly", "values": ["false", "true"]},
+    "train_api": {
+        "title": "training step",
+        "values": ["train_on_batch", "fit"],
+        "description": "train_on_batch, as the FAQ does (left out of the case id); fit: one epoch of fit() "
+        "on the same batch instead of each train_on_batch.",
+    },
 }
 GROUPS = {
     "recipe": {
         "question": "Does the discriminator hold in the gan step, and train in its own?",
-        "grid": "Each recipe × `run_eagerly` off and on (for both models); two rounds of "
-        "discriminator step (real, then fake) and gan step.",
+        "grid": "Each recipe × `run_eagerly` off and on (for both models) × `train_on_batch` or `fit`; two "
+        "rounds of discriminator step (real, then fake) and gan step.",
     },
 }
 HELD, TRAINED, PARTLY, NOT_APPLICABLE = "held", "trained", "partly", "n/a"
@@ -59,6 +65,37 @@ ASPECTS = {
     "discriminator_step": {"title": "discriminator in its own step", "matrix": True},
     "generator": {"title": "generator in the gan step", "matrix": True},
 }
+INTENT = {
+    "recipe": {
+        "means": "The discriminator learns in its own step; in the gan step it stays fixed and the generator learns.",
+        "parts": {
+            "discriminator_learns": {
+                "means": "the discriminator learns in its own step",
+                "wrong": "the discriminator does not learn in its own step",
+            },
+            "discriminator_fixed": {
+                "means": "the discriminator stays fixed in the gan step",
+                "wrong": "the discriminator trains in the gan step",
+            },
+            "generator_learns": {
+                "means": "the generator learns in the gan step",
+                "wrong": "the generator does not learn in the gan step",
+            },
+        },
+        "fixes": [
+            {
+                "do": "Set `discriminator.trainable = True` before its own step and `False` before the gan step, "
+                "without compiling again.",
+                "case": {"recipe": "toggle"},
+            },
+            {
+                "do": "Write the training step yourself: gradients of each loss over the trainable variables of the "
+                "model that step should train, as the keras.io DCGAN example does.",
+                "case": None,
+            },
+        ],
+    },
+}
 FIELDS = {"steps": []}
 BATCH = 8
 ROUNDS = 2
@@ -69,7 +106,14 @@ reset = fw.fresh_session
 
 
 def cases():
-    return [{"group": "recipe", "axes": axes} for axes in _harness.grid(AXES)]
+    """The FAQ's train_on_batch cases keep the ids they had before fit was probed: the axis is left out."""
+    found = []
+    for train_api in AXES["train_api"]["values"]:
+        for axes in _harness.grid({name: AXES[name] for name in ("recipe", "run_eagerly")}):
+            if train_api != "train_on_batch":
+                axes["train_api"] = train_api
+            found.append({"group": "recipe", "axes": axes})
+    return found
 
 
 def build():
@@ -101,6 +145,11 @@ def run_case(spec, record):
     real = rng.standard_normal((BATCH, 3)).astype("float32") + 2
     ones, zeros = np.ones((BATCH, 1), "float32"), np.zeros((BATCH, 1), "float32")
     toggling = axes["recipe"] == "toggle"
+    train_api = axes.get("train_api", "train_on_batch")
+
+    def train(model, x, y):
+        fw.train_step(model, x, y, train_api)
+
     for round_number in range(1, ROUNDS + 1):
         noise = rng.standard_normal((BATCH, 2)).astype("float32")
         fake = fw.to_numpy(generator(noise))
@@ -108,13 +157,13 @@ def run_case(spec, record):
             discriminator.trainable = True
 
         def discriminator_step(fake=fake):
-            discriminator.train_on_batch(real, ones)
-            discriminator.train_on_batch(fake, zeros)
+            train(discriminator, real, ones)
+            train(discriminator, fake, zeros)
 
         step(record, refs, mine, round_number, "discriminator", discriminator_step)
         if toggling:
             discriminator.trainable = False
-        step(record, refs, mine, round_number, "gan", lambda noise=noise: gan.train_on_batch(noise, ones))
+        step(record, refs, mine, round_number, "gan", lambda noise=noise: train(gan, noise, ones))
 
 
 def step(record, refs, mine, round_number, name, train):
@@ -140,6 +189,21 @@ def over_rounds(rounds):
     if len(set(each)) == 1:
         return each[0]
     return ", ".join("round %d %s" % (n, outcome) for n, outcome in enumerate(each, 1))
+
+
+def intended(case):
+    """Every discriminator weight moved in each of its own steps and in no gan step; every generator weight moved."""
+    return {
+        "discriminator_learns": every_weight(moved_in(case, "discriminator", "discriminator"), True),
+        "discriminator_fixed": every_weight(moved_in(case, "gan", "discriminator"), False),
+        "generator_learns": every_weight(moved_in(case, "gan", "generator"), True),
+    }
+
+
+def every_weight(rounds, moved):
+    """Whether every weight in every round moved (or stayed still); None where none was recorded."""
+    seen = [m for each in rounds for m in each]
+    return all(m == moved for m in seen) if seen else None
 
 
 def judge(case):

@@ -66,6 +66,31 @@ ASPECTS = {
     "size": {"title": "frozen change / trainable change", "matrix": True},
     "witness": {"title": "witness (zero gradient)", "matrix": True},
 }
+INTENT = {
+    "optimizer": {
+        "means": "After the freeze and the recompile, the frozen layer stays exactly still, the other layers train, "
+        "and the optimizer decays weights as it promises (and only then).",
+        "parts": {
+            "frozen_still": {"means": "the frozen layer stays exactly still", "wrong": "the frozen layer moves"},
+            "others_train": {"means": "the other layers train", "wrong": "a layer that should train does not"},
+            "decay_as_promised": {
+                "means": "the optimizer decays a trainable weight as it promises, and no other optimizer does",
+                "wrong": "weight decay is not applied as promised",
+            },
+        },
+        "fixes": [
+            {
+                "do": "Compile with a new optimizer after freezing, so that no decay or moving average of the old one "
+                "reaches the frozen layer.",
+                "case": None,
+            },
+            {
+                "do": "Where you need neither decay nor EMA, plain Adam leaves the frozen layer still.",
+                "case": {"optimizer": "adam"},
+            },
+        ],
+    },
+}
 FIELDS = {"weights": [], "witness": None, "phase_reached": None}
 DECAYING = ("adamw", "sgd_weight_decay")
 
@@ -135,6 +160,17 @@ def run_case(spec, record):
     record["witness"] = {
         "decay_step": float(LEARNING_RATE * DECAY * np.max(np.abs(before[kernel]))),
         "max_abs_change": record["weights"][kernel]["max_abs_change"],
+    }
+
+
+def intended(case):
+    """The frozen layer exactly still, the other layers moved, the witness as the optimizer promises."""
+    weights = [w for w in case["weights"] if w["layer"] != "witness"]
+    frozen = [w["max_abs_change"] for w in weights if w["frozen"]]
+    return {
+        "frozen_still": max(frozen) == 0 if frozen else None,
+        "others_train": _harness.all_moved([w for w in weights if not w["frozen"]]),
+        "decay_as_promised": witness_outcome(case) == "",
     }
 
 

@@ -41,11 +41,18 @@ AXES = {
         "description": "compile_then_freeze: frozen after compile() and the training step, right before saving "
         "(keras-team/keras#9589).",
     },
+    "load": {
+        "title": "loaded by",
+        "values": ["load_model", "compile_false"],
+        "description": "load_model: load_model(path), as saved (left out of the case id); compile_false: "
+        "load_model(path, compile=False), then compile() with a new Adam.",
+    },
 }
 GROUPS = {
     "saving": {
         "question": "Does the loaded model keep the flag, honour it in training, and come back compiled?",
-        "grid": "Every format the release can save × freezing the middle layer before or after `compile()`.",
+        "grid": "Every format the release can save × freezing the middle layer before or after `compile()` × "
+        "loading as saved or with `compile=False` and `compile()`.",
     },
 }
 KEPT, LOST, NOT_APPLICABLE = "kept", "lost", "n/a"
@@ -72,6 +79,32 @@ ASPECTS = {
     "step": {"title": "training step on the loaded model", "matrix": True},
     "compiled": {"title": "loaded compiled", "matrix": True},
 }
+INTENT = {
+    "saving": {
+        "means": "The loaded model keeps every layer's flag and its compiled state, and a training step moves "
+        "every layer but the frozen one.",
+        "parts": {
+            "flags_kept": {
+                "means": "every layer's trainable flag is as saved",
+                "wrong": "a layer's trainable flag is not kept",
+            },
+            "compiled": {
+                "means": "load_model returns it compiled (unless loaded with compile=False)",
+                "wrong": "it comes back not compiled",
+            },
+            "frozen_held": {"means": "the frozen layer stays still in a step", "wrong": "the frozen layer trains"},
+            "others_train": {"means": "the other layers train", "wrong": "a layer that should train does not"},
+        },
+        "fixes": [
+            {"do": "Load with `load_model(path, compile=False)`, then `compile()`.", "case": {"load": "compile_false"}},
+            {"do": "Save in the `.keras` format.", "case": {"format": "keras"}},
+            {
+                "do": "Set `trainable` before `compile()`, and save after that.",
+                "case": {"order": "freeze_then_compile"},
+            },
+        ],
+    },
+}
 FIELDS = {
     "flags_at_compile": None,
     "flags_at_save": None,
@@ -88,7 +121,14 @@ reset = fw.fresh_session
 
 
 def cases():
-    return [{"group": "saving", "axes": axes} for axes in _harness.grid(AXES)]
+    """Loaded as saved, the cases keep the ids they had before compile=False was probed: the axis is left out."""
+    found = []
+    for load in AXES["load"]["values"]:
+        for axes in _harness.grid({name: AXES[name] for name in ("format", "order")}):
+            if load != "load_model":
+                axes["load"] = load
+            found.append({"group": "saving", "axes": axes})
+    return found
 
 
 def build():
@@ -142,12 +182,13 @@ def run_case(spec, record):
         record["phase_reached"] = "save"
         path = save(model, axes["format"], folder)
         record["phase_reached"] = "load"
-        loaded = fw.keras.models.load_model(path)
+        uncompiled = axes.get("load") == "compile_false"
+        loaded = fw.keras.models.load_model(path, compile=False) if uncompiled else fw.keras.models.load_model(path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     record["flags_loaded"] = flags(loaded)
     record["loaded_compiled"] = getattr(loaded, "optimizer", None) is not None
-    if not record["loaded_compiled"]:
+    if uncompiled or not record["loaded_compiled"]:
         loaded.compile(loss="mse", optimizer=fw.keras.optimizers.Adam())
     refs = fw.weight_refs(loaded)
     before = fw.values(refs)
@@ -156,6 +197,16 @@ def run_case(spec, record):
     record["phase_reached"] = "done"
     frozen = {id(v) for v in loaded.get_layer(FROZEN).weights}
     record["weights"] = fw.moves(refs, before, {id(v) for v in loaded.trainable_weights}, frozen)
+
+
+def intended(case):
+    """Flags as saved, compiled unless asked not to be, the frozen layer still and the others moved."""
+    return {
+        "flags_kept": case["flags_loaded"] == case["flags_at_save"],
+        "compiled": case["loaded_compiled"] or case["axes"].get("load") == "compile_false",
+        "frozen_held": _harness.none_moved([w for w in case["weights"] if w["frozen"]]),
+        "others_train": _harness.all_moved([w for w in case["weights"] if not w["frozen"]]),
+    }
 
 
 def judge(case):
@@ -170,7 +221,8 @@ def judge(case):
     step = ", ".join(
         text for text, wrong in (("frozen layer trained", frozen_moved), ("others stalled", stalled)) if wrong
     )
-    return {"flags": kept, "step": step, "compiled": "" if case["loaded_compiled"] else "not compiled"}
+    asked = case["axes"].get("load") == "compile_false"  # loaded uncompiled on purpose
+    return {"flags": kept, "step": step, "compiled": "" if case["loaded_compiled"] or asked else "not compiled"}
 
 
 if __name__ == "__main__":

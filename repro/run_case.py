@@ -35,8 +35,8 @@ def main(argv):
     module.setup()
     case = _harness.run_case(module, specs[0])
     print(json.dumps({"case": wanted, "status": case["status"], "error": case["error"]}))
-    judged = module.judge(case)
-    for aspect, spec in module.ASPECTS.items():  # the report's aspects, as its cells show them
+    judged = _harness.judged(module, case)
+    for aspect, spec in _harness.aspects(module).items():  # the report's aspects, as its cells show them
         print("%s: %s" % (aspect, spec.get("symbols", {}).get(judged[aspect], judged[aspect])))
     return 0
 

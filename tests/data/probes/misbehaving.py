@@ -19,6 +19,7 @@ DESCRIPTION = "Crashes, hangs or exits quietly after the import, as TFMATRIX_MIS
 AXES = {"plan": {"title": "plan", "values": ["crash", "hang", "quiet"]}}
 GROUPS = {"misbehave": {"question": "Does the runner record how the probe failed?", "grid": "One case."}}
 ASPECTS = {"outcome": {"title": "outcome", "matrix": True}}
+INTENT = {"misbehave": {"means": "It never gets here.", "parts": {"ran": {"means": "it ran", "wrong": "it did not"}}}}
 FIELDS = {}
 VERSION = []
 
@@ -53,3 +54,7 @@ def run_case(spec, record):  # noqa: ARG001 - never reached
 
 def judge(case):  # noqa: ARG001 - never reached
     raise AssertionError
+
+
+def intended(case):  # noqa: ARG001 - it never gets here
+    return {"ran": True}

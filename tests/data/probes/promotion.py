@@ -16,6 +16,13 @@ AXES = {
 }
 GROUPS = {"scalars": {"question": "Which dtype does scalar + Python number have?", "grid": "Each scalar × operand."}}
 ASPECTS = {"dtype": {"title": "dtype of the sum", "matrix": True}}
+INTENT = {
+    "scalars": {
+        "means": "The sum keeps the scalar's dtype.",
+        "parts": {"kept": {"means": "the sum keeps the scalar's dtype", "wrong": "the sum is promoted"}},
+        "fixes": [{"do": "Make the Python number a numpy scalar of the same dtype.", "case": None}],
+    }
+}
 FIELDS = {"dtype": None}
 OPERANDS = {"float": 3.0, "int": 3}
 
@@ -43,3 +50,7 @@ def run_case(spec, record):
 
 def judge(case):
     return {"dtype": case["dtype"] or case["status"]}
+
+
+def intended(case):
+    return {"kept": case["dtype"] == case["axes"]["scalar"]}
