@@ -33,7 +33,7 @@ def frame_of(results_: list[results.Result], freeze: probes.Probe) -> pd.DataFra
 
 
 def changes_of(results_: list[results.Result], freeze: probes.Probe) -> list[aggregate.ChangePoint]:
-    return aggregate.change_points(frame_of(results_, freeze), list(freeze.aspects))
+    return aggregate.change_points(frame_of(results_, freeze), freeze)
 
 
 def by_label(loaded: list[results.Result], label: str) -> results.Result:
@@ -126,6 +126,9 @@ def test_change_points_on_recorded_results(loaded: list[results.Result], freeze:
         ("2.16.2", "2.15.1", "weights"): 22,
         ("2.16.2", "2.15.1", "printed"): 15,
         ("2.16.2", "2.15.1", "batchnorm"): 2,
+        # The verdict changes where the weights do, and where a frozen BatchNormalization's statistics stop moving.
+        ("2.2.3", "2.1.4", "verdict"): 2,
+        ("2.16.2", "2.15.1", "verdict"): 24,
     }
     seed = {
         (c.case, c.before, c.after) for c in changes if c.case in SEED_COMPILE_THEN_FREEZE and c.aspect == "weights"
@@ -192,7 +195,7 @@ def test_a_flaky_outcome_is_marked_and_never_a_change_point(loaded: list[results
     frame = frame_of([before, after], freeze)
     row = frame[(frame["case"] == seed_case) & (frame["release"] == "2.2.3")].iloc[0]
     assert (row["printed"], row["weights"]) == (aggregate.FLAKY, freeze.judge(case(after, seed_case))["weights"])
-    flaky_changes = aggregate.change_points(frame, list(freeze.aspects))
+    flaky_changes = aggregate.change_points(frame, freeze)
     assert (seed_case, "printed") not in {(c.case, c.aspect) for c in flaky_changes}
     assert len(flaky_changes) == len(changes) - 1
 
@@ -206,7 +209,7 @@ def test_a_failed_attempt_fills_its_cells_with_its_state_and_is_bridged(
     cells = frame[frame["release"] == "2.0.4"]
     assert len(cells) == len(before["cases"])
     assert set(cells["weights"]) == set(cells["printed"]) == set(cells["batchnorm"]) == {"import-failed"}
-    bridged = aggregate.change_points(frame, list(freeze.aspects))
+    bridged = aggregate.change_points(frame, freeze)
     assert bridged == direct  # 2.2.3 is still compared with 2.1.4, across the failed attempt
     assert {c.previous for c in bridged} == {"2.1.4"}
     assert frame_of([failed], freeze).empty  # no case to show it in
@@ -226,13 +229,21 @@ def test_a_case_that_raised_speaks_only_through_its_lead_aspect(
     and the discriminator's own step (empty for a raised case) is compared across it, 2.16.2 with 2.18.1."""
     gan = known["gan"]
     recorded = [r for r in load_recorded(variants, known) if r["probe"]["name"] == "gan"]
-    changes = aggregate.change_points(aggregate.cases_frame(recorded, gan), list(gan.aspects))
+    changes = aggregate.change_points(aggregate.cases_frame(recorded, gan), gan)
     assert Counter((c.release, c.aspect) for c in changes) == {
         ("2.16.2", "discriminator_step"): 2,  # the FAQ recipe, with and without run_eagerly
         ("2.17.1", "discriminator_in_gan"): 6,
         ("2.18.1", "discriminator_in_gan"): 6,
+        ("2.16.2", "verdict"): 2,  # the FAQ recipe stops working: the discriminator no longer learns
+        ("2.17.1", "verdict"): 6,  # and the verdict with the exception, into it and out of it
+        ("2.18.1", "verdict"): 6,
     }
-    assert {(c.before, c.after) for c in changes if c.release == "2.17.1"} == {("held", "💥 AttributeError")}
+    into = {(c.aspect, c.before, c.after) for c in changes if c.release == "2.17.1"}
+    assert into == {
+        ("discriminator_in_gan", "held", "💥 AttributeError"),
+        ("verdict", "works", "raises"),  # the toggling recipe
+        ("verdict", "silently wrong", "raises"),  # the FAQ's, whose discriminator had stopped learning in 2.16
+    }
 
 
 def test_a_failure_that_kept_the_last_good_findings_stands_for_them(

@@ -39,6 +39,7 @@ DESCRIPTION = "It {does}."
 AXES = {{"x": {{"title": "x", "values": ["a"]}}}}
 GROUPS = {{"g": {{"question": "Does it?", "grid": "One case."}}}}
 ASPECTS = {{"status": {{"title": "status", "matrix": True}}}}
+INTENT = {{"g": {{"means": "It does.", "parts": {{"did": {{"means": "it did", "wrong": "it did not"}}}}}}}}
 FIELDS = {{}}
 
 
@@ -61,6 +62,10 @@ def run_case(spec, record):
 
 def judge(case):
     return {{"status": case["status"]}}
+
+
+def intended(case):
+    return {{"did": True}}
 """
 STUBS = {
     "lacking": ("raise NotApplicable", "pass", 'raise _harness.NotApplicable("no such feature here")'),

@@ -51,9 +51,22 @@ def test_only_the_base_is_judged_and_partly_is_said(
     loaded: dict[str, results.Result], known: dict[str, probes.Probe]
 ) -> None:
     case = copy.deepcopy(next(c for c in loaded["tensorflow-cpu-2.2.3"]["cases"] if c["id"] == "trainable/true"))
-    assert known["callback"].judge(case) == {"base": "moved"}
+    assert known["callback"].judge(case) == {"verdict": "works", "why": "", "base": "moved"}
     next(w for w in case["weights"] if w["frozen"])["moved"] = False
-    assert known["callback"].judge(case) == {"base": "partly moved"}
+    wrong = {"verdict": "silently wrong", "why": "the unfrozen base does not train"}
+    assert known["callback"].judge(case) == {**wrong, "base": "partly moved"}
+
+
+def test_weights_never_recorded_are_no_evidence_never_works(
+    loaded: dict[str, results.Result], known: dict[str, probes.Probe]
+) -> None:
+    """As on Keras 3.0-3.4 before the probe built its model first: the head's weights were not recorded."""
+    case = copy.deepcopy(next(c for c in loaded["tensorflow-cpu-2.2.3"]["cases"] if c["id"] == "trainable/true"))
+    case["weights"] = [w for w in case["weights"] if w["frozen"]]
+    judged = known["callback"].judge(case)
+    assert (judged["verdict"], judged["why"]) == ("no evidence", "not observed: the head trains in epoch 2")
+    next(w for w in case["weights"] if w["frozen"])["moved"] = False  # a part that did not happen still tells
+    assert known["callback"].judge(case)["verdict"] == "silently wrong"
 
 
 def test_an_error_is_recorded_with_its_message(loaded: dict[str, results.Result]) -> None:

@@ -35,8 +35,9 @@ def test_a_flipped_cell_exits_4_and_names_it(tmp_path: Path, capsys: pytest.Capt
     code, lines, _ = run(RECORDED, new, capsys)
     assert code == status.CHANGED == 4
     assert lines == [
+        "changed: 2.15.1 freeze sequential/model/compile_then_freeze/train_on_batch verdict: silently wrong -> works",
         "changed: 2.15.1 freeze sequential/model/compile_then_freeze/train_on_batch weights: ignored -> held",
-        "tfmatrix: 1 semantic changes",
+        "tfmatrix: 2 semantic changes",
     ]
 
 

@@ -21,7 +21,7 @@ def committed_changes(variants: list[Variant], known: dict[str, probes.Probe]) -
     for name, probe in known.items():
         frame = aggregate.cases_frame(loaded, probe)
         axes = {str(row["case"]): {a: str(row[a]) for a in probe.axes} for _, row in frame.iterrows()}
-        found += [(name, c, axes[c.case]) for c in aggregate.change_points(frame, list(probe.aspects))]
+        found += [(name, c, axes[c.case]) for c in aggregate.change_points(frame, probe)]
     return found
 
 
@@ -38,9 +38,15 @@ def test_every_explanation_matches_a_committed_change_point(
 
 
 def test_every_committed_change_point_is_explained(variants: list[Variant], known: dict[str, probes.Probe]) -> None:
+    """A verdict that changed along with an aspect is explained as that aspect's change is."""
     entries = explanations.load(EXPLANATIONS, known)
-    for probe, change, axes in committed_changes(variants, known):
-        assert any(e.probe == probe and e.explains(change.release, change.aspect, axes) for e in entries), change
+    changes = committed_changes(variants, known)
+    for name, probe in known.items():
+        mine = [(c, axes) for p, c, axes in changes if p == name]
+        axes = {c.case: a for c, a in mine}
+        found = aggregate.explanations_of([c for c, _ in mine], axes, [e for e in entries if e.probe == name], probe)
+        unexplained = [change for change, explanation in found.items() if explanation is None]
+        assert unexplained == [], unexplained[:3]
 
 
 def test_report_groups_change_points_under_their_explanation(
@@ -50,7 +56,11 @@ def test_report_groups_change_points_under_their_explanation(
     section = text.split("## Change points")[1].split("\n## ")[0]
     # The recorded subset skips 2.0.4, so its BatchNorm change shows at 2.1.0, where no entry explains it.
     unexplained = section.split("### Not yet explained")[1]
-    assert unexplained.count("\n- In **2.1.0** (after 1.15.5)") == unexplained.count("\n- In ") == 4
+    assert unexplained.count("\n- In **2.1.0** (after 1.15.5)") == 4
+    # Recorded before the probe built its models first: on 2.16.2 a nested model's head was never recorded, so
+    # those verdicts turn to no evidence, with no aspect changing along: flagged, never explained away.
+    unseen = [line for line in unexplained.splitlines() if line.endswith("verdict: ✅ works → **❔ no evidence**")]
+    assert len(unseen) == unexplained.count("\n- In ") - 4 == 2
     after_2_16 = section.split("### 2.16.2: ")[1].split("\n### ")[0]
     weights = [line for line in after_2_16.splitlines() if line.startswith("- In ") and " weights: " in line]
     assert weights

@@ -18,7 +18,7 @@ DAY = "2026-11-27"
 NEXT_DAY = "2026-11-28"
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
 FLIPPED_ENV = "tensorflow-cpu-2.16.2"
-AFTER = "💥 RuntimeError"
+AFTER = {"verdict": "💥 raises", "why": "RuntimeError", "aspects": {"weights": "💥 error"}}
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +30,12 @@ def matrix() -> summary.Summary:
 
 
 def flipped(matrix: summary.Summary) -> tuple[summary.Summary, dict[str, Any], str, str]:
-    """A deep copy of ``matrix`` in which one case of one question now has another outcome on FLIPPED_ENV."""
+    """A deep copy of ``matrix`` in which one case of one question now has another verdict on FLIPPED_ENV;
+    the verdict it had before, as the feed says it."""
     current = copy.deepcopy(matrix)
     question = next(q for q in current["questions"] if any(FLIPPED_ENV in c for c in q["cases"].values()))
     case, outcomes = next((case, o) for case, o in question["cases"].items() if FLIPPED_ENV in o)
-    before = outcomes[FLIPPED_ENV]
+    before = feed.answer(outcomes[FLIPPED_ENV])
     outcomes[FLIPPED_ENV] = AFTER
     return current, question, case, before
 
@@ -67,7 +68,7 @@ def test_a_flipped_cell_gives_one_entry_naming_the_environment_and_the_outcomes(
     current, question, case, before = flipped(matrix)
     [entry] = feed.changes(matrix, current, DAY)
     assert entry.title == f"{question['question']}: 1 case changed on {label(matrix, FLIPPED_ENV)}"
-    assert f"{case}: {before} → {AFTER}" in entry.summary
+    assert f"{case}: {before} → 💥 raises: RuntimeError" in entry.summary
     assert entry.link == question["reports"]["tensorflow"]
     assert entry.updated == DAY
 

@@ -74,7 +74,8 @@ def test_a_case_that_fails_in_one_repeat_is_flaky_in_status(monkeypatch: pytest.
     first = recorded_case("sequential/layer/freeze_then_compile/fit/dense/adam/false")
     failed = copy.deepcopy(first)
     failed["status"], failed["error"] = "error", {"type": "RuntimeError", "message": "boom"}
-    assert repeated(monkeypatch, harness, [first, failed])["flaky"] == ["status", "weights"]  # an error is judged too
+    flaky = repeated(monkeypatch, harness, [first, failed])["flaky"]
+    assert flaky == ["status", "verdict", "weights", "why"]  # an error is judged too
 
 
 def harness_command(
@@ -117,6 +118,19 @@ def test_a_probe_must_be_named_as_its_file(tmp_path: Path) -> None:
         (lambda s: s.replace("def judge(case):", "def judged(case):"), "judge", "missing"),
         (lambda s: s.replace('FIELDS = {"dtype": None}', 'FIELDS = {"status": None}'), "FIELDS", "the harness records"),
         (lambda s: s.replace('"matrix": True', '"matrix": False'), "ASPECTS", "at least one aspect with matrix"),
+        (lambda s: s.replace("def intended(case):", "def meant(case):"), "intended", "missing"),
+        (lambda s: s.replace('"wrong": "the sum is promoted"', '"bad": 1'), "INTENT.scalars.parts.kept", "wrong"),
+        (
+            lambda s: s.replace('"scalars": {\n        "means"', '"other": {\n        "means"'),
+            "INTENT.scalars",
+            "means",
+        ),
+        (
+            lambda s: s.replace('"case": None', '"case": {"scalar": "float64"}'),
+            "INTENT.scalars.fixes[0].case.scalar",
+            "AXES",
+        ),
+        (lambda s: s.replace('ASPECTS = {"dtype"', 'ASPECTS = {"verdict"'), "ASPECTS", "the harness judges itself"),
         (lambda s: s.replace('"title": "numpy scalar", ', ""), "AXES.scalar", "expected {title, values"),
         (lambda s: s.replace('"grid": "Each scalar × operand."', '"cells": 4'), "GROUPS.scalars", "question, grid"),
         (lambda s: s + "\nraise RuntimeError('half written')\n", "", "cannot be imported: RuntimeError: half written"),
@@ -167,7 +181,9 @@ def test_adding_a_probe_is_adding_one_file(tmp_path: Path) -> None:
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in text.splitlines() if line[:2] == "| "]
     assert ["numpy scalar", "Python operand", "2.21.0"] in rows  # its axes' titles, then the variant
     dtype = {(r[0], r[1]): r[2] for r in rows if len(r) == 3}[("float32", "float")]
-    assert dtype == {c["id"]: c["dtype"] for c in loaded["cases"]}["float32/float"]
+    recorded = {c["id"]: c["dtype"] for c in loaded["cases"]}["float32/float"]
+    verdict = "✅ works" if recorded == "float32" else "❌ silently wrong: the sum is promoted"  # its INTENT
+    assert dtype == f"{verdict} ({recorded})"
 
 
 def test_grid_gives_every_combination_in_case_id_order(harness: Harness) -> None:

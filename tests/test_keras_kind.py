@@ -167,8 +167,9 @@ def test_the_backends_disagree_where_a_layer_is_frozen_after_the_first_step(
     rows = [
         line for line in table.splitlines() if line.startswith("| sequential | layer    | train\\_on\\_batch | adam")
     ]
-    assert "tensorflow: ❌ trained · jax: 💥 error · torch: ✅ held" in rows[0]
-    assert "tensorflow: ✅ held · jax: 💥 error · torch: ✅ held" in rows[1]  # run_eagerly=True
+    wrong = "❌ silently wrong: frozen weights train (❌ trained)"
+    assert f"tensorflow: {wrong} · jax: 💥 raises: ValueError · torch: ✅ works (✅ held)" in rows[0]
+    assert "tensorflow: ✅ works (✅ held) · jax: 💥 raises: ValueError · torch: ✅ works (✅ held)" in rows[1]
     gan = known["gan"]
     gan_report = render.render(render.views(loaded, gan)["gan-keras3-matrix.md"], gan)
     assert "The backends agree in every case." in gan_report  # 3.6.0 raises alike on tensorflow and jax

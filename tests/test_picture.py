@@ -109,8 +109,8 @@ def test_a_changed_outcome_changes_the_picture(document: dict[str, Any]) -> None
     before = picture.timeline(document, "freeze-matrix.md")
     changed = copy.deepcopy(document)
     seed = next(q for q in changed["questions"] if q["id"] == "freeze/seed")
-    assert seed["outcomes"]["tensorflow-cpu-2.1.0"] == {"✅ held": 4, "❌ trained": 4}
-    seed["outcomes"]["tensorflow-cpu-2.1.0"] = {"✅ held": 5, "❌ trained": 3}
+    assert seed["outcomes"]["tensorflow-cpu-2.1.0"] == {"✅ works": 4, "❌ silently wrong": 4}
+    seed["outcomes"]["tensorflow-cpu-2.1.0"] = {"✅ works": 5, "❌ silently wrong": 3}
     assert picture.timeline(changed, "freeze-matrix.md") != before
     seed["outcomes"]["tensorflow-cpu-2.1.0"] = {"✅ kept": 4, "❌ no effect": 4}  # only the categories are drawn
     assert picture.timeline(changed, "freeze-matrix.md") == before
@@ -143,7 +143,14 @@ def test_a_report_the_summary_does_not_show_is_refused(document: dict[str, Any])
 
 @pytest.mark.parametrize(
     ("outcome", "lead"),
-    [("✅ held", "✅"), ("⚠️ stalled", "⚠"), ("💥 KeyError", "💥"), ("⛔ install-failed", "⛔"), ("n/a", "n/a")],
+    [
+        ("✅ works", "✅"),
+        ("❌ silently wrong", "❌"),
+        ("💥 raises", "💥"),
+        ("❔ no evidence", "❔"),
+        ("⛔ install-failed", "⛔"),
+        ("n/a", "n/a"),
+    ],
 )
-def test_outcomes_are_told_apart_by_their_lead(outcome: str, lead: str) -> None:
+def test_verdicts_are_told_apart_by_their_lead(outcome: str, lead: str) -> None:
     assert picture.category(outcome) == lead

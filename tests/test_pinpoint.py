@@ -38,7 +38,8 @@ def by_variant(loaded: list[dict[str, Any]], variant: str) -> dict[str, Any]:
 
 def test_a_change_point_becomes_a_target_with_its_two_releases_and_cases(target: pinpoint.Target) -> None:
     assert (target.older.id, target.newer.id) == ("tensorflow-cpu-2.15.1", "tensorflow-cpu-2.16.2")
-    assert len(target.cases) == 22
+    assert len(target.cases) == 44  # 22 cases: their weights, and their verdict that changed with them
+    assert {aspect for _, aspect, *_ in target.cases} == {"weights", "verdict"}
     assert ("sequential/layer/compile_then_freeze/train_on_batch", "weights", "❌ trained", "✅ held") in target.cases
 
 

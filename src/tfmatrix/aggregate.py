@@ -16,7 +16,7 @@ from packaging.version import Version
 from tfmatrix.attempt import FAILURES
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import TRACKS, label
-from tfmatrix.probes import Probe
+from tfmatrix.probes import VERDICT, WHY, Probe
 from tfmatrix.results import Result
 
 FLAKY = "flaky"  # the outcome differed between repeats of the case (``--repeat N``), in any aspect
@@ -124,6 +124,19 @@ def symbol(probe: Probe, aspect: str, value: str) -> str:
     return str(symbols.get(value, value))
 
 
+def findings_of(probe: Probe, judged: Mapping[str, str]) -> dict[str, Any]:
+    """A case's verdict, why, and what every aspect of the probe's own says (where it says something), as
+    the report's cells show them: how matrix.json and ``tfmatrix check`` carry a case."""
+    own = [aspect for aspect in probe.aspects if aspect not in (VERDICT, WHY)]
+    if judged[VERDICT] in BRIDGED:  # a failed attempt or a flaky verdict: its state is all there is to say
+        return {"verdict": symbol(probe, VERDICT, judged[VERDICT]), "why": "", "aspects": {}}
+    return {
+        "verdict": symbol(probe, VERDICT, judged[VERDICT]),
+        "why": judged[WHY],
+        "aspects": {aspect: symbol(probe, aspect, judged[aspect]) for aspect in own if judged[aspect] != ""},
+    }
+
+
 def case_axes(frame: pd.DataFrame, probe: Probe) -> dict[str, dict[str, str]]:
     return {
         str(row["case"]): {axis: str(row[axis]) for axis in probe.axes}
@@ -131,10 +144,19 @@ def case_axes(frame: pd.DataFrame, probe: Probe) -> dict[str, dict[str, str]]:
     }
 
 
-def explanation_for(
-    change: ChangePoint, axes: dict[str, dict[str, str]], known: Sequence[Explanation]
-) -> Explanation | None:
-    return next((e for e in known if e.explains(change.release, change.aspect, axes[change.case])), None)
+def explanations_of(
+    changes: Sequence[ChangePoint], axes: dict[str, dict[str, str]], known: Sequence[Explanation], probe: Probe
+) -> dict[ChangePoint, Explanation | None]:
+    """The explanation of each change point: the first of ``known`` that matches it. A verdict that changed
+    with a matrix aspect of the same case in the same release (what the verdict is judged on, not the
+    summary's counts) is explained as that change is."""
+    found = {c: next((e for e in known if e.explains(c.release, c.aspect, axes[c.case])), None) for c in changes}
+    judged_on = [aspect for aspect in probe.matrix_aspects if aspect != VERDICT]
+    for change in changes:
+        if change.aspect == VERDICT and found[change] is None:
+            along = [c for c in changes if (c.release, c.case) == (change.release, change.case)]
+            found[change] = next((found[c] for c in along if c.aspect in judged_on and found[c]), None)
+    return found
 
 
 def explained(
@@ -142,21 +164,24 @@ def explained(
 ) -> list[tuple[Explanation | None, list[ChangePoint]]]:
     """The change points of ``frame``, by the explanation that matches them, in ``known``'s order;
     those none matches last, under None."""
-    changes = change_points(frame, list(probe.aspects))
-    axes = case_axes(frame, probe)
-    matched = [(e, [c for c in changes if explanation_for(c, axes, known) is e]) for e in known]
-    unexplained = [c for c in changes if explanation_for(c, axes, known) is None]
-    return [(e, found) for e, found in [*matched, (None, unexplained)] if found]
+    changes = change_points(frame, probe)
+    found = explanations_of(changes, case_axes(frame, probe), known, probe)
+    matched = [(e, [c for c in changes if found[c] is e]) for e in known]
+    unexplained = [c for c in changes if found[c] is None]
+    return [(e, mine) for e, mine in [*matched, (None, unexplained)] if mine]
 
 
-def change_points(frame: pd.DataFrame, aspects: list[str]) -> list[ChangePoint]:
-    """Every (case, aspect) whose value differs from the variant before it on the same track.
+def change_points(frame: pd.DataFrame, probe: Probe, aspects: Sequence[str] | None = None) -> list[ChangePoint]:
+    """Every (case, aspect) whose value differs from the variant before it on the same track; ``aspects``:
+    the probe's compared aspects by default.
 
     A case that is not applicable in either variant is not a change: the feature did not exist.
     A flaky outcome or a failed attempt says nothing about behaviour: the comparison skips over it
     to the variant before, and the cell itself shows what happened. A case that raised has one
-    outcome, its exception, which the lead aspect (the first) shows: it says nothing of the others.
+    outcome, its exception, which the verdict and the probe's own lead aspect show: it says nothing of the others.
     """
+    aspects = list(aspects or probe.compared_aspects)
+    said_when_raised = (VERDICT, probe.detail_lead)
     changes = []
     ordered = frame.sort_values(["case", "position"])
     for (case, _), rows in ordered.groupby(["case", "track"], sort=False):
@@ -167,7 +192,7 @@ def change_points(frame: pd.DataFrame, aspects: list[str]) -> list[ChangePoint]:
             values = rows[aspect].tolist()
             previous = None
             for i, value in enumerate(values):
-                if value in BRIDGED or (raised[i] and aspect != aspects[0]):
+                if value in BRIDGED or (raised[i] and aspect not in said_when_raised):
                     continue
                 if previous is not None and value != values[previous] and applicable[i] and applicable[previous]:
                     changes.append(

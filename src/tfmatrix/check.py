@@ -2,8 +2,9 @@
 
 Whatever the environment is (a conda build, a GPU build, a fork), the harness runs there as in
 every matrix environment, with its variables as they are (``KERAS_BACKEND``,
-``TF_USE_LEGACY_KERAS``). Each case's outcome is judged as the report judges it, then compared
-with every environment of ``matrix.json``: the closest ones, and the cases where they differ.
+``TF_USE_LEGACY_KERAS``). Each case is judged as the report judges it (its verdict, why, and every
+aspect behind them), then compared with every environment of ``matrix.json``: the closest ones, and
+the cases where they differ, in whatever differs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 from tfmatrix import aggregate
 from tfmatrix.probes import HARNESS, Probe
 
-Outcomes = dict[tuple[str, str], str]  # (probe, case) -> what the cell shows
+Findings = dict[str, Any]  # a case on an environment, as matrix.json has it: verdict, why, aspects
+Outcomes = dict[tuple[str, str], Findings]  # (probe, case) -> its findings
 
 
 def run(python: str, probes_dir: Path, names: Sequence[str], timeout: float) -> list[dict[str, Any]]:
@@ -38,14 +40,29 @@ def run(python: str, probes_dir: Path, names: Sequence[str], timeout: float) -> 
 
 
 def outcomes(documents: Sequence[Mapping[str, Any]], known: Mapping[str, Probe]) -> Outcomes:
-    """Each case's lead outcome, as the report's cells and matrix.json show it."""
+    """Each case's findings, as matrix.json has them."""
     found: Outcomes = {}
     for document in documents:
         probe = known[document["probe"]]
-        lead = probe.matrix_aspects[0]
         for case in document["cases"]:
-            found[probe.name, case["id"]] = aggregate.symbol(probe, lead, probe.judge(case)[lead])
+            found[probe.name, case["id"]] = aggregate.findings_of(probe, probe.judge(case))
     return found
+
+
+def difference(mine: Findings, theirs: Findings) -> str:
+    """How two findings of a case differ: the verdicts and why, or else the aspects that differ."""
+    if (mine["verdict"], mine["why"]) != (theirs["verdict"], theirs["why"]):
+        return f"yours {said(mine)}, theirs {said(theirs)}"
+    aspects = sorted(set(mine["aspects"]) | set(theirs["aspects"]))
+    return "; ".join(
+        f"{aspect}: yours {mine['aspects'].get(aspect, '—')}, theirs {theirs['aspects'].get(aspect, '—')}"
+        for aspect in aspects
+        if mine["aspects"].get(aspect) != theirs["aspects"].get(aspect)
+    )
+
+
+def said(findings: Findings) -> str:
+    return str(findings["verdict"]) + (f" ({findings['why']})" if findings["why"] else "")
 
 
 def recorded(summary: Mapping[str, Any]) -> dict[str, Outcomes]:
@@ -97,7 +114,7 @@ def report(
     for env, differing in [(env, differing) for env, differing in ranked if differing][:shown]:
         yield f"  {env['label']} ({env['track_title']}) differs in {len(differing)} cases:"
         for probe, case in differing[:shown]:
-            yield f"    {probe} {case}: yours {mine[probe, case]}, {env['label']} {every[env['id']][probe, case]}"
+            yield f"    {probe} {case}: {difference(mine[probe, case], every[env['id']][probe, case])}"
         if len(differing) > shown:
             yield f"    and {len(differing) - shown} more"
 

@@ -19,7 +19,7 @@ def semantic_changes(old: list[Result], new: list[Result], probes: dict[str, Pro
     for name, probe in probes.items():
         old_frame, new_frame = aggregate.cases_frame(old, probe), aggregate.cases_frame(new, probe)
         merged = new_frame.merge(old_frame, on=["variant", "case"], how="inner", suffixes=("", "_old"))
-        for aspect in probe.aspects:
+        for aspect in probe.compared_aspects:
             known = ~merged[aspect].isin(aggregate.BRIDGED) & ~merged[f"{aspect}_old"].isin(aggregate.BRIDGED)
             flipped = merged[known & (merged[aspect] != merged[f"{aspect}_old"])]
             lines += [
@@ -29,7 +29,7 @@ def semantic_changes(old: list[Result], new: list[Result], probes: dict[str, Pro
         added = set(new_frame["release"]) - set(old_frame["release"])
         lines += [
             f"new release {c.release}: {name} {c.case} {c.aspect}: {c.before} (as in {c.previous}) -> {c.after}"
-            for c in aggregate.change_points(new_frame, list(probe.aspects))
+            for c in aggregate.change_points(new_frame, probe)
             if c.release in added
         ]
     return lines

@@ -78,7 +78,7 @@ def change_point(cp: dict[str, Any], envs: dict[str, Any], day: str) -> Entry:
 
 
 def flips(previous: Summary, current: Summary, day: str) -> list[Entry]:
-    """One entry per (environment, question) whose cells changed outcome since ``previous``."""
+    """One entry per (environment, question) whose cases changed verdict (or why) since ``previous``."""
     before = {env["id"]: env for env in previous["environments"]}
     # A failed attempt without findings to keep shows its failure in every cell: that is no behaviour change.
     stable = [
@@ -90,9 +90,10 @@ def flips(previous: Summary, current: Summary, day: str) -> list[Entry]:
         for question in current["questions"]:
             was = old.get(question["id"], {})
             flipped = [
-                f"{case}: {arrow(was[case][env['id']], now[env['id']])}"
+                f"{case}: {arrow(answer(was[case][env['id']]), answer(now[env['id']]))}"
                 for case, now in question["cases"].items()
-                if env["id"] in now and was.get(case, {}).get(env["id"], now[env["id"]]) != now[env["id"]]
+                if env["id"] in now
+                and answer(was.get(case, {}).get(env["id"], now[env["id"]])) != answer(now[env["id"]])
             ]
             if flipped:
                 reports = question["reports"]
@@ -106,6 +107,11 @@ def flips(previous: Summary, current: Summary, day: str) -> list[Entry]:
                     )
                 )
     return found
+
+
+def answer(findings: dict[str, Any]) -> str:
+    """A case's verdict and why, as the report's cells lead with them."""
+    return str(findings["verdict"]) + (f": {findings['why']}" if findings["why"] else "")
 
 
 def arrow(before: str, after: str) -> str:

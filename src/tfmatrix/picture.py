@@ -1,7 +1,7 @@
-"""The matrix summary -> one SVG picture per report: every question across releases, coloured by outcome.
+"""The matrix summary -> one SVG picture per report: every question across releases, coloured by verdict.
 
 Rows are the report's questions, columns its environments in the report's order, grouped by track.
-A cell is split top to bottom in proportion to how many of the question's cases had each kind of outcome;
+A cell is split top to bottom in proportion to how many of the question's cases had each verdict;
 a black bar on a cell's left edge marks a change point the report explains.
 """
 
@@ -25,10 +25,10 @@ if TYPE_CHECKING:
 # What an outcome's text starts with -> (legend text, Okabe-Ito colour, hatch). The palette stays apart under
 # the common colour blindnesses; the hatch tells failed attempts from n/a in greyscale. Order: a cell's, top down.
 CATEGORIES = {
-    "✅": ("good", "#009E73", ""),
-    "⚠": ("partly", "#E69F00", ""),
-    "❌": ("bad", "#D55E00", ""),
-    "💥": ("raised an exception", "#CC79A7", ""),
+    "✅": ("works", "#009E73", ""),
+    "❌": ("silently wrong", "#D55E00", ""),
+    "💥": ("raises", "#CC79A7", ""),
+    "❔": ("no evidence", "#56B4E9", "...."),
     "🎲": ("flaky", "#F0E442", ""),
     "⛔": ("attempt failed", "#333333", "////"),
     "n/a": ("not applicable", "#DDDDDD", ""),

@@ -8,6 +8,7 @@ report's environment calls it. A probe never imports its framework at import tim
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import os
@@ -21,6 +22,9 @@ from typing import Any
 from tfmatrix.errors import InputError
 
 HARNESS = "_harness.py"  # with every other _*.py beside it: the code all probes share
+VERDICT, WHY = "verdict", "why"  # the aspects the harness judges for every probe, from its INTENT
+# The verdicts, as probes/_harness.py names them (a test holds the two together).
+WORKS, WRONG, RAISES, NO_EVIDENCE, NOT_APPLICABLE = "works", "silently wrong", "raises", "no evidence", "n/a"
 
 
 @dataclass(frozen=True)
@@ -71,14 +75,26 @@ class Probe:
     description: str
     axes: dict[str, dict[str, Any]]
     groups: dict[str, dict[str, str]]
-    aspects: dict[str, dict[str, Any]]
+    aspects: dict[str, dict[str, Any]]  # the harness's verdict and why first, then the probe's own
+    intent: dict[str, dict[str, Any]]  # group -> what its user means, the parts and the fixes
     fields: list[str]
     judge: Callable[[dict[str, Any]], dict[str, str]]
 
     @property
     def matrix_aspects(self) -> list[str]:
-        """The aspects shown in each question's matrix; the first one leads each cell."""
+        """The aspects shown in each question's matrix; the first one, the verdict, leads each cell."""
         return [name for name, spec in self.aspects.items() if spec.get("matrix")]
+
+    @property
+    def compared_aspects(self) -> list[str]:
+        """The aspects change points compare: all but why, which says in words what the others show."""
+        return [name for name in self.aspects if name != WHY]
+
+    @property
+    def detail_lead(self) -> str:
+        """The probe's own first matrix aspect: what its cells led with before verdicts, and what a case
+        that raised still says (its exception)."""
+        return next(name for name in self.matrix_aspects if name not in (VERDICT, WHY))
 
 
 @cache
@@ -101,7 +117,7 @@ def load_all(probes_dir: Path) -> dict[str, Probe]:
                 raise InputError(path, "", f"cannot be imported: {type(exc).__name__}: {exc}") from None
             described = harness.describe(module)
             checked(path, described)
-            found[name] = Probe(**described, judge=module.judge)
+            found[name] = Probe(**described, judge=functools.partial(harness.judged, module))
     return found
 
 
@@ -118,8 +134,14 @@ def checked(path: Path, described: dict[str, Any]) -> None:
         if not isinstance(spec, dict) or not {"question", "grid"} <= set(spec):
             raise InputError(path, f"GROUPS.{group}", "expected {question, grid}")
     aspects = described["aspects"]
-    if not any(isinstance(spec, dict) and spec.get("matrix") for spec in aspects.values()):
+    own = [spec for name, spec in aspects.items() if name not in (VERDICT, WHY)]  # the harness adds those two
+    if not any(isinstance(spec, dict) and spec.get("matrix") for spec in own):
         raise InputError(path, "ASPECTS", "expected at least one aspect with matrix: True")
+    for group, intent in described["intent"].items():  # the harness checked the rest of INTENT
+        for index, fix in enumerate(intent.get("fixes", [])):
+            for axis, value in fix.get("for", {}).items():
+                if value not in described["axes"].get(axis, {}).get("values", []):
+                    raise InputError(path, f"INTENT.{group}.fixes[{index}].for.{axis}", "expected a value of AXES")
     for aspect, spec in aspects.items():
         if "title" not in spec:
             raise InputError(path, f"ASPECTS.{aspect}.title", "missing")

@@ -12,10 +12,10 @@ from typing import Any
 import pandas as pd
 from tabulate import tabulate
 
-from tfmatrix import aggregate, pinpoint, repro, summary
+from tfmatrix import advice, aggregate, pinpoint, repro, summary
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
-from tfmatrix.probes import Probe
+from tfmatrix.probes import NOT_APPLICABLE, RAISES, VERDICT, WHY, Probe
 from tfmatrix.results import Result
 
 STATE_SYMBOLS = aggregate.STATE_SYMBOLS
@@ -79,7 +79,7 @@ def render(
     across = {KINDS[result["kind"]].ACROSS_TRACKS for result in mine}.pop() if mine else ""
     sections = [header(mine, probe)]
     if len(frame):  # some attempt succeeded
-        sections.append(glance_section(frame, probe, known, picture))
+        sections.append(glance_section(frame, probe, picture))
     if failed:
         sections.append(failures_section(failed, dates or {}))
     if len(frame):
@@ -87,7 +87,7 @@ def render(
         sections += [
             change_points_section(frame, probe, known, report_name(probe.name, mine[0]["kind"]), pinpointed or {}),
             grid_section(frame, probe),
-            *[question_section(frame, probe, group, known) for group in probe.groups if group in present],
+            *[question_section(frame, probe, group) for group in probe.groups if group in present],
             *([disagreements_section(frame, probe, across)] if across else []),
             *[aspect_section(frame, probe, aspect) for aspect, spec in probe.aspects.items() if "section" in spec],
         ]
@@ -95,48 +95,64 @@ def render(
     return "\n\n".join(sections) + "\n"
 
 
-def glance_section(frame: pd.DataFrame, probe: Probe, known: Sequence[Explanation], picture: str) -> str:
-    """One row per question, one column per run of releases alike in every case: how many cases end how, and what to do."""
-    shown = frame.assign(cell=cells(frame, probe))
-    lead = probe.matrix_aspects[0]
-    order = list(probe.aspects[lead].get("symbols", {}).values())
-    axes = aggregate.case_axes(frame, probe)
+def glance_section(frame: pd.DataFrame, probe: Probe, picture: str) -> str:
+    """One row per question, one column per run of releases whose every case ends alike: how many cases
+    work, go silently wrong or raise, and for every run where some do not, what to do."""
+    shown = frame.assign(verdict_shown=verdict_symbols(frame, probe))
+    order = list(probe.aspects[VERDICT]["symbols"].values())
+    runs = glance_runs(frame, probe)
     rows = []
-    advised: list[Explanation] = []  # in the order the rows first name them: numbered below the table
+    advised: list[advice.Advice] = []  # numbered below the table, in the order of the rows
     for group, spec in probe.groups.items():
         mine = shown[shown["group"] == group]
         if mine.empty:
             continue
         row = {"question": f"[{spec['question']}](#{summary.anchor(spec['question'])})"}
-        for run in aggregate.alike_runs(shown, "cell"):
-            row[aggregate.run_label(shown, run)] = tally(mine[mine["position"] == run[0]]["cell"].tolist(), order)
-        changes = aggregate.change_points(mine, probe.matrix_aspects)
-        mine_explained = [e for e in known if any(aggregate.explanation_for(c, axes, known) is e for c in changes)]
-        advised += [e for e in mine_explained if e not in advised]
-        row["what to do"] = ", ".join(f"[{advised.index(e) + 1}](#{advice_anchor(e)})" for e in mine_explained) or "—"
+        for run in runs:
+            row[aggregate.run_label(shown, run)] = tally(
+                mine[mine["position"] == run[0]]["verdict_shown"].tolist(), order
+            )
+        fixes = advice.merged([found for run in runs for found in advice.for_run(frame, probe, group, run)])
+        row["what to do"] = ", ".join(f"[{len(advised) + n}](#what-to-do)" for n in range(1, len(fixes) + 1)) or "—"
+        advised += fixes
         rows.append(row)
     lines = [
         "## At a glance",
         "",
         (
-            "Each row is a question, each column a run of releases that behave the same in every case (the day "
-            "each was released below it); a cell counts the cases by outcome. The sections below show every case."
+            "Each row is a recipe's question, each column a run of releases on which every case ends the same way "
+            "(the day each was released below it); a cell counts the cases by verdict: ✅ the recipe did what its "
+            "user means, ❌ it ran but did not, 💥 it raised, ❔ the probe could not see a part of it. The sections "
+            "below show every case and why."
         ),
         "",
         table(pd.DataFrame(rows)),
     ]
     if advised:
-        lines += ["", "**What to do** (the column above names these):", ""]
+        lines += ["", "### What to do", ""]
         lines += [
-            f"{i}. From [{escape(e.release)}](#{advice_anchor(e)}): {e.advice}" for i, e in enumerate(advised, start=1)
+            f"{i}. {escape(probe.groups[found.group]['question'])} On {escape(advice.spans(found.where))}: {found.said()}"
+            for i, found in enumerate(advised, start=1)
         ]
     if picture:
-        lines += ["", f"![Every question across releases: colour per outcome, change points marked]({picture})"]
+        lines += ["", f"![Every question across releases: colour per verdict, change points marked]({picture})"]
     return "\n".join(lines)
 
 
-def advice_anchor(explanation: Explanation) -> str:
-    return summary.anchor(summary.heading(explanation))
+def glance_runs(frame: pd.DataFrame, probe: Probe) -> list[list[int]]:
+    """Runs of consecutive releases on one track in which every case has the same verdict and why."""
+    return aggregate.alike_runs(frame.assign(answer=answers(frame, probe)), "answer")
+
+
+def verdict_symbols(rows: pd.DataFrame, probe: Probe) -> pd.Series:
+    """The verdict as a cell shows it: ``✅ works``, ``❌ silently wrong``, ... (a state's for a failed attempt)."""
+    return rows[VERDICT].map(lambda value: aggregate.symbol(probe, VERDICT, value))
+
+
+def answers(rows: pd.DataFrame, probe: Probe) -> pd.Series:
+    """The verdict and why: ``❌ silently wrong: the discriminator does not learn in its own step``."""
+    said = verdict_symbols(rows, probe)
+    return said.where((rows[WHY] == "") | rows[VERDICT].isin(aggregate.BRIDGED), said + ": " + rows[WHY])
 
 
 def tally(outcomes: list[str], order: list[str]) -> str:
@@ -356,14 +372,14 @@ def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
         {
             "question": f"[{spec['question']}](#{summary.anchor(spec['question'])})",
             "cases": str(int((cases["group"] == group).sum())),
+            "its user means": probe.intent[group]["means"],
             "grid": spec["grid"],
         }
         for group, spec in probe.groups.items()
     ]
-    lead = probe.matrix_aspects[0]
     legend = [
-        f"- {aggregate.symbol(probe, lead, value)}: {text}"
-        for value, text in probe.aspects[lead].get("legend", {}).items()
+        f"- {aggregate.symbol(probe, VERDICT, value)}: {text}"
+        for value, text in probe.aspects[VERDICT]["legend"].items()
     ]
     legend.append(f"- {STATE_SYMBOLS[aggregate.FLAKY]}: {FLAKY_LEGEND}")
     failed = ", ".join(STATE_SYMBOLS[state] for state in aggregate.FAILED_STATES)
@@ -373,6 +389,12 @@ def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
             "- a column marked *(last good run: DAY)*: the latest attempt failed; it shows the findings of the last "
             "one that succeeded, made on DAY; see *Failed attempts*"
         )
+    lead = probe.detail_lead
+    legend += ["", "In brackets, the detail behind the verdict:", ""]
+    legend += [
+        f"- {aggregate.symbol(probe, lead, value)}: {text}"
+        for value, text in probe.aspects[lead].get("legend", {}).items()
+    ]
     present = [TRACKS[track] for track in dict.fromkeys(frame["track"])]
     tracks = " ".join(f"Columns marked{t.suffix} {t.note}." for t in present if t.suffix)
     return "\n".join(
@@ -392,34 +414,39 @@ def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
 
 
 def cells(rows: pd.DataFrame, probe: Probe) -> pd.Series:
-    """What a matrix cell shows: the lead aspect's symbol, then the other matrix aspects that say something."""
-    lead, *others = probe.matrix_aspects
-    shown = rows[lead].map(lambda value: aggregate.symbol(probe, lead, value))
-    failed = rows[lead].isin(aggregate.FAILED_STATES)
+    """What a matrix cell shows: the verdict and why, then in brackets the probe's own matrix aspects that say
+    something (the detail behind the verdict; none where it raised, cannot run, or the attempt failed)."""
+    lead, *others = (aspect for aspect in probe.matrix_aspects if aspect not in (VERDICT, WHY))
+    detail = rows[lead].map(lambda value: aggregate.symbol(probe, lead, value))
     for aspect in others:
-        shown = shown.where((rows[aspect] == "") | failed, shown + " · " + rows[aspect])
-    return shown
+        said = rows[aspect].map(lambda value, aspect=aspect: aggregate.symbol(probe, aspect, value))
+        detail = detail.where(rows[aspect] == "", detail + " · " + said)
+    answer = answers(rows, probe)
+    bare = rows[VERDICT].isin([NOT_APPLICABLE, RAISES, *aggregate.BRIDGED])  # nothing behind the verdict to show
+    return answer.where(bare, answer + " (" + detail + ")")
 
 
-def question_section(frame: pd.DataFrame, probe: Probe, group: str, known: Sequence[Explanation]) -> str:
-    """One question's matrix: each cell the lead aspect's symbol, then the other matrix aspects that say something."""
+def question_section(frame: pd.DataFrame, probe: Probe, group: str) -> str:
+    """One question's matrix: each cell the verdict and why, then the detail; what to do where it does not work."""
     rows = frame[frame["group"] == group]
     matrix = aggregate.release_ranges(rows.assign(cell=cells(rows, probe)), "cell")
-    changes = aggregate.change_points(rows, probe.matrix_aspects)
-    lines = [f"## {probe.groups[group]['question']}", ""]
+    shown = [aspect for aspect in probe.compared_aspects if probe.aspects[aspect].get("matrix")]
+    changes = aggregate.change_points(rows, probe, shown)
+    lines = [f"## {probe.groups[group]['question']}", "", f"*What its user means:* {probe.intent[group]['means']}", ""]
     lines += folded([change_line(c, probe) for c in changes], counted(changes, probe)) or [
         "No change between releases."
     ]
-    axes = aggregate.case_axes(rows, probe)
-    advice = {e.advice: e for c in changes if (e := aggregate.explanation_for(c, axes, known))}
-    if advice:
-        lines += ["", *[f"- *What to do* ({e.release}): {e.advice} ([why](#change-points))" for e in advice.values()]]
+    fixes = advice.merged(
+        [found for run in glance_runs(frame, probe) for found in advice.for_run(frame, probe, group, run)]
+    )
+    if fixes:
+        lines += ["", *[f"- *What to do* on {escape(advice.spans(found.where))}: {found.said()}" for found in fixes]]
     return "\n".join([*lines, "", table(with_axes(rows, matrix, probe))])
 
 
 def disagreements_section(frame: pd.DataFrame, probe: Probe, across: str) -> str:
     """Where the tracks (the backends) disagree on the same release, case by case."""
-    matrix = aggregate.disagreements(frame.assign(cell=cells(frame, probe)), "cell", probe.matrix_aspects[0])
+    matrix = aggregate.disagreements(frame.assign(cell=cells(frame, probe)), "cell", VERDICT)
     lines = [
         f"## Where the {across} disagree",
         "",

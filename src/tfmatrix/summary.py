@@ -1,9 +1,11 @@
-"""Results -> the matrix summary (``reports/matrix.json``): every question × environment -> outcome, and the change points.
+"""Results -> the matrix summary (``reports/matrix.json``): every question × environment -> verdict, what to
+do, and the change points.
 
 It is what the report's first screen, the picture, the feed and ``tfmatrix lookup`` read, and the
-API other tools read. Outcomes are what the report's cells show (the lead aspect's symbol); where a
-release was first probed and when it was uploaded come from the results and the release dates.
-``schemas/matrix.schema.json`` says what it holds.
+API other tools read. Each case on each environment has its verdict (did the recipe do what its user
+means), why, and every aspect behind it; each question on each environment, how many cases end with
+which verdict and what to do where some do not work; where a release was first probed and when it
+was uploaded come from the results and the release dates. ``schemas/matrix.schema.json`` says what it holds.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from tfmatrix import aggregate, pinpoint, repro
+from tfmatrix import advice, aggregate, pinpoint, repro
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
-from tfmatrix.probes import Probe
+from tfmatrix.probes import VERDICT, Probe
 from tfmatrix.results import Result
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 Summary = dict[str, Any]
 ReleaseDates = aggregate.ReleaseDates
 
@@ -56,26 +58,33 @@ def anchor(title: str) -> str:
     return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
 
 
-def outcome_cells(frame: pd.DataFrame, probe: Probe) -> pd.Series:
-    """What a cell of the lead aspect shows: its symbol (a state's for a failed attempt)."""
-    lead = probe.matrix_aspects[0]
-    return frame[lead].map(lambda value: aggregate.symbol(probe, lead, value))
+def verdict_cells(frame: pd.DataFrame, probe: Probe) -> pd.Series:
+    """The verdict as the report's cells show it: ``✅ works``, ... (a state's for a failed attempt)."""
+    return frame[VERDICT].map(lambda value: aggregate.symbol(probe, VERDICT, value))
 
 
 def questions(frame: pd.DataFrame, probe: Probe, report: str) -> list[dict[str, Any]]:
-    shown = frame.assign(outcome=outcome_cells(frame, probe))
+    shown = frame.assign(outcome=verdict_cells(frame, probe))
     found = []
     for group, spec in probe.groups.items():
         rows = shown[shown["group"] == group]
         if rows.empty:
             continue
         cases = {
-            str(case): dict(zip(part["variant"], part["outcome"], strict=True))
+            str(case): {
+                str(row["variant"]): aggregate.findings_of(probe, {str(k): v for k, v in row.items()})
+                for _, row in part.iterrows()
+            }
             for case, part in rows.groupby("case", sort=False)
         }
         counts = {
             str(variant): {str(k): int(v) for k, v in part["outcome"].value_counts(sort=False).items()}
             for variant, part in rows.groupby("variant", sort=False)
+        }
+        positions = dict(zip(rows["variant"], rows["position"], strict=False))
+        fixes = {
+            str(variant): [found.as_data() for found in advice.for_run(frame, probe, group, [int(position)])]
+            for variant, position in positions.items()
         }
         found.append(
             {
@@ -83,8 +92,9 @@ def questions(frame: pd.DataFrame, probe: Probe, report: str) -> list[dict[str, 
                 "probe": probe.name,
                 "report": f"{report}#{anchor(spec['question'])}",
                 "question": spec["question"],
-                "aspect": probe.matrix_aspects[0],
+                "means": probe.intent[group]["means"],
                 "outcomes": counts,
+                "fixes": {variant: said for variant, said in fixes.items() if said},
                 "cases": cases,
             }
         )
@@ -126,7 +136,9 @@ def ids(report: str, groups: Sequence[tuple[Explanation | None, list[aggregate.C
     found: list[str] = []
     for _, matched in groups:
         where = "+".join(dict.fromkeys(c.release for c in matched)).replace(" ", "-")
-        name = f"{report.removesuffix('-matrix.md')}/{where}/{matched[0].aspect}"
+        # Named by an aspect the verdict changed with, where there is one: ids stay as they were before verdicts.
+        aspect = next((c.aspect for c in matched if c.aspect != VERDICT), matched[0].aspect)
+        name = f"{report.removesuffix('-matrix.md')}/{where}/{aspect}"
         taken = sum(1 for other in found if other == name or other.startswith(f"{name}-"))
         found.append(f"{name}-{taken + 1}" if taken else name)
     return found
@@ -214,9 +226,12 @@ def build(
                 continue
             report = report_name(probe.name, kind)
             for question in questions(frame, probe, report):
-                merged = found.setdefault(question["id"], {**question, "reports": {}, "outcomes": {}, "cases": {}})
+                merged = found.setdefault(
+                    question["id"], {**question, "reports": {}, "outcomes": {}, "fixes": {}, "cases": {}}
+                )
                 merged["reports"][kind] = question.pop("report")
                 merged["outcomes"].update(question["outcomes"])
+                merged["fixes"].update(question["fixes"])
                 for case, outcomes in question["cases"].items():
                     merged["cases"].setdefault(case, {}).update(outcomes)
             mine_known = [e for e in known if e.probe == probe.name]
