@@ -344,7 +344,7 @@ def report(session: nox.Session) -> None:
     parser.add_argument("--probes-dir", type=Path, default=PROBES, help=argparse.SUPPRESS)  # tests: other probes
     opts = parser.parse_args(session.posargs)
     hold_lock(ROOT / ".nox" / "report.lock", "report", wait=True)  # one at a time: they share this venv
-    session.install(".")
+    session.install(".[report]")
     results_dir = opts.results_dir.resolve()
     tfmatrix = [str(Path(session.bin, "tfmatrix")), "--catalog", str(CATALOG), "--probes", str(opts.probes_dir)]
     session.run(*tfmatrix, "migrate", str(results_dir))
@@ -362,7 +362,7 @@ def report(session: nox.Session) -> None:
 def pinpoint(session: nox.Session) -> None:
     """Find the first release of each change point (or of those named) by probing the releases between, then the reports."""
     hold_lock(ROOT / ".nox" / "matrix.lock", "matrix run")  # it writes the release dates and probes as a run does
-    session.install(".", "pip")  # pip: the index pip is configured with, asked for upload days
+    session.install(".[report]", "pip")  # pip: the index pip is configured with, asked for upload days
     tfmatrix = [str(Path(session.bin, "tfmatrix")), "--catalog", str(CATALOG), "--probes", str(PROBES)]
     command = [*tfmatrix, "pinpoint", "--results", str(RESULTS), "--explanations", str(ROOT / "explanations.toml")]
     done = subprocess.run([*command, "--uv", nox.virtualenv.UV, *session.posargs], check=False).returncode
@@ -392,7 +392,7 @@ def diff(session: nox.Session) -> None:
     parser.add_argument("--old", type=Path, help="earlier results (default: reports/results as committed at HEAD)")
     parser.add_argument("--new", type=Path, default=RESULTS, help="later results (default: reports/results)")
     opts = parser.parse_args(session.posargs)
-    session.install(".")
+    session.install(".[report]")
     with tempfile.TemporaryDirectory(prefix="tfmatrix-diff-") as scratch:
         old = opts.old
         if old is None:
@@ -415,7 +415,7 @@ def bench(session: nox.Session) -> None:
 
 
 def run_pytest(session: nox.Session, *args: str) -> None:
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv", "pip")
+    session.install("-e", ".[report]", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv", "pip")
     # pytest's temporary tree of this checkout and session alone, emptied at each start: what another run
     # left in the machine's shared one (a tmpfs a killed run left mounted) cannot fail this run's clean-up.
     # Outside the checkout, so that the folders tests make are outside any git repository or project.
@@ -440,7 +440,7 @@ def integration(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
     """Static checks: ruff, mypy, shellcheck, and the GitHub files (check-jsonschema, zizmor offline, actionlint)."""
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "lint"), "nox")
+    session.install("-e", ".[report]", *nox.project.dependency_groups(PYPROJECT, "lint"), "nox")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")

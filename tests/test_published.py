@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,14 @@ def test_the_summary_holds_every_question_environment_and_change_point(matrix: d
     ids = [env["id"] for env in matrix["environments"]]
     assert sorted(ids) == sorted({path.stem for path in RECORDED.glob("*/*.json")})  # each once
     seed = next(q for q in matrix["questions"] if q["id"] == "freeze/seed")
-    assert seed["outcomes"]["tensorflow-cpu-2.1.0"] == {"✅ held": 4, "❌ trained": 4}
-    assert seed["cases"]["sequential/model/compile_then_freeze/train_on_batch"]["tensorflow-cpu-2.1.0"] == "❌ trained"
+    assert seed["outcomes"]["tensorflow-cpu-2.1.0"] == {"✅ works": 4, "❌ silently wrong": 4}
+    found = seed["cases"]["sequential/model/compile_then_freeze/train_on_batch"]["tensorflow-cpu-2.1.0"]
+    assert (found["verdict"], found["why"]) == ("❌ silently wrong", "frozen weights train")
+    assert found["aspects"]["weights"] == "❌ trained"
+    assert found["aspects"]["printed"] == "130 / 65 / 65"  # the seed notebook's misprint, every aspect kept
+    assert seed["means"] == "The frozen weights do not train; every other weight does."
+    [fix, *_] = seed["fixes"]["tensorflow-cpu-2.1.0"]
+    assert (fix["do"], fix["status"]) == ("Set `trainable` before `compile()`.", "verified")
     assert seed["reports"]["tensorflow"] == "freeze-matrix.md#the-seed-notebooks-cases"
     change = next(c for c in matrix["change_points"] if c["id"] == "freeze/2.16.2/weights")
     assert change["first_seen"] == [
@@ -82,36 +89,90 @@ def ask(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_lookup_of_a_probed_release_gives_its_own_outcomes_and_advice(capsys: pytest.CaptureFixture[str]) -> None:
+def answered(capsys: pytest.CaptureFixture[str], path: Path, *args: str) -> dict[str, Any]:
+    """``tfmatrix lookup --json``'s answer."""
+    assert cli.main(["lookup", "--matrix", str(path), *args, "--json"]) == status.OK
+    found: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return found
+
+
+def recipe(found: dict[str, Any], question: str) -> dict[str, Any]:
+    return next(r for r in found["recipes"] if r["question"] == question)
+
+
+SEED = "The seed notebook's cases"
+TIMING = "Does freezing take effect, whenever you freeze and however you train?"
+SAVING = "Does the loaded model keep the flag, honour it in training, and come back compiled?"
+MOMENTUM = "Does momentum from an earlier step keep moving a frozen weight?"
+GAN = "Does the discriminator hold in the gan step, and train in its own?"
+
+
+def test_lookup_of_a_probed_release_gives_a_verdict_per_recipe_and_its_fix(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = ask(capsys, "--tensorflow", "2.1.0")
     assert code == status.OK
     assert out.startswith("TensorFlow 2.1.0: probed as 2.1.0 (released 2020-01-08).\n")
-    seed = out.split("The seed notebook's cases", 1)[1].split("\n\n", 1)[0]
-    assert "✅ held 4 · ❌ trained 4" in seed
-    assert "changes in 2.16.2 (released 2024-06-28): Keras 3" in seed  # a later change, said as one
+    blocks = out.split("\n\n")
+    assert blocks[1].startswith("❌ silently wrong — Phase 2 of the guide")  # fine-tuning first: people meet it first
+    seed = next(b for b in blocks if "— The seed notebook's cases" in b)
+    assert seed.startswith("❌ silently wrong — The seed notebook's cases (4 of 8 ✅ works, 4 of 8 ❌ silently")
+    assert "→ Set `trainable` before `compile()`. Verified:" in seed
+    upgrade = out.split("Changes if you upgrade:\n", 1)[1]
+    assert "- in 2.16.2 (released 2024-06-28): Keras 3" in upgrade
+    assert all(len(line) <= 80 for line in out.splitlines())  # wrapped to a terminal's width
 
 
-def test_lookup_between_two_probed_releases_names_both_and_whether_they_agree(
+def test_lookup_says_each_fix_once(capsys: pytest.CaptureFixture[str]) -> None:
+    found = answered(capsys, GOLDEN_MATRIX, "--keras", "3.4.1", "--backend", "jax")
+    gan = recipe(found, GAN)
+    found["recipes"].append({**gan, "question": "The same recipe asked again?"})  # two recipes, one fix
+    text = "\n".join(lookup.lines(found))
+    fixes: list[str] = []
+    for line in text.splitlines():  # a fix is its "→" line and the lines wrapped under it
+        if line.startswith("   → "):
+            fixes.append(line.strip())
+        elif line.startswith("     ") and fixes:
+            fixes[-1] += " " + line.strip()
+    said = [fix for fix in fixes if not fix.startswith(("→ The same fix as for: ", "→ No fix is known"))]
+    assert len(said) == len(set(said))
+    assert fixes[-1] == f"→ The same fix as for: {GAN}"  # the later recipe points back to the first
+
+
+def test_lookup_answers_one_recipe_and_as_data(capsys: pytest.CaptureFixture[str]) -> None:
+    found = answered(capsys, GOLDEN_MATRIX, "--keras", "3.4.1", "--backend", "jax", "--recipe", "gan")
+    [gan] = found["recipes"]
+    assert (gan["question"], gan["verdict"], gan["guess"]) == (GAN, "❌ silently wrong", False)
+    assert gan["counts"] == {"✅ works": 2, "❌ silently wrong": 4}
+    [fix] = gan["fixes"]
+    assert fix["status"] == "verified"
+    assert fix["cases"] == ["toggle/false", "toggle/true"]
+    assert fix["do"].startswith("Set `discriminator.trainable = True` before its own step")
+
+
+def test_lookup_between_two_probed_releases_names_both_and_labels_a_guess(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, _ = ask(capsys, "--tensorflow", "2.16.0")
     assert code == status.OK
     assert out.startswith("TensorFlow 2.16.0: not probed; between 2.15.1 (released 2024-03-08) and 2.16.2")
-    seed = out.split("The seed notebook's cases", 1)[1].split("\n\n", 1)[0]
-    assert "the two sides differ in 4 of 8 cases: the change lies between them" in seed
-    agreeing = out.split("Does momentum from an earlier step keep moving a frozen weight?", 1)[1]
-    assert "both sides agree: ✅ held 4 · ❌ trained 2" in agreeing.split("\n\n", 1)[0]
+    found = answered(capsys, GOLDEN_MATRIX, "--tensorflow", "2.16.0")
+    seed = recipe(found, SEED)
+    assert seed["guess"]
+    assert seed["note"].startswith("not probed: a guess from 2.15.1; 2.16.2 differs in 4 of 8 cases")
+    momentum = recipe(found, MOMENTUM)
+    assert (momentum["guess"], momentum["note"]) == (False, "not probed: answered from 2.15.1 and 2.16.2, which agree")
+    assert "❌ silently wrong (a guess) — The seed notebook's cases" in out
 
 
-def test_lookup_outside_the_probed_releases_names_the_nearest(capsys: pytest.CaptureFixture[str]) -> None:
+def test_lookup_outside_the_probed_releases_is_a_guess_from_the_nearest(capsys: pytest.CaptureFixture[str]) -> None:
     _, newer, _ = ask(capsys, "--tensorflow", "2.99")
     newest = max(
         (p.stem for p in RECORDED.glob("*/tensorflow-cpu-*[0-9].json")), key=lambda s: Version(s.split("-")[-1])
     )
-    expected = f"nearest: {newest.split('-')[-1]} (released"
-    assert newer.startswith(f"TensorFlow 2.99: not probed, and newer than every probed release; {expected}")
-    _, older, _ = ask(capsys, "--tensorflow", "1.14.0")
-    assert older.startswith("TensorFlow 1.14.0: not probed, and older than every probed release; nearest: 1.15.5")
+    assert " ".join(newer.split()).startswith(
+        f"TensorFlow 2.99: not probed, and newer than every probed release: answers are a guess from "
+        f"{newest.split('-')[-1]} (released"
+    )
+    assert all(r["guess"] for r in answered(capsys, GOLDEN_MATRIX, "--tensorflow", "1.14.0")["recipes"])
 
 
 def test_lookup_of_keras_on_a_backend_and_of_tf_keras(capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,7 +180,24 @@ def test_lookup_of_keras_on_a_backend_and_of_tf_keras(capsys: pytest.CaptureFixt
     assert keras.startswith("Keras 3.6.0 on jax: probed as 3.6.0 jax")
     _, legacy, _ = ask(capsys, "--tensorflow", "2.16.2", "--tf-keras")
     assert legacy.startswith("TensorFlow 2.16.2 with tf-keras: probed as 2.16.2 tf-keras")
-    assert "✅ held 4 · ❌ trained 4" in legacy.split("The seed notebook's cases", 1)[1].split("\n\n", 1)[0]
+    legacy_seed = recipe(answered(capsys, GOLDEN_MATRIX, "--tensorflow", "2.16.2", "--tf-keras"), SEED)
+    assert legacy_seed["counts"] == {"✅ works": 4, "❌ silently wrong": 4}
+
+
+def test_lookup_piped_into_head_ends_cleanly(tmp_path: Path) -> None:
+    """`tfmatrix lookup ... | head -1`: the pipe closes early; no traceback, no error status."""
+    shutil.copy(GOLDEN_MATRIX, tmp_path / "matrix.json")
+    done = subprocess.run(
+        "tfmatrix lookup --matrix matrix.json --tensorflow 2.15.1 | head -1",
+        shell=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONWARNINGS": "error"},
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("TensorFlow 2.15.1: probed as 2.15.1")
 
 
 @pytest.mark.parametrize(
@@ -137,6 +215,45 @@ def test_lookup_refuses_what_it_cannot_answer_in_one_line(
     assert code == status.BAD_INPUT
     assert said in err
     assert err.count("\n") == 1
+
+
+def test_lookup_runs_without_the_report_extra(tmp_path: Path) -> None:
+    """`pip install .` without [report]: no pandas, matplotlib or tabulate, and lookup still answers."""
+    shutil.copy(GOLDEN_MATRIX, tmp_path / "matrix.json")
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    for name in ("pandas", "matplotlib", "tabulate"):  # a module that fails to import, as a missing one does
+        (blocked / f"{name}.py").write_text(f"raise ModuleNotFoundError('no', name='{name}')\n", encoding="utf-8")
+    code = "import sys; from tfmatrix import cli; sys.exit(cli.main(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "lookup", "--matrix", "matrix.json", "--keras", "3.4.1", "--backend", "jax"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(blocked)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "❌ silently wrong — Does the discriminator hold in the gan step" in done.stdout
+    report = [
+        f"--catalog={ROOT / 'catalog.toml'}",
+        f"--probes={ROOT / 'probes'}",
+        "report",
+        f"--results={RECORDED}",
+        f"--explanations={ROOT / 'explanations.toml'}",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *report],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(blocked)},
+    )
+    assert (done.returncode, done.stderr) == (
+        status.BAD_INPUT,
+        "tfmatrix: error: this command needs pandas: pip install 'tfmatrix[report]'\n",
+    )
 
 
 def test_lookup_needs_nothing_but_the_summary(tmp_path: Path) -> None:
@@ -298,9 +415,9 @@ def test_a_report_whose_every_attempt_failed_has_no_picture_and_renders(
 
 
 def test_lookup_between_the_releases_around_a_change_says_it_lies_between(capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = ask(capsys, "--tensorflow", "2.16.0rc1")
-    seed = out.split("The seed notebook's cases", 1)[1].split("\n\n", 1)[0]
-    assert "changes after 2.15.1, by 2.16.2 (released 2024-06-28): Keras 3" in seed
+    upgrade = answered(capsys, GOLDEN_MATRIX, "--tensorflow", "2.16.0rc1", "--recipe", "seed")["upgrade"]
+    keras3 = next(u for u in upgrade if u["change"] == "freeze/2.16.2/weights")
+    assert keras3["where"] == "after 2.15.1, by 2.16.2 (released 2024-06-28)"
 
 
 Bounds = tuple[str, str]  # pinpoint's verdict: the first release of the new way, the last of the old
@@ -328,15 +445,9 @@ def pinpointed(matrix: dict[str, Any], tmp_path: Path, verdicts: dict[str, Bound
     return path
 
 
-def looked_up(capsys: pytest.CaptureFixture[str], path: Path, version: str, question: str) -> list[str]:
-    """What ``tfmatrix lookup --tensorflow version`` says under ``question``, without its heading."""
-    assert cli.main(["lookup", "--matrix", str(path), "--tensorflow", version]) == status.OK
-    return capsys.readouterr().out.split(question, 1)[1].split("\n\n", 1)[0].splitlines()[1:]
-
-
-SEED = "The seed notebook's cases"
-TIMING = "Does freezing take effect, whenever you freeze and however you train?"
-SAVING = "Does the loaded model keep the flag, honour it in training, and come back compiled?"
+def noted(capsys: pytest.CaptureFixture[str], path: Path, version: str, question: str) -> str:
+    """How ``tfmatrix lookup --tensorflow version`` says it reached its answer to ``question``."""
+    return str(recipe(answered(capsys, path, "--tensorflow", version), question)["note"])
 
 
 @pytest.mark.parametrize(
@@ -351,34 +462,34 @@ SAVING = "Does the loaded model keep the flag, honour it in training, and come b
 def test_lookup_between_says_which_side_pinpoint_found_it_on(
     capsys: pytest.CaptureFixture[str], matrix: dict[str, Any], tmp_path: Path, bounds: Bounds, asked: str, like: str
 ) -> None:
-    seed = looked_up(capsys, pinpointed(matrix, tmp_path, bounds), asked, SEED)
+    found = answered(capsys, pinpointed(matrix, tmp_path, bounds), "--tensorflow", asked)
+    seed = recipe(found, SEED)
     why = f"the change came in {bounds[0]}" if like == "2.16.2" else f"{bounds[1]} still behaved the old way"
-    assert seed[0] == f"  behaves like {like}, as pinpointed: {why}"
-    assert seed[1] == f"  {like}: " + {"2.16.2": "✅ held 8", "2.15.1": "✅ held 4 · ❌ trained 4"}[like]
-    other = {"2.16.2": "2.15.1", "2.15.1": "2.16.2"}[like]
-    assert seed[2] == f"  ({other} differs in 4 of 8 cases)"
+    assert seed["note"] == f"not probed: behaves like {like}, as pinpointed ({why})"
+    assert not seed["guess"]
+    assert seed["counts"] == {"2.16.2": {"✅ works": 8}, "2.15.1": {"✅ works": 4, "❌ silently wrong": 4}}[like]
 
 
-LIES_BETWEEN = "  the two sides differ in {} cases: the change lies between them"
+LIES_BETWEEN = "and the change lies between them"
 
 
 def test_lookup_in_a_gap_pinpoint_left_still_says_it_lies_between(
     capsys: pytest.CaptureFixture[str], matrix: dict[str, Any], tmp_path: Path
 ) -> None:
     path = pinpointed(matrix, tmp_path, ("2.16.1", "2.15.1"))  # as if 2.16.0 had failed to install
-    assert looked_up(capsys, path, "2.16.0", SEED)[0] == LIES_BETWEEN.format("4 of 8")
+    assert LIES_BETWEEN in noted(capsys, path, "2.16.0", SEED)
 
 
 def test_lookup_settles_a_question_only_when_every_change_in_its_differing_cases_is_pinpointed(
     capsys: pytest.CaptureFixture[str], matrix: dict[str, Any], tmp_path: Path
 ) -> None:
-    """The timing question changed in two change points (weights, printed); the seed question in one."""
+    """The verdicts of the timing question changed with two change points (weights, printed's); the seed's with one."""
     path = pinpointed(matrix, tmp_path, {"freeze/2.16.2/weights": ("2.16.0rc0", "2.15.1")})
-    assert looked_up(capsys, path, "2.16.0", SEED)[0].startswith("  behaves like 2.16.2, as pinpointed")
-    assert looked_up(capsys, path, "2.16.0", TIMING)[0] == LIES_BETWEEN.format("10 of 30")
+    assert noted(capsys, path, "2.16.0", SEED).startswith("not probed: behaves like 2.16.2, as pinpointed")
+    assert "differs in 10 of 30 cases" in noted(capsys, path, "2.16.0", TIMING)
     both = {"freeze/2.16.2/weights": ("2.16.0rc0", "2.15.1"), "freeze/2.16.2/printed": ("2.16.0rc0", "2.15.1")}
-    timing = looked_up(capsys, pinpointed(matrix, tmp_path, both), "2.16.0", TIMING)
-    assert timing[0].startswith("  behaves like 2.16.2, as pinpointed")
+    timing = noted(capsys, pinpointed(matrix, tmp_path, both), "2.16.0", TIMING)
+    assert timing.startswith("not probed: behaves like 2.16.2, as pinpointed")
 
 
 def test_lookup_does_not_settle_when_the_changes_put_the_version_on_different_sides(
@@ -386,16 +497,16 @@ def test_lookup_does_not_settle_when_the_changes_put_the_version_on_different_si
 ) -> None:
     apart = {"freeze/2.16.2/weights": ("2.16.0rc0", "2.15.1"), "freeze/2.16.2/printed": ("2.16.1", "2.16.0")}
     path = pinpointed(matrix, tmp_path, apart)
-    assert looked_up(capsys, path, "2.16.0", TIMING)[0] == LIES_BETWEEN.format("10 of 30")
-    assert looked_up(capsys, path, "2.16.0", SEED)[0].startswith("  behaves like 2.16.2, as pinpointed")
+    assert LIES_BETWEEN in noted(capsys, path, "2.16.0", TIMING)
+    assert noted(capsys, path, "2.16.0", SEED).startswith("not probed: behaves like 2.16.2, as pinpointed")
 
 
 def test_lookup_does_not_settle_cases_no_change_point_holds(
     capsys: pytest.CaptureFixture[str], matrix: dict[str, Any], tmp_path: Path
 ) -> None:
-    """Two saving cases turn n/a on Keras 3: no change point holds them, so pinpoint never looked at them."""
+    """Saving cases turn n/a on Keras 3: no change point holds them, so pinpoint never looked at them."""
     path = pinpointed(matrix, tmp_path, ("2.16.0rc0", "2.15.1"))
-    assert looked_up(capsys, path, "2.16.0", SAVING)[0] == LIES_BETWEEN.format("4 of 6")
+    assert LIES_BETWEEN in noted(capsys, path, "2.16.0", SAVING)
 
 
 def harness_output(result: dict[str, Any]) -> dict[str, Any]:
@@ -417,11 +528,17 @@ def test_check_names_the_environments_that_behave_alike_and_where_the_others_dif
     assert "2.15.1 (TensorFlow)" in said[1]
     assert said[1].startswith("It behaves exactly like ")
     changed = dict(outcomes)
-    changed["freeze", "sequential/model/compile_then_freeze/train_on_batch"] = "✅ held"  # as if Keras 3
+    key = ("freeze", "sequential/model/compile_then_freeze/train_on_batch")
+    changed[key] = {**changed[key], "verdict": "✅ works", "why": ""}  # as if Keras 3
     said = list(check.report(documents, changed, matrix))
     assert said[1].startswith("Closest: ")
     assert "which differ in 1 of 62 cases" in said[1]
-    assert any("sequential/model/compile_then_freeze/train_on_batch: yours ✅ held" in line for line in said)
+    theirs = "theirs ❌ silently wrong (frozen weights train)"
+    assert any(f"compile_then_freeze/train_on_batch: yours ✅ works, {theirs}" in line for line in said)
+    printed = outcomes[key]["aspects"]["printed"]  # 2.15.1's, as the run recorded it
+    changed[key] = {**outcomes[key], "aspects": {**outcomes[key]["aspects"], "printed": "1 / 2 / 3"}}
+    said = list(check.report(documents, changed, matrix))  # the same verdict, another aspect: a difference too
+    assert any(f"printed: yours 1 / 2 / 3, theirs {printed}" in line for line in said)
 
 
 @pytest.mark.slow

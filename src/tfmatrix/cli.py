@@ -12,6 +12,8 @@ import argparse
 import datetime as dt
 import errno
 import json
+import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -79,6 +81,14 @@ def parser() -> argparse.ArgumentParser:
         "--tf-keras", action="store_true", help="with --tensorflow: you use tf-keras (TF_USE_LEGACY_KERAS=1)"
     )
     asking.add_argument("--backend", choices=["tensorflow", "jax", "torch"], help="with --keras: KERAS_BACKEND")
+    asking.add_argument(
+        "--question",
+        "--recipe",
+        nargs="+",
+        metavar="WORD",
+        help="only the recipes whose id or question has one of these (e.g. gan, finetune, BatchNormalization)",
+    )
+    asking.add_argument("--json", action="store_true", help="print the same answer as JSON")
     again = commands.add_parser("repro", help="print the commands that reproduce one cell from a checkout and uv")
     again.add_argument("case", help="the case id, as the report names it")
     again.add_argument("--variant", required=True, metavar="ID", help="the environment (a session id of `nox -l`)")
@@ -109,7 +119,20 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
+REPORT_EXTRA = ("pandas", "matplotlib", "tabulate")  # pyproject.toml's [report] extra
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except ModuleNotFoundError as exc:
+        if exc.name not in REPORT_EXTRA:
+            raise
+        print(f"tfmatrix: error: this command needs {exc.name}: pip install 'tfmatrix[report]'", file=sys.stderr)
+        return status.BAD_INPUT
+
+
+def run(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     if args.command == "lookup":  # needs nothing but matrix.json: no catalog, no probes
         return run_lookup(args)
@@ -200,9 +223,17 @@ def run_lookup(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
-    for line in lookup.answer(summary, track, wanted, asked):
-        print(line)
-    return status.OK
+    found = lookup.answer(summary, track, wanted, asked, args.question)
+    if args.json:
+        text = json.dumps(found, indent=2, ensure_ascii=False)
+    else:
+        text = "\n".join(lookup.lines(found, min(shutil.get_terminal_size((80, 24)).columns, 100)))
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head` has read all it wants: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+    return status.OK if "problem" not in found else status.BAD_INPUT
 
 
 def run_check(args: argparse.Namespace, known_probes: dict[str, probes.Probe]) -> int:

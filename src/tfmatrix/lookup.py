@@ -8,6 +8,7 @@ differ, which of the two it behaves like when ``nox -s pinpoint`` found the firs
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -41,6 +42,11 @@ def load(path: Path) -> Summary:
 def checked(path: Path, document: Any) -> Summary:
     """``document``, read from ``path``, if its published schema holds; else an InputError naming the field."""
     schema = json.loads(schema_text())
+    found = document.get("schema_version") if isinstance(document, dict) else None
+    if isinstance(found, int) and found < schema["properties"]["schema_version"]["const"]:
+        expected = schema["properties"]["schema_version"]["const"]
+        why = f"expected {expected}, got {found}: it has no verdicts; `nox -s report` writes it anew from the results"
+        raise InputError(path, "schema_version", why)
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
     if error is not None:
         field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
@@ -87,65 +93,196 @@ def named(env: dict[str, Any]) -> str:
     return f"{env['label']}{day}"
 
 
+# The recipes in the order people meet them: fine-tuning first, then GANs, callbacks, saving, freezing, optimizers.
+RECIPE_ORDER = ("finetune", "gan", "callback", "saving", "freeze", "optimizer_state")
+WORKS, WRONG, RAISES, NO_EVIDENCE = "✅ works", "❌ silently wrong", "💥 raises", "❔ no evidence"
+LEADS = (WRONG, RAISES, NO_EVIDENCE)  # a recipe is led by the worst verdict among its cases, in this order
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One question's answer: the verdict counts on the environment it is answered from, and what to do."""
+
+    question: dict[str, Any]
+    kind: str  # of the environment it is answered from: which report links to it
+    counts: dict[str, int]
+    fixes: list[dict[str, Any]]
+    note: str  # how the answer was reached where the version was not probed ("" where it was)
+    guess: bool  # between probed releases that differ, unsettled, or outside the probed range
+
+    @property
+    def lead(self) -> str:
+        """The worst verdict among its cases; a flaky case or a failed attempt before works, never hidden by it."""
+        found = next((v for v in LEADS if self.counts.get(v)), None)
+        states = [state for state in self.counts if state not in (WORKS, "n/a")]
+        return found or (states[0] if states else WORKS if self.counts.get(WORKS) else "n/a")
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "id": self.question["id"],
+            "question": self.question["question"],
+            "means": self.question["means"],
+            "verdict": self.lead,
+            "counts": self.counts,
+            "fixes": self.fixes,
+            "note": self.note,
+            "guess": self.guess,
+            "report": self.question["reports"].get(self.kind, next(iter(self.question["reports"].values()))),
+        }
+
+
+def said(by_env: dict[str, Any], env: dict[str, Any]) -> tuple[str, str] | None:
+    """A case's verdict and why on ``env``: what a reader is told; None where it was not probed there."""
+    found = by_env.get(env["id"])
+    return (found["verdict"], found["why"]) if found else None
+
+
 def tally(counts: dict[str, int]) -> str:
-    return " · ".join(f"{outcome} {count}" for outcome, count in counts.items())
+    total = sum(counts.values())
+    return ", ".join(f"{count} of {total} {outcome}" for outcome, count in counts.items())
 
 
-def answer(summary: Summary, track: str, version: Version, asked: str) -> Iterator[str]:
-    """The lines ``tfmatrix lookup`` prints: per question, what happens and what to do."""
+def ordered(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rank = {probe: i for i, probe in enumerate(RECIPE_ORDER)}
+    return sorted(questions, key=lambda q: rank.get(q["probe"], len(rank)))  # stable: a probe's own order
+
+
+def wanted(question: dict[str, Any], asked: list[str]) -> bool:
+    """Whether ``question`` is one of those asked for (by probe, id or words in it); all if none are."""
+    text = f"{question['id']} {question['question']}".lower()
+    return not asked or any(word.lower() in text for word in asked)
+
+
+def answer(summary: Summary, track: str, version: Version, asked: str, only: list[str] | None = None) -> dict[str, Any]:
+    """``tfmatrix lookup``'s answer as data: the environment(s) it comes from, per recipe the verdict and what
+    to do, and what changes in later releases."""
     tracks = sorted({env["track"] for env in summary["environments"]})
+    found: dict[str, Any] = {"asked": asked, "track": track, "answered_from": [], "recipes": [], "upgrade": []}
     if track not in tracks:
-        yield f"The matrix has no environment on track {track!r} (it has {', '.join(tracks)})."
-        return
+        found["problem"] = f"The matrix has no environment on track {track!r} (it has {', '.join(tracks)})."
+        return found
     near = neighbours(summary, track, version)
     envs = near.answering()
     if not envs:
-        yield f"The matrix has no findings on track {track!r}."
-        return
+        found["problem"] = f"The matrix has no findings on track {track!r}."
+        return found
+    found["answered_from"] = [env["id"] for env in envs]
     if near.exact:
-        yield f"{asked}: probed as {named(near.exact)}."
+        found["probed"] = f"probed as {named(near.exact)}"
     elif near.below and near.above:
-        yield f"{asked}: not probed; between {named(near.below)} and {named(near.above)}, the nearest probed releases."
+        found["probed"] = (
+            f"not probed; between {named(near.below)} and {named(near.above)}, the nearest probed releases"
+        )
     else:
         side = "newer" if near.below else "older"
-        yield f"{asked}: not probed, and {side} than every probed release; nearest: {named(envs[0])}."
+        found["probed"] = f"not probed, and {side} than every probed release: answers are a guess from {named(envs[0])}"
+    questions = [q for q in ordered(summary["questions"]) if wanted(q, only or [])]
+    for question in questions:
+        recipe = answered(summary, question, near, version)
+        if recipe is not None:
+            found["recipes"].append(recipe.as_data())
+    found["upgrade"] = upgrades(summary, questions, track, version)
+    return found
+
+
+def answered(summary: Summary, question: dict[str, Any], near: Neighbours, version: Version) -> Recipe | None:
+    """One question's answer for ``version``, from the environment(s) that answer for it; None where none has it."""
+    envs = near.answering()
+    if not any(question["outcomes"].get(env["id"]) for env in envs):
+        return None
+
+    def from_(env: dict[str, Any], note: str, *, guess: bool) -> Recipe:
+        found = question["outcomes"].get(env["id"], {})
+        return Recipe(question, env["kind"], found, question["fixes"].get(env["id"], []), note, guess=guess)
+
+    if near.exact:
+        return from_(near.exact, "", guess=False)
+    if len(envs) == 1:
+        return from_(envs[0], f"not probed: a guess from {envs[0]['label']}, the nearest probed release", guess=True)
+    below, above = envs
+    differ = [c for c, by_env in question["cases"].items() if said(by_env, below) != said(by_env, above)]
+    if not differ:
+        return from_(
+            below, f"not probed: answered from {below['label']} and {above['label']}, which agree", guess=False
+        )
+    settled = pinpointed_side(summary, question, below, above, version)
+    if settled:
+        like, why = settled
+        return from_(like, f"not probed: behaves like {like['label']}, as pinpointed ({why})", guess=False)
+    theirs = tally(question["outcomes"].get(above["id"], {})) or "no findings"
+    note = (
+        f"not probed: a guess from {below['label']}; {above['label']} differs in {len(differ)} of "
+        f"{len(question['cases'])} cases, and the change lies between them ({theirs})"
+    )
+    return from_(below, note, guess=True)
+
+
+def upgrades(summary: Summary, questions: list[dict[str, Any]], track: str, version: Version) -> list[dict[str, Any]]:
+    """The change points on ``track`` after ``version``: what changes if you upgrade, oldest first."""
     by_id = {env["id"]: env for env in summary["environments"]}
-    for question in summary["questions"]:
-        answers = {env["id"]: question["outcomes"].get(env["id"]) for env in envs}
-        if not any(answers.values()):
+    ids = {q["id"] for q in questions}
+    found = []
+    for change in summary["change_points"]:
+        seen = next((s for s in change["first_seen"] if by_id[s["environment"]]["track"] == track), None)
+        if seen is None or not ids & set(change["questions"]):
             continue
-        kind = envs[0]["kind"]
+        first, before = bounds(seen, by_id)
+        if Version(first["version"]) <= version:
+            continue
+        where = (
+            f"in {named(first)}"
+            if Version(before["version"]) >= version
+            else f"after {before['label']}, by {named(first)}"
+        )
+        found.append(
+            {
+                "change": change["id"],
+                "where": where,
+                "version": first["version"],
+                "summary": change["summary"] or "not yet explained",
+                "advice": change["advice"],
+                "report": change["report"],
+            }
+        )
+    return sorted(found, key=lambda c: Version(c["version"]))
+
+
+def lines(found: dict[str, Any], width: int = 80) -> Iterator[str]:
+    """The answer as text: one line per recipe, verdict first, its fixes under it, wrapped to ``width``."""
+    if "problem" in found:
+        yield found["problem"]
+        return
+    yield from textwrap.wrap(f"{found['asked']}: {found['probed']}.", width)
+    said: dict[str, str] = {}  # each fix once: later recipes point back to the first that gave it
+    for recipe in found["recipes"]:
         yield ""
-        yield f"{question['question']}  ({question['reports'].get(kind, question['probe'])})"
-        if len(envs) == 1:
-            yield f"  {tally(answers[envs[0]['id']] or {})}"
-        else:
-            cases = question["cases"]
-            differ = [c for c, outcomes in cases.items() if len({outcomes.get(e["id"]) for e in envs}) > 1]
-            below, above = envs
-            if not differ:
-                yield f"  both sides agree: {tally(answers[below['id']] or {})}"
-            elif settled := pinpointed_side(summary, question, below, above, version):
-                like, why = settled
-                other = below if like["id"] == above["id"] else above
-                yield f"  behaves like {like['label']}, as pinpointed: {why}"
-                yield f"  {like['label']}: {tally(answers[like['id']] or {})}"
-                yield f"  ({other['label']} differs in {len(differ)} of {len(cases)} cases)"
-            else:
-                yield f"  the two sides differ in {len(differ)} of {len(cases)} cases: the change lies between them"
-                for env in envs:
-                    yield f"  {env['label']}: {tally(answers[env['id']] or {})}"
-        for change in summary["change_points"]:
-            seen = next((s for s in change["first_seen"] if by_id[s["environment"]]["track"] == track), None)
-            if question["id"] not in change["questions"] or seen is None:
-                continue
-            first, before = bounds(seen, by_id)
-            if Version(first["version"]) <= version:  # how it behaves now came from this change
-                yield f"  what to do (since {named(first)}): {change['advice'] or 'not yet explained'}"
-            elif Version(before["version"]) < version:  # the change lies somewhere between the two
-                yield f"  changes after {before['label']}, by {named(first)}: {change['summary'] or 'not yet explained'}"
-            else:
-                yield f"  changes in {named(first)}: {change['summary'] or 'not yet explained'}"
+        mark = " (a guess)" if recipe["guess"] else ""
+        head = f"{recipe['verdict']}{mark} — {recipe['question']} ({tally(recipe['counts'])})"
+        yield from textwrap.wrap(head, width, subsequent_indent="   ")
+        if recipe["note"]:
+            yield from textwrap.wrap(recipe["note"], width, initial_indent="   ", subsequent_indent="   ")
+        for fix in recipe["fixes"]:
+            text = fix_text(fix)
+            if text in said:
+                text = f"The same fix as for: {said[text]}"
+            elif fix["status"] != "no fix":
+                said[text] = recipe["question"]
+            yield from textwrap.wrap(f"→ {text}", width, initial_indent="   ", subsequent_indent="     ")
+    if found["upgrade"]:
+        yield ""
+        yield "Changes if you upgrade:"
+        for change in found["upgrade"]:
+            yield from textwrap.wrap(f"- {change['where']}: {change['summary']}", width, subsequent_indent="  ")
+
+
+def fix_text(fix: dict[str, Any]) -> str:
+    """A fix as lookup says it: verified on the release it was verified on, which a guess names too."""
+    cases = ", ".join(fix["cases"][:2]) + (f" and {len(fix['cases']) - 2} more" if len(fix["cases"]) > 2 else "")
+    if fix["status"] == "verified":
+        return f"{fix['do']} Verified: {cases} {'works' if len(fix['cases']) == 1 else 'work'} on {fix['verified_on']}."
+    if fix["status"] == "no fix":
+        return str(fix["do"])
+    return f"{fix['do']} Not verified by a probed case."
 
 
 def pinpointed_side(
@@ -156,7 +293,7 @@ def pinpointed_side(
     ``version`` lies on the same side of each. Else None: a case no change point holds (n/a on one
     side, flaky), a change not pinpointed, a version in a gap pinpoint left, or changes that disagree."""
     cases = question["cases"]
-    differ = {case for case, outcomes in cases.items() if outcomes.get(below["id"]) != outcomes.get(above["id"])}
+    differ = {case for case, by_env in cases.items() if said(by_env, below) != said(by_env, above)}
     by_id = {env["id"]: env for env in summary["environments"]}
     covered: set[str] = set()
     sides: dict[str, set[str]] = {}  # the neighbour's id -> why
