@@ -83,6 +83,17 @@ def test_a_summary_that_breaks_its_schema_is_one_line_naming_the_field(tmp_path:
     assert "\n" not in str(raised.value)
 
 
+def test_a_summary_of_schema_2_has_no_verdicts_and_says_what_to_do(tmp_path: Path, matrix: dict[str, Any]) -> None:
+    path = tmp_path / "matrix.json"
+    path.write_text(json.dumps({**matrix, "schema_version": 2}), encoding="utf-8")
+    with pytest.raises(lookup.InputError) as raised:
+        lookup.load(path)
+    assert str(raised.value) == (
+        f"{path}: schema_version: expected 3, got 2: it has no verdicts; `nox -s report` writes it anew from the results"
+    )
+    assert publish.previous_summary(path) is None  # the report starts the feed's comparison afresh: no false flips
+
+
 def ask(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = cli.main(["lookup", "--matrix", str(GOLDEN_MATRIX), *args])
     out, err = capsys.readouterr()
