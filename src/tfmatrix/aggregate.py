@@ -17,7 +17,7 @@ from tfmatrix.attempt import FAILURES
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import TRACKS, label
 from tfmatrix.probes import VERDICT, WHY, Probe
-from tfmatrix.results import Result
+from tfmatrix.results import Result, day, findings
 
 FLAKY = "flaky"  # the outcome differed between repeats of the case (``--repeat N``), in any aspect
 # A failed attempt fills every cell of its variant with its state (``install-failed``, ...).
@@ -37,16 +37,6 @@ K = TypeVar("K")
 def release_label(result: Result) -> str:
     """``2.16.2`` for the release as shipped, ``2.16.2 tf-keras`` for its legacy Keras 2 variant."""
     return label(result["release"]["version"], result["release"]["track"])
-
-
-def findings(result: Result) -> Result | None:
-    """The result whose cases stand for this attempt: itself if it succeeded, else the last good one it kept."""
-    return result if result["status"] == "ok" else result["last_good"]
-
-
-def day(result: Result) -> str:
-    """The day of an attempt, as the report names it."""
-    return result["probed_on"] or "a day not recorded"
 
 
 def is_flaky(case: dict[str, Any], aspect: str) -> bool:

@@ -284,8 +284,6 @@ def run_pinpoint(args: argparse.Namespace, variants: list[Variant], known_probes
 
 def run_repro(args: argparse.Namespace, variants: list[Variant], known_probes: dict[str, probes.Probe]) -> str:
     """The repro script of one cell; an unknown variant, probe or case is an InputError naming it."""
-    from tfmatrix import aggregate  # noqa: PLC0415 - as render: pandas only where it is used
-
     variant = next((v for v in variants if v.id == args.variant), None)
     if variant is None:
         raise InputError(args.catalog, "variant", f"no variant {args.variant!r} (`nox -l` lists them)")
@@ -298,7 +296,7 @@ def run_repro(args: argparse.Namespace, variants: list[Variant], known_probes: d
         if not path.is_file():
             continue
         result = results.load_one(path, known_probes)
-        good = aggregate.findings(result)
+        good = results.findings(result)
         if good is None:
             raise InputError(path, "status", f"{result['status']}: this attempt failed and kept no findings to repro")
         found += [(name, case, good) for case in good["cases"] if case["id"] == args.case]
@@ -307,7 +305,7 @@ def run_repro(args: argparse.Namespace, variants: list[Variant], known_probes: d
     if len(found) > 1:
         raise InputError(args.results, "case", f"{args.case!r} is a case of {len(found)} probes: name one with --probe")
     name, case, good = found[0]
-    return repro.script(variant, known_probes[name], case, good, aggregate.day(good))
+    return repro.script(variant, known_probes[name], case, good, results.day(good))
 
 
 def lookup_error(message: str) -> int:

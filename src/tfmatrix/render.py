@@ -16,7 +16,7 @@ from tfmatrix import advice, aggregate, pinpoint, repro, summary
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
 from tfmatrix.probes import NOT_APPLICABLE, RAISES, VERDICT, WHY, Probe
-from tfmatrix.results import Result
+from tfmatrix.results import Result, day, findings
 
 STATE_SYMBOLS = aggregate.STATE_SYMBOLS
 BEHAVIOURS = {"neither": "behaves neither way"}  # how pinpointing says a third behaviour
@@ -131,7 +131,8 @@ def glance_section(frame: pd.DataFrame, probe: Probe, picture: str) -> str:
     if advised:
         lines += ["", "### What to do", ""]
         lines += [
-            f"{i}. {escape(probe.groups[found.group]['question'])} On {escape(advice.spans(found.where))}: {found.said()}"
+            f"{i}. *{escape(probe.groups[found.group]['question'])}* — on {escape(advice.spans(found.where))}: "
+            f"{found.said()}"
             for i, found in enumerate(advised, start=1)
         ]
     if picture:
@@ -175,13 +176,11 @@ def failures_section(failed: list[Result], dates: aggregate.ReleaseDates) -> str
             "release": escape(aggregate.release_label(result)),
             "released": aggregate.released_on(dates, result) or "-",
             "state": f"**{result['status']}**",
-            "on": escape(aggregate.day(result)),
+            "on": escape(day(result)),
             "step": result["failure"]["phase"],
             "how it ended": escape(result["failure"]["exit"]),
             "error": escape(headline(result["failure"]["message"])),
-            "findings shown": escape(
-                f"last good run: {aggregate.day(good)}" if (good := result["last_good"]) else "none"
-            ),
+            "findings shown": escape(f"last good run: {day(good)}" if (good := result["last_good"]) else "none"),
         }
         for result in failed
     ]
@@ -472,7 +471,7 @@ def aspect_section(frame: pd.DataFrame, probe: Probe, aspect: str) -> str:
 def releases_section(results: list[Result], dates: aggregate.ReleaseDates) -> str:
     rows = []
     for result in results:
-        good = aggregate.findings(result)
+        good = findings(result)
         env = (good or result)["environment"]
         statuses = [case["status"] for case in good["cases"]] if good else []
         backend = result["catalog_entry"].get("backend")  # Keras 3 on its own: which backend, which version
@@ -502,7 +501,7 @@ def releases_section(results: list[Result], dates: aggregate.ReleaseDates) -> st
                     [
                         *(["graph mode by default; probe enabled eager"] if env.get("eager_enabled_by_probe") else []),
                         *(
-                            [f"findings of the last good run ({aggregate.day(kept)}); the latest attempt failed"]
+                            [f"findings of the last good run ({day(kept)}); the latest attempt failed"]
                             if (kept := result["last_good"])
                             else []
                         ),

@@ -253,3 +253,13 @@ def keyed(
     if in_place and (path.parent.name, path.stem) != (probe, variant):
         raise InputError(path, "variant", f"a result of {probe} on {variant} belongs in {probe}/{variant}.json")
     return result
+
+
+def findings(result: Result) -> Result | None:
+    """The result whose cases stand for this attempt: itself if it succeeded, else the last good one it kept."""
+    return result if result["status"] == "ok" else result["last_good"]
+
+
+def day(result: Result) -> str:
+    """The day of an attempt, as the report names it."""
+    return result["probed_on"] or "a day not recorded"

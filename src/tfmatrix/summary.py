@@ -20,7 +20,7 @@ from tfmatrix import advice, aggregate, pinpoint, repro
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
 from tfmatrix.probes import VERDICT, Probe
-from tfmatrix.results import Result
+from tfmatrix.results import Result, findings
 
 SCHEMA_VERSION = 3
 Summary = dict[str, Any]
@@ -30,7 +30,7 @@ ReleaseDates = aggregate.ReleaseDates
 def environment(mine: list[Result], dates: ReleaseDates) -> dict[str, Any]:
     """One probed environment, from the results of every probe in it: failed if any probe's attempt failed."""
     result = next((r for r in mine if r["status"] != "ok"), mine[0])  # the one that says how it went
-    good = aggregate.findings(result)
+    good = findings(result)
     env = (good or result)["environment"]
     release = result["release"]
     kept = [r["last_good"] for r in mine if r["last_good"]]
