@@ -112,7 +112,7 @@ def test_a_case_whose_discriminator_never_learns_is_never_works(
             if step["step"] == "discriminator" and weight["model"] == "discriminator":
                 weight["moved"] = True
     assert gan.judge(learned)["verdict"] == "works"
-    fixes = advice.for_run(frame, gan, "recipe", [0])
+    fixes = advice.Fixes(frame, gan).for_run("recipe", [0])
     assert [(f.do.split(" before")[0], f.status, f.shown_by) for f in fixes] == [
         (
             "Set `discriminator.trainable = True`",

@@ -82,11 +82,6 @@ def spans(releases: Sequence[Release]) -> str:
     return ", ".join(aggregate.span(run[0][2], run[-1][2]) for run in found)
 
 
-def needing(rows: pd.DataFrame) -> list[str]:
-    """The cases of ``rows`` whose verdict is not works (nor n/a, flaky or a failed attempt), in order."""
-    return list(dict.fromkeys(rows.loc[~rows[VERDICT].isin(SETTLED), "case"]))
-
-
 def fixed_case(axes: Mapping[str, Mapping[str, str]], mine: Mapping[str, str], change: Mapping[str, str]) -> str | None:
     """The probed case that is ``mine`` with the axes of ``change``: it has every axis that one has, with the
     same value, and as few others as can be (a case may leave axes out). None where there is none, or it is mine."""
@@ -102,25 +97,42 @@ def fixed_case(axes: Mapping[str, Mapping[str, str]], mine: Mapping[str, str], c
     return min(matching, key=lambda found: found[0], default=(0, None))[1]  # the first of equals: the cases' order
 
 
-def for_run(frame: pd.DataFrame, probe: Probe, group: str, run: Sequence[int]) -> list[Advice]:
-    """What to do for ``group``'s cases that do not work on the releases at ``run`` (positions of ``frame``)."""
-    rows = frame[frame["position"].isin(run) & (frame["group"] == group)]
-    verdicts = frame.set_index(["case", "position"])[VERDICT]
-    axes = aggregate.case_axes(frame, probe)
-    named = frame.drop_duplicates("position").set_index("position")
-    releases = {p: (p, str(named.loc[p, "track"]), str(named.loc[p, "release"])) for p in run}
-    chosen: dict[tuple[str, tuple[int, ...]], list[str]] = {}  # (do, where it works) -> the cases that show it
-    for case in needing(rows):
-        if verdicts.get((case, run[0])) == NO_EVIDENCE:
-            chosen.setdefault((UNSEEN, ()), [])
-            continue
-        do, shown_by, working = best_fix(probe.intent[group].get("fixes", []), axes, case, run, verdicts)
-        chosen.setdefault((do, tuple(working)), []).extend([shown_by] if shown_by else [])
-    where = tuple(releases.values())
-    return [
-        Advice(group, do, tuple(dict.fromkeys(cases)), where, tuple(releases[p] for p in working))
-        for (do, working), cases in chosen.items()
-    ]
+class Fixes:
+    """What to do on any run of releases of one probe's frame; what every run needs is read off the frame once."""
+
+    def __init__(self, frame: pd.DataFrame, probe: Probe) -> None:
+        self.probe = probe
+        self.verdicts = dict(zip(zip(frame["case"], frame["position"], strict=True), frame[VERDICT], strict=True))
+        self.axes = aggregate.case_axes(frame, probe)
+        named = frame.drop_duplicates("position")
+        self.releases = {
+            int(p): (int(p), str(track), str(label))
+            for p, track, label in zip(named["position"], named["track"], named["release"], strict=True)
+        }
+        # (group, position) -> its cases whose verdict is not works (nor n/a, flaky or a failed attempt), in order
+        self.needing: dict[tuple[str, int], list[str]] = {}
+        for case, group, position, verdict in zip(
+            frame["case"], frame["group"], frame["position"], frame[VERDICT], strict=True
+        ):
+            if verdict not in SETTLED:
+                self.needing.setdefault((str(group), int(position)), []).append(str(case))
+
+    def for_run(self, group: str, run: Sequence[int]) -> list[Advice]:
+        """What to do for ``group``'s cases that do not work on the releases at ``run`` (positions of the frame)."""
+        cases = dict.fromkeys(case for position in run for case in self.needing.get((group, position), []))
+        chosen: dict[tuple[str, tuple[int, ...]], list[str]] = {}  # (do, where it works) -> the cases that show it
+        for case in cases:
+            if self.verdicts.get((case, run[0])) == NO_EVIDENCE:
+                chosen.setdefault((UNSEEN, ()), [])
+                continue
+            fixes = self.probe.intent[group].get("fixes", [])
+            do, shown_by, working = best_fix(fixes, self.axes, case, run, self.verdicts)
+            chosen.setdefault((do, tuple(working)), []).extend([shown_by] if shown_by else [])
+        where = tuple(self.releases[p] for p in run)
+        return [
+            Advice(group, do, tuple(dict.fromkeys(shown)), where, tuple(self.releases[p] for p in working))
+            for (do, working), shown in chosen.items()
+        ]
 
 
 def best_fix(
@@ -128,7 +140,7 @@ def best_fix(
     axes: Mapping[str, Mapping[str, str]],
     case: str,
     run: Sequence[int],
-    verdicts: pd.Series,
+    verdicts: Mapping[tuple[str, int], str],
 ) -> tuple[str, str | None, list[int]]:
     """(what to do, the case that shows it, where it works) for one case: the first fix shown working on the
     whole run, else the one shown on most of it, else the first that no case shows, else no fix."""

@@ -79,7 +79,13 @@ def render(
     across = {KINDS[result["kind"]].ACROSS_TRACKS for result in mine}.pop() if mine else ""
     sections = [header(mine, probe)]
     if len(frame):  # some attempt succeeded
-        sections.append(glance_section(frame, probe, picture))
+        runs = glance_runs(frame, probe)
+        fixes = advice.Fixes(frame, probe)
+        to_do = {  # per question, what to do on every run of releases where some of its cases do not work
+            group: advice.merged([found for run in runs for found in fixes.for_run(group, run)])
+            for group in probe.groups
+        }
+        sections.append(glance_section(frame, probe, picture, runs, to_do))
     if failed:
         sections.append(failures_section(failed, dates or {}))
     if len(frame):
@@ -87,7 +93,7 @@ def render(
         sections += [
             change_points_section(frame, probe, known, report_name(probe.name, mine[0]["kind"]), pinpointed or {}),
             grid_section(frame, probe),
-            *[question_section(frame, probe, group) for group in probe.groups if group in present],
+            *[question_section(frame, probe, group, to_do[group]) for group in probe.groups if group in present],
             *([disagreements_section(frame, probe, across)] if across else []),
             *[aspect_section(frame, probe, aspect) for aspect, spec in probe.aspects.items() if "section" in spec],
         ]
@@ -95,12 +101,13 @@ def render(
     return "\n\n".join(sections) + "\n"
 
 
-def glance_section(frame: pd.DataFrame, probe: Probe, picture: str) -> str:
-    """One row per question, one column per run of releases whose every case ends alike: how many cases
-    work, go silently wrong or raise, and for every run where some do not, what to do."""
-    shown = frame.assign(verdict_shown=verdict_symbols(frame, probe))
+def glance_section(
+    frame: pd.DataFrame, probe: Probe, picture: str, runs: list[list[int]], to_do: dict[str, list[advice.Advice]]
+) -> str:
+    """One row per question, one column per run of releases whose every case ends alike (``runs``): how many
+    cases work, go silently wrong or raise, and for every run where some do not, what to do (``to_do``)."""
+    shown = frame.assign(verdict_shown=summary.verdict_cells(frame, probe))
     order = list(probe.aspects[VERDICT]["symbols"].values())
-    runs = glance_runs(frame, probe)
     rows = []
     advised: list[advice.Advice] = []  # numbered below the table, in the order of the rows
     for group, spec in probe.groups.items():
@@ -112,7 +119,7 @@ def glance_section(frame: pd.DataFrame, probe: Probe, picture: str) -> str:
             row[aggregate.run_label(shown, run)] = tally(
                 mine[mine["position"] == run[0]]["verdict_shown"].tolist(), order
             )
-        fixes = advice.merged([found for run in runs for found in advice.for_run(frame, probe, group, run)])
+        fixes = to_do[group]
         row["what to do"] = ", ".join(f"[{len(advised) + n}](#what-to-do)" for n in range(1, len(fixes) + 1)) or "—"
         advised += fixes
         rows.append(row)
@@ -145,14 +152,9 @@ def glance_runs(frame: pd.DataFrame, probe: Probe) -> list[list[int]]:
     return aggregate.alike_runs(frame.assign(answer=answers(frame, probe)), "answer")
 
 
-def verdict_symbols(rows: pd.DataFrame, probe: Probe) -> pd.Series:
-    """The verdict as a cell shows it: ``✅ works``, ``❌ silently wrong``, ... (a state's for a failed attempt)."""
-    return rows[VERDICT].map(lambda value: aggregate.symbol(probe, VERDICT, value))
-
-
 def answers(rows: pd.DataFrame, probe: Probe) -> pd.Series:
     """The verdict and why: ``❌ silently wrong: the discriminator does not learn in its own step``."""
-    said = verdict_symbols(rows, probe)
+    said = summary.verdict_cells(rows, probe)
     return said.where((rows[WHY] == "") | rows[VERDICT].isin(aggregate.BRIDGED), said + ": " + rows[WHY])
 
 
@@ -425,7 +427,7 @@ def cells(rows: pd.DataFrame, probe: Probe) -> pd.Series:
     return answer.where(bare, answer + " (" + detail + ")")
 
 
-def question_section(frame: pd.DataFrame, probe: Probe, group: str) -> str:
+def question_section(frame: pd.DataFrame, probe: Probe, group: str, fixes: list[advice.Advice]) -> str:
     """One question's matrix: each cell the verdict and why, then the detail; what to do where it does not work."""
     rows = frame[frame["group"] == group]
     matrix = aggregate.release_ranges(rows.assign(cell=cells(rows, probe)), "cell")
@@ -435,9 +437,6 @@ def question_section(frame: pd.DataFrame, probe: Probe, group: str) -> str:
     lines += folded([change_line(c, probe) for c in changes], counted(changes, probe)) or [
         "No change between releases."
     ]
-    fixes = advice.merged(
-        [found for run in glance_runs(frame, probe) for found in advice.for_run(frame, probe, group, run)]
-    )
     if fixes:
         lines += ["", *[f"- *What to do* on {escape(advice.spans(found.where))}: {found.said()}" for found in fixes]]
     return "\n".join([*lines, "", table(with_axes(rows, matrix, probe))])

@@ -65,6 +65,7 @@ def verdict_cells(frame: pd.DataFrame, probe: Probe) -> pd.Series:
 
 def questions(frame: pd.DataFrame, probe: Probe, report: str) -> list[dict[str, Any]]:
     shown = frame.assign(outcome=verdict_cells(frame, probe))
+    known_fixes = advice.Fixes(frame, probe)
     found = []
     for group, spec in probe.groups.items():
         rows = shown[shown["group"] == group]
@@ -83,7 +84,7 @@ def questions(frame: pd.DataFrame, probe: Probe, report: str) -> list[dict[str, 
         }
         positions = dict(zip(rows["variant"], rows["position"], strict=False))
         fixes = {
-            str(variant): [found.as_data() for found in advice.for_run(frame, probe, group, [int(position)])]
+            str(variant): [found.as_data() for found in known_fixes.for_run(group, [int(position)])]
             for variant, position in positions.items()
         }
         found.append(
