@@ -13,10 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from tfmatrix import catalog, probes, results, runner
 from tfmatrix.kinds import KINDS
 from tfmatrix.variant import Variant
+
+# No time limit on an example: a test fails on a defect, not on a loaded machine (speed is the benchmarks').
+settings.register_profile("tfmatrix", deadline=None)
+settings.load_profile("tfmatrix")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -221,3 +226,23 @@ def run_probe_session(
     known = probes.load_all(probes_dir)
     found = {name: results.load_one(out / name / f"{variant_id}.json", known) for name in names}  # validated
     return found, session.stdout + session.stderr
+
+
+# bash runs the script given as $1 and, instead of running each of its commands, prints it: with extdebug, a
+# DEBUG trap that fails skips the command it precedes (bash(1), "extdebug").
+LISTING = """shopt -s extdebug
+allowed='eval "$1"'
+trap '[ "$BASH_COMMAND" = "$allowed" ] || { printf "%s\\n" "$BASH_COMMAND"; false; }' DEBUG
+eval "$1"
+"""
+
+
+def commands_run_by(script: str) -> list[str]:
+    """Every command bash would run of ``script``, as bash parsed it, none of them run; AssertionError if
+    bash cannot parse it (``bash -n``)."""
+    checked = subprocess.run(["bash", "--norc", "-n"], input=script, capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr
+    listed = subprocess.run(
+        ["bash", "--norc", "-c", LISTING, "bash", script], capture_output=True, text=True, check=False
+    )
+    return listed.stdout.splitlines()

@@ -57,7 +57,7 @@ def test_truncated_result(cut: int) -> None:
     load(json.dumps(VALID).encode()[:cut])
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=60)
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=60, deadline=None)
 @given(st.data())
 def test_one_field_replaced_by_any_json(data: st.DataObject) -> None:
     document = json.loads(json.dumps(VALID))

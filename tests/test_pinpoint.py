@@ -129,7 +129,7 @@ def test_the_report_names_the_first_release_and_the_last_old_one_with_their_days
     mine = [r for r in loaded if r["kind"] == "tensorflow"]
 
     def first_seen(found: dict[str, Any]) -> str:
-        files = publish.files(Path("out"), mine, {"freeze": known["freeze"]}, known_explanations, dates, "", found)
+        files, _ = publish.files(Path("out"), mine, {"freeze": known["freeze"]}, known_explanations, dates, "", found)
         text = files[Path("out") / "freeze-matrix.md"]
         section = text.split("### 2.16.2: Keras 3 (tf.keras from TF 2.16) uses trainable", 1)[1].split("###")[0]
         return next(line for line in section.splitlines() if line.startswith("**First seen**"))
@@ -148,7 +148,7 @@ def test_the_report_names_the_first_release_and_the_last_old_one_with_their_days
     third = pinpoint.verdict(target, ["2.16.0rc0", "2.16.1"], {"2.16.1": "neither"})
     assert "2.16.0rc0 (not probed), 2.16.1 (behaves neither way) could not tell" in first_seen({target.key: third})
     undated = {**dates, "tensorflow-cpu": {"2.15.1": "2024-03-08"}}  # an index that gave no days for those between
-    files = publish.files(
+    files, _ = publish.files(
         Path("out"), mine, {"freeze": known["freeze"]}, known_explanations, undated, "", {target.key: third}
     )
     assert "(probed: 2.16.1 behaves neither way)" in files[Path("out") / "freeze-matrix.md"]  # said alike, dated or not

@@ -368,7 +368,7 @@ def test_dates_are_only_added_and_a_bad_file_is_one_line(tmp_path: Path) -> None
     path.write_text(json.dumps({"keras": {"3.0.5": "Feb 14"}}), encoding="utf-8")
     with pytest.raises(release_dates.InputError) as raised:
         release_dates.load(path)
-    assert str(raised.value) == f"{path}: keras.3.0.5: expected a day YYYY-MM-DD, got 'Feb 14'"
+    assert str(raised.value) == f"{path}: keras.3.0.5: expected a real day as YYYY-MM-DD, got 'Feb 14'"
 
 
 @pytest.mark.slow
@@ -417,7 +417,7 @@ def test_a_report_whose_every_attempt_failed_has_no_picture_and_renders(
     changed = [failed_without_findings(r) if r["probe"]["name"] == "gan" else r for r in loaded]
     made = {
         path.name: text
-        for path, text in publish.files(tmp_path, changed, known, known_explanations, {}, "2026-11-26").items()
+        for path, text in publish.files(tmp_path, changed, known, known_explanations, {}, "2026-11-26")[0].items()
     }
     assert "gan-matrix.md" in made
     assert "gan-matrix.svg" not in made

@@ -9,34 +9,56 @@ the cases where they differ, in whatever differs.
 
 from __future__ import annotations
 
-import json
-import subprocess
+import io
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tfmatrix import aggregate
+import jsonschema
+
+from tfmatrix import aggregate, process, record, results, untrusted
+from tfmatrix.errors import InputError
 from tfmatrix.probes import HARNESS, Probe
 
 Findings = dict[str, Any]  # a case on an environment, as matrix.json has it: verdict, why, aspects
 Outcomes = dict[tuple[str, str], Findings]  # (probe, case) -> its findings
 
 
-def run(python: str, probes_dir: Path, names: Sequence[str], timeout: float) -> list[dict[str, Any]]:
-    """The harness's output for ``names``, run by ``python`` as it is; RuntimeError with its last lines if it fails."""
+def run(
+    python: str, probes_dir: Path, known: Mapping[str, Probe], names: Sequence[str], timeout: float
+) -> list[dict[str, Any]]:
+    """The harness's output for ``names``, run by ``python`` as it is, each checked as a result's cases are;
+    RuntimeError in one line if it fails, ends past ``timeout`` seconds (everything it started killed) or
+    writes something else."""
     with tempfile.TemporaryDirectory(prefix="tfmatrix-check-") as scratch:
         command = [python, str(probes_dir / HARNESS), "--out", scratch, *names]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            message = f"{python} could not run the probes: {exc}"
+            step = process.run_step(command, timeout=timeout, out=io.StringIO())
+        except OSError as exc:
+            message = f"{python} could not run the probes: {exc.strerror or exc}"
             raise RuntimeError(message) from None
-        if done.returncode != 0:
-            tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
-            message = f"the probes failed in {python} (exit {done.returncode}): {tail}"
+        if step.returncode != 0:
+            tail = " | ".join(step.output.strip().splitlines()[-3:])
+            message = f"the probes failed in {python} ({step.exit}): {tail}"
             raise RuntimeError(message)
-        return [json.loads((Path(scratch) / f"{name}.json").read_text(encoding="utf-8")) for name in names]
+        try:
+            return [checked(Path(scratch) / f"{name}.json", known[name]) for name in names]
+        except InputError as exc:
+            message = f"{python} ran the probes, but did not write what the harness writes: {exc.problem} ({exc.field or 'the file'})"
+            raise RuntimeError(message) from None
+
+
+def checked(path: Path, probe: Probe) -> dict[str, Any]:
+    """The harness's output of ``probe``, as a result's cases are checked: text, and each case by its schema."""
+    document = record.read_probe_output(path, probe.name)
+    untrusted.text(path, document)
+    validator = jsonschema.Draft202012Validator(results.case_schema(probe))
+    for index, case in enumerate(document["cases"]):
+        problem = results.first_error(validator, case, f"cases[{index}]")
+        if problem is not None:
+            raise InputError(path, *problem)
+    return document
 
 
 def outcomes(documents: Sequence[Mapping[str, Any]], known: Mapping[str, Probe]) -> Outcomes:

@@ -12,15 +12,18 @@ import argparse
 import datetime as dt
 import errno
 import json
+import math
 import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from tfmatrix import (
     catalog,
     discover,
+    escape,
     explanations,
     lookup,
     migrations,
@@ -112,11 +115,23 @@ def parser() -> argparse.ArgumentParser:
     checking.add_argument("--python", default=sys.executable, help="your environment's Python (default: this one)")
     checking.add_argument("--only", nargs="+", metavar="PROBE", help="run only these probes (default: all)")
     checking.add_argument("--matrix", type=Path, default=Path("reports/matrix.json"), help="the matrix summary")
-    checking.add_argument("--timeout", type=float, default=1800, help="seconds the probes may take")
+    checking.add_argument("--timeout", type=seconds, default=1800, help="seconds the probes may take")
     finder = commands.add_parser("discover", help="add the releases the configured package index has to the catalog")
     finder.add_argument("--results", type=Path, default=Path("reports/results"), help="where retired results are")
     finder.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
     return cli
+
+
+def seconds(text: str) -> float:
+    """A time limit: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        message = f"expected a positive number of seconds, got {text!r}"
+        raise argparse.ArgumentTypeError(message)
+    return value
 
 
 REPORT_EXTRA = ("pandas", "matplotlib", "tabulate")  # pyproject.toml's [report] extra
@@ -148,7 +163,7 @@ def run(argv: list[str] | None) -> int:
             return run_discover(args.catalog, args.results, variants, dry_run=args.dry_run)
         if args.command == "migrate":
             for old, new in migrations.migrate(args.results):
-                print(f"tfmatrix: upgraded {old} -> {new}")
+                print(escape.visible(f"tfmatrix: upgraded {old} -> {new}"))
             return status.OK
         known_probes = probes.load_all(args.probes.resolve())
         if args.command == "check":
@@ -179,10 +194,14 @@ def run(argv: list[str] | None) -> int:
 
     try:
         verdicts = pinpoint.load(pinpoint.beside(args.results) / pinpoint.VERDICTS)
-        made = publish.files(args.out_dir, loaded, known_probes, known, dates, dt.date.today().isoformat(), verdicts)
+        made, problems = publish.files(
+            args.out_dir, loaded, known_probes, known, dates, dt.date.today().isoformat(), verdicts
+        )
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
+    for problem in problems:
+        print(f"tfmatrix: warning: {problem}", file=sys.stderr)
     for out, text in made.items():
         try:
             write_text_atomic(out, text)
@@ -203,17 +222,18 @@ def run(argv: list[str] | None) -> int:
 
 
 def run_lookup(args: argparse.Namespace) -> int:
-    if args.keras and not args.backend:
+    if args.keras is not None and not args.backend:
         return lookup_error("--keras needs --backend (tensorflow, jax or torch)")
-    if args.tensorflow and args.backend:
+    if args.tensorflow is not None and args.backend:
         return lookup_error("--backend goes with --keras; for tf-keras on TensorFlow, give --tf-keras")
-    if args.keras and args.tf_keras:
+    if args.keras is not None and args.tf_keras:
         return lookup_error("--tf-keras goes with --tensorflow")
     try:
-        wanted = lookup.parsed(args.tensorflow or args.keras, "--tensorflow" if args.tensorflow else "--keras")
+        given = "--tensorflow" if args.tensorflow is not None else "--keras"
+        wanted = lookup.parsed(args.tensorflow if args.tensorflow is not None else args.keras, given)
     except ValueError as exc:
         return lookup_error(str(exc))
-    if args.keras:
+    if args.keras is not None:
         track, asked = f"keras-{args.backend}", f"Keras {args.keras} on {args.backend}"
     else:
         track = "tf-keras" if args.tf_keras else "bundled"
@@ -225,15 +245,22 @@ def run_lookup(args: argparse.Namespace) -> int:
         return status.BAD_INPUT
     found = lookup.answer(summary, track, wanted, asked, args.question)
     if args.json:
-        text = json.dumps(found, indent=2, ensure_ascii=False)
+        shown = json.dumps(found, indent=2, ensure_ascii=False).splitlines()
     else:
-        text = "\n".join(lookup.lines(found, min(shutil.get_terminal_size((80, 24)).columns, 100)))
-    try:
-        print(text)
-        sys.stdout.flush()
-    except BrokenPipeError:  # `| head` has read all it wants: not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        shown = list(lookup.lines(found, min(shutil.get_terminal_size((80, 24)).columns, 100)))
+    printed(shown)
     return status.OK if "problem" not in found else status.BAD_INPUT
+
+
+def printed(lines: Iterable[str]) -> None:
+    """Print ``lines`` to a terminal or a pipe: no control character of theirs reaches it, and a reader that
+    stops early (``| head``) is no error."""
+    try:
+        for line in lines:
+            print(escape.visible(line))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
 
 
 def run_check(args: argparse.Namespace, known_probes: dict[str, probes.Probe]) -> int:
@@ -242,12 +269,11 @@ def run_check(args: argparse.Namespace, known_probes: dict[str, probes.Probe]) -
     names = list(probes.selected(args.probes, args.only))
     summary = lookup.load(args.matrix)
     try:
-        documents = check.run(args.python, args.probes.resolve(), names, args.timeout)
+        documents = check.run(args.python, args.probes.resolve(), known_probes, names, args.timeout)
     except RuntimeError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.ERROR
-    for line in check.report(documents, check.outcomes(documents, known_probes), summary):
-        print(line)
+    printed(check.report(documents, check.outcomes(documents, known_probes), summary))
     return status.OK
 
 
@@ -349,8 +375,7 @@ def run_diff(old: list[results.Result], new: list[results.Result], known_probes:
     from tfmatrix import diff  # noqa: PLC0415 - as render: pandas only where it is used
 
     lines = diff.semantic_changes(old, new, known_probes)
-    for line in [*lines, *diff.replaced_ok(old, new)]:
-        print(line)
+    printed([*lines, *diff.replaced_ok(old, new)])
     print(f"tfmatrix: {len(lines)} semantic changes" if lines else "tfmatrix: no semantic change")
     return status.CHANGED if lines else status.OK
 

@@ -8,6 +8,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from tfmatrix.escape import visible
+
 
 class InputError(Exception):
     """A catalog, probe output or result file that is not what it should be."""
@@ -17,7 +19,7 @@ class InputError(Exception):
         self.field = field
         self.problem = problem
         where = f"{self.path}: {field}" if field else self.path
-        super().__init__(f"{where}: {problem}".replace("\n", " "))
+        super().__init__(visible(f"{where}: {problem}".replace("\n", " ")))  # one line, nothing a terminal obeys
 
 
 def read_toml(path: Path) -> dict[str, Any]:

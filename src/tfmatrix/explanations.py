@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tfmatrix import untrusted
 from tfmatrix.errors import InputError, read_toml
 from tfmatrix.probes import Probe
 
@@ -43,6 +44,7 @@ def _explanation(path: Path, index: int, entry: Any, probes: Mapping[str, Probe]
     where = f"explanation[{index}]"
     if not isinstance(entry, dict):
         raise InputError(path, where, "expected a table")
+    untrusted.text(path, entry, where)
     for name in FIELDS:
         if name not in entry:
             raise InputError(path, f"{where}.{name}", "missing")

@@ -6,13 +6,15 @@ feed keeps every entry it ever had, so a reader sees the history, newest first.
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tfmatrix import untrusted
 from tfmatrix.errors import InputError
+from tfmatrix.escape import xml_text
 from tfmatrix.summary import Summary
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -20,6 +22,10 @@ TAG = "tag:tfmatrix,2024-06-28:"  # RFC 4151: fixed forever, or every reader see
 TITLE = "tfmatrix: TensorFlow/Keras behaviour changes"
 EPOCH = "1970-01-01"  # the feed's <updated> while it has no entry: fixed, so an empty feed renders alike
 SHOWN = 3  # cases a summary lists; the report has the rest
+NAMESPACES = {"a": ATOM}
+ENTRY = re.compile(r"<entry\b.*?</entry>", re.DOTALL)
+CHARACTER_REFERENCE = re.compile(r"&#(x)?([0-9a-fA-F]{1,8});")
+LINK = re.compile(r"[\w.-]+\.md(#[\w-]*)?")  # a report of reports/, and a heading's anchor: no scheme
 FIELDS = {"id": "a:id", "title": "a:title", "updated": "a:updated", "link": "a:link", "summary": "a:summary"}
 
 
@@ -128,34 +134,76 @@ def listing(items: list[str]) -> str:
     return "; ".join(items[:SHOWN]) + (f"; and {rest} more" if rest > 0 else "")
 
 
-def load(path: Path) -> list[Entry]:
-    """The entries of the feed at ``path``; none if there is no file."""
+def load(path: Path) -> tuple[list[Entry], list[str]]:
+    """The entries of the feed at ``path`` (none if there is no file), and what was wrong with it: a feed
+    that is not well-formed Atom is read entry by entry, and every entry that can be read is kept."""
     try:
-        root = ET.fromstring(path.read_bytes())
+        data = path.read_bytes()
     except FileNotFoundError:
-        return []
+        return [], []
     except OSError as exc:
         raise InputError(path, "", f"cannot be read: {exc.strerror}") from None
+    try:
+        root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise InputError(path, "", f"is not XML: {exc}") from None
+        return salvaged(path, data, f"is not well-formed XML ({exc})")
     if root.tag != f"{{{ATOM}}}feed":
-        raise InputError(path, "", f"is not an Atom feed: its root element is {root.tag}, not {{{ATOM}}}feed")
-    return [read_entry(path, f"entry[{n}]", node) for n, node in enumerate(root.findall("a:entry", {"a": ATOM}))]
+        return salvaged(path, data, f"is not an Atom feed (its root element is {root.tag})")
+    return read_entries(path, root.findall("a:entry", NAMESPACES))
+
+
+def salvaged(path: Path, data: bytes, why: str) -> tuple[list[Entry], list[str]]:
+    """The entries of a feed that cannot be parsed whole, each read on its own with the characters XML
+    cannot hold replaced: a broken feed must not end the history, nor every later report."""
+    problems = [f"{path}: {why}: rebuilt from the entries it holds and the change points"]
+    nodes = []
+    for n, block in enumerate(ENTRY.findall(data.decode("utf-8", errors="replace"))):
+        wrapped = f'<feed xmlns="{ATOM}">{legal(block)}</feed>'
+        try:
+            nodes.append(ET.fromstring(wrapped)[0])
+        except ET.ParseError as exc:
+            problems.append(f"{path}: entry {n + 1} cannot be read ({exc}): left out")
+    entries, more = read_entries(path, nodes)
+    return entries, problems + more
+
+
+def legal(text: str) -> str:
+    """``text`` without what XML 1.0 forbids: characters, and references to them, become U+FFFD."""
+    return xml_text(CHARACTER_REFERENCE.sub(legal_reference, text))
+
+
+def legal_reference(found: re.Match[str]) -> str:
+    code = int(found[2], 16 if found[1] else 10)
+    return found[0] if code <= 0x10FFFF and xml_text(chr(code)) == chr(code) else "&#xFFFD;"
+
+
+def read_entries(path: Path, nodes: list[ET.Element]) -> tuple[list[Entry], list[str]]:
+    """The entries that can be read, and why each other one was left out."""
+    entries, problems = [], []
+    for n, node in enumerate(nodes):
+        try:
+            entries.append(read_entry(path, f"entry[{n}]", node))
+        except InputError as exc:
+            problems.append(f"{exc}: left out")
+    return entries, problems
 
 
 def read_entry(path: Path, where: str, node: ET.Element) -> Entry:
-    """One <entry> of a feed, with the fields ``render`` writes."""
+    """One <entry> of a feed, with the fields ``render`` writes, each as ``render`` could have written it."""
     values = {}
     for name, query in FIELDS.items():
-        found = node.find(query, {"a": ATOM})
+        found = node.find(query, NAMESPACES)
         value = None if found is None else found.get("href") if name == "link" else found.text
         if not value:
             raise InputError(path, f"{where}.{name}", "is missing or empty")
+        untrusted.text(path, value, f"{where}.{name}")
         values[name] = value
-    try:
-        values["updated"] = dt.datetime.fromisoformat(values["updated"]).date().isoformat()
-    except ValueError:
-        raise InputError(path, f"{where}.updated", f"is not an RFC 3339 time: {values['updated']!r}") from None
+    if not values["id"].startswith(TAG):
+        raise InputError(path, f"{where}.id", f"expected a tag of this feed, {TAG}...")
+    if not LINK.fullmatch(values["link"]):
+        raise InputError(path, f"{where}.link", f"expected a report's file name and anchor, got {values['link']!r:.80}")
+    untrusted.day(path, f"{where}.updated", values["updated"][:10])
+    values["updated"] = values["updated"][:10]
     return Entry(**values)
 
 
@@ -175,11 +223,11 @@ def render(entries: list[Entry]) -> str:
     ET.SubElement(feed, "link", {"rel": "self", "href": "changes.atom"})
     for entry in ordered:
         node = ET.SubElement(feed, "entry")
-        ET.SubElement(node, "id").text = entry.id
-        ET.SubElement(node, "title").text = entry.title
+        ET.SubElement(node, "id").text = xml_text(entry.id)
+        ET.SubElement(node, "title").text = xml_text(entry.title)
         ET.SubElement(node, "updated").text = stamp(entry.updated)
-        ET.SubElement(node, "link", {"rel": "alternate", "href": entry.link})
-        ET.SubElement(node, "summary", {"type": "text"}).text = entry.summary
+        ET.SubElement(node, "link", {"rel": "alternate", "href": xml_text(entry.link)})
+        ET.SubElement(node, "summary", {"type": "text"}).text = xml_text(entry.summary)
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
@@ -188,9 +236,12 @@ def stamp(day: str) -> str:
     return f"{day}T00:00:00Z"
 
 
-def update(path: Path, previous: Summary | None, current: Summary, day: str) -> list[Entry]:
-    """The feed at ``path`` with the new entries of ``changes`` added; its history seeded where there is no file."""
-    had = load(path)
+def update(path: Path, previous: Summary | None, current: Summary, day: str) -> tuple[list[Entry], list[str]]:
+    """The feed at ``path`` with the new entries of ``changes`` added, its history seeded where there is no
+    file or it had to be rebuilt; and what was wrong with the file."""
+    had, problems = load(path)
     known = {entry.id for entry in had}
-    fresh = changes(previous if path.exists() else None, current, day)
-    return newest_first(had + list({e.id: e for e in fresh if e.id not in known}.values()))
+    fresh = changes(previous, current, day) if path.exists() else []
+    if problems or not path.exists():
+        fresh = changes(None, current, day) + fresh
+    return newest_first(had + list({e.id: e for e in fresh if e.id not in known}.values())), problems

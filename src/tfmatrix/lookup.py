@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
+from tfmatrix import untrusted
 from tfmatrix.errors import InputError
 
 Summary = dict[str, Any]
@@ -47,19 +48,55 @@ def checked(path: Path, document: Any) -> Summary:
         expected = schema["properties"]["schema_version"]["const"]
         why = f"expected {expected}, got {found}: it has no verdicts; `nox -s report` writes it anew from the results"
         raise InputError(path, "schema_version", why)
+    untrusted.text(path, document)
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
     if error is not None:
         field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
         raise InputError(path, field, error.message)
+    references(path, document)
     result: Summary = document
     return result
 
 
+def references(path: Path, document: Summary) -> None:
+    """What a schema cannot check: versions and days that are real, environments that are in ``environments``."""
+    ids = set()
+    for i, env in enumerate(document["environments"]):
+        ids.add(untrusted.identifier(path, f"environments[{i}].id", env["id"]))
+        untrusted.version(path, f"environments[{i}].version", env["version"])
+        for name in ("released_on", "resolved_as_of", "probed_on", "findings_from"):
+            if env.get(name) is not None:
+                untrusted.day(path, f"environments[{i}].{name}", env[name])
+
+    def known(field: str, env_id: str) -> None:
+        if env_id not in ids:
+            raise InputError(path, field, f"expected the id of one of environments, got {env_id!r}")
+
+    for i, change in enumerate(document["change_points"]):
+        for j, seen in enumerate(change["first_seen"]):
+            for name in ("environment", "after"):
+                known(f"change_points[{i}].first_seen[{j}].{name}", seen[name])
+            for end in ("first", "last_old") if seen["pinpointed"] else ():
+                untrusted.version(
+                    path, f"change_points[{i}].first_seen[{j}].pinpointed.{end}", seen["pinpointed"][end]["version"]
+                )
+        for j, case in enumerate(change["cases"]):
+            known(f"change_points[{i}].cases[{j}].environment", case["environment"])
+    for i, question in enumerate(document["questions"]):
+        for name in ("outcomes", "fixes"):
+            for env_id in question[name]:
+                known(f"questions[{i}].{name}", env_id)
+        for case, by_env in question["cases"].items():
+            for env_id in by_env:
+                known(f"questions[{i}].cases.{case}", env_id)
+
+
 def parsed(version: str, what: str) -> Version:
+    """The version asked about: PEP 440, read without its local label (``2.15.1+nv24.03`` is 2.15.1)."""
     try:
-        return Version(version)
-    except InvalidVersion:
-        message = f"{what}: expected a version such as 2.15.0, got {version!r}"
+        return Version(untrusted.version("", what, version).public)
+    except InputError:
+        message = f"{what}: expected a version such as 2.15.0, got {version!r:.80}"
         raise ValueError(message) from None
 
 

@@ -2,7 +2,7 @@
 
 Each ``update_to_N`` takes a document of schema N-1 and returns it in schema N; ``upgrade`` chains
 them. ``migrate`` rewrites a results directory in place, moving files to the current layout.
-Standard library only: the matrix session migrates before it decides what is current.
+Standard library and ``packaging`` only: the matrix session migrates before it decides what is current.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tfmatrix.errors import InputError
 from tfmatrix.record import SCHEMA_VERSION, result_path, write_json_atomic
 
 Document = dict[str, Any]
@@ -89,8 +90,8 @@ def migrate(results_dir: Path) -> list[tuple[Path, Path]]:
                 continue
             upgraded = upgrade(document)
             target = result_path(results_dir, upgraded["probe"]["name"], upgraded["variant"])
-        except (OSError, ValueError, RecursionError, AttributeError, KeyError, TypeError):
-            continue
+        except (OSError, ValueError, RecursionError, AttributeError, KeyError, TypeError, InputError):
+            continue  # the loader names what is wrong with it, and no path is made of it
         if upgraded.get("schema_version") != SCHEMA_VERSION:
             continue
         if target == path or not target.exists():  # a result already in its new place is newer: it stays

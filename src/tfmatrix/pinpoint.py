@@ -22,9 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+import jsonschema
 from packaging.version import InvalidVersion, Version
 
-from tfmatrix import aggregate, attempt, probes, record, release_dates, repro
+from tfmatrix import aggregate, attempt, probes, record, release_dates, repro, results, untrusted
 from tfmatrix.errors import InputError, read_json_object
 from tfmatrix.probes import Probe
 from tfmatrix.results import Result
@@ -37,10 +38,7 @@ BISECTABLE = ("bundled", "tf-keras", "keras-tensorflow", "keras-jax", "keras-tor
 LINE_COMPANIONS = ("tf-keras",)
 SETTLE_DAYS = 7  # dependencies resolved a week after the upload, as the catalog's releases are
 VERDICTS = "pinpoint.json"
-VERDICT_FIELDS = (
-    *("older", "newer", "track", "distribution", "candidates", "probed"),
-    *("last_old", "first_new", "unresolved", "cases", "frameworks"),
-)
+SCHEMA = "pinpoint.schema.json"
 Verdict = dict[str, Any]
 
 
@@ -253,12 +251,22 @@ def beside(results_dir: Path) -> Path:
 
 
 def load(path: Path) -> dict[str, Verdict]:
-    """Every verdict so far, keyed by change point and release; none where the file does not exist."""
+    """Every verdict so far, keyed by change point and release, checked against ``pinpoint.schema.json``
+    and the rules of ``tfmatrix.untrusted``; none where the file does not exist."""
     document = read_json_object(path, "change point@release -> verdict")
+    untrusted.text(path, document)
+    problem = results.first_error(jsonschema.Draft202012Validator(json.loads(results.schema_text(SCHEMA))), document)
+    if problem is not None:
+        field, message = problem
+        raise InputError(path, field, f"{message}: `nox -s pinpoint` writes it again")
     for name, found in document.items():
-        missing = [f for f in VERDICT_FIELDS if not isinstance(found, dict) or f not in found]
-        if missing:
-            raise InputError(path, f"{name}.{missing[0]}", "missing: `nox -s pinpoint` writes it again")
+        versions = {"first_new": found["first_new"], "last_old": found["last_old"]}
+        versions.update({f"candidates[{i}]": version for i, version in enumerate(found["candidates"])})
+        for field, version in versions.items():
+            untrusted.version(path, f"{name}.{field}", version)
+        for end in ("first_new", "last_old"):
+            if found[end] not in found["frameworks"]:
+                raise InputError(path, f"{name}.frameworks", f"expected the frameworks of {end} {found[end]}")
     return document
 
 
@@ -267,14 +275,23 @@ def save(path: Path, verdicts: Mapping[str, Verdict]) -> None:
 
 
 def probe_release(
-    variant: Variant, source: probes.Source, *, uv: str, probes_dir: Path, out_dir: Path, log: TextIO
+    variant: Variant,
+    source: probes.Source,
+    known: Mapping[str, Probe],
+    *,
+    uv: str,
+    probes_dir: Path,
+    out_dir: Path,
+    log: TextIO,
 ) -> Result:
     """The result of ``source`` in ``variant``: the one kept in ``out_dir`` while current, else made now
     in a venv of its own (deleted after), written whole, a failure keeping the last good findings."""
     path = record.result_path(out_dir, source.name, variant.id)
     if record.is_current(path, variant, source, 1):
-        kept: Result = json.loads(path.read_text(encoding="utf-8"))
-        return kept
+        try:
+            return results.load_one(path, known)
+        except InputError as exc:  # checked like any result: one that is not is probed again
+            log.write(f"tfmatrix: warning: {exc}: probing it again\n")
     with tempfile.TemporaryDirectory(prefix="tfmatrix-pinpoint-") as scratch:
         venv = Path(scratch) / "venv"
         made = subprocess.run(
@@ -354,7 +371,7 @@ def run(
                 return f"no {missing[0]} of its line by {day}"
             variant = variant_at(target.newer, version, day, with_)
             result = made[version] = probe_release(
-                variant, sources[target.probe], uv=uv, probes_dir=probes_dir, out_dir=out_dir, log=log
+                variant, sources[target.probe], known, uv=uv, probes_dir=probes_dir, out_dir=out_dir, log=log
             )
             found = judge(result, probe, target)
             log.write(f"tfmatrix: {target.key}: {variant.id}: {found}\n")

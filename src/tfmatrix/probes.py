@@ -12,15 +12,19 @@ import functools
 import hashlib
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from tfmatrix import untrusted
 from tfmatrix.errors import InputError
 
+IMPORT_SECONDS = 60  # for each probe's import: one that hangs must not hang the report
 HARNESS = "_harness.py"  # with every other _*.py beside it: the code all probes share
 VERDICT, WHY = "verdict", "why"  # the aspects the harness judges for every probe, from its INTENT
 # The verdicts, as probes/_harness.py names them (a test holds the two together).
@@ -110,19 +114,25 @@ def load_all(probes_dir: Path) -> dict[str, Probe]:
         for name in every:
             path = probes_dir / f"{name}.py"
             try:
-                module = harness.load(name)
+                with time_limit(IMPORT_SECONDS):
+                    module = harness.load(name)
+                    described = harness.describe(module)
+            except TimeoutError:
+                raise InputError(
+                    path, "", f"did not import within {IMPORT_SECONDS} s (a probe imports in well under 1 s)"
+                ) from None
             except harness.ProbeError as exc:
                 raise InputError(path, exc.attribute, exc.problem) from None
             except Exception as exc:  # noqa: BLE001 - whatever a probe's import raises, name the file
                 raise InputError(path, "", f"cannot be imported: {type(exc).__name__}: {exc}") from None
-            described = harness.describe(module)
             checked(path, described)
             found[name] = Probe(**described, judge=functools.partial(harness.judged, module))
     return found
 
 
 def checked(path: Path, described: dict[str, Any]) -> None:
-    """Metadata the report can render: titled axes with values, questions, one aspect in the matrices."""
+    """Metadata the report can render: text, titled axes with values, questions, one aspect in the matrices."""
+    untrusted.text(path, described)
     for name in ("title", "description"):
         if not isinstance(described[name], str) or not described[name]:
             raise InputError(path, name.upper(), "expected a non-empty string")
@@ -148,6 +158,25 @@ def checked(path: Path, described: dict[str, Any]) -> None:
         section = spec.get("section")
         if section is not None and not set(section.get("groups", [])) <= set(described["groups"]):
             raise InputError(path, f"ASPECTS.{aspect}.section.groups", "expected groups of GROUPS")
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """TimeoutError in the main thread after ``seconds`` (elsewhere, no limit: only the main thread gets signals)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(*_: object) -> None:
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @contextlib.contextmanager

@@ -46,8 +46,9 @@ def files(
     dates: summary.ReleaseDates,
     day: str,
     verdicts: Mapping[str, dict[str, Any]] | None = None,
-) -> dict[Path, str]:
-    """Every file of ``out_dir`` the report step writes, and its text; the reports come first.
+) -> tuple[dict[Path, str], list[str]]:
+    """Every file of ``out_dir`` the report step writes, and its text, the reports first; and what was wrong
+    with a file it mended (a broken feed).
 
     ``verdicts`` are what ``nox -s pinpoint`` found: the change points name their first release.
     """
@@ -68,7 +69,8 @@ def files(
                 made[out_dir / svg] = picture.timeline(document, name)
     # The feed before matrix.json: were it lost, the next run still finds the same changes to add.
     previous = previous_summary(out_dir / MATRIX)
-    made[out_dir / FEED] = feed.render(feed.update(out_dir / FEED, previous, document, day))
+    entries, problems = feed.update(out_dir / FEED, previous, document, day)
+    made[out_dir / FEED] = feed.render(entries)
     made[out_dir / MATRIX] = json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
     made[out_dir / MATRIX_SCHEMA] = lookup.schema_text()
-    return made
+    return made, problems

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tfmatrix import __version__
+from tfmatrix import __version__, untrusted
 from tfmatrix.errors import InputError
 from tfmatrix.probes import Source
 from tfmatrix.process import Step
@@ -24,7 +24,16 @@ PROBE_KEYS = ("probe", "environment", "repeat", "cases")
 
 
 def result_path(results_dir: Path, probe: str, variant_id: str) -> Path:
-    return results_dir / probe / f"{variant_id}.json"
+    """``<results_dir>/<probe>/<variant id>.json``; a probe or variant that is no identifier is an InputError,
+    so that no file names a place outside ``results_dir``."""
+    path = (
+        results_dir
+        / untrusted.identifier(results_dir, "probe.name", probe)
+        / f"{untrusted.identifier(results_dir, 'variant', variant_id)}.json"
+    )
+    if not path.resolve().is_relative_to(results_dir.resolve()):  # a symlinked folder
+        raise InputError(path, "", f"is outside {results_dir}: a result's folder must not be a link elsewhere")
+    return path
 
 
 def runner() -> dict[str, str]:
@@ -70,6 +79,15 @@ def parse_freeze(text: str) -> dict[str, str]:
 
 def build_result(probe_output: Path, variant: Variant, packages: dict[str, str], probe: Source) -> dict[str, Any]:
     """The result of a probe that ran to the end, from the JSON document it wrote."""
+    document = read_probe_output(probe_output, probe.name)
+    result = envelope(variant, packages, probe, document["repeat"])
+    result["environment"] = {**document["environment"], **result["environment"]}
+    result["cases"] = document["cases"]
+    return result
+
+
+def read_probe_output(probe_output: Path, name: str) -> dict[str, Any]:
+    """The document the harness wrote for probe ``name``, in the shape it writes; else an InputError."""
     try:
         document = json.loads(probe_output.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -79,8 +97,8 @@ def build_result(probe_output: Path, variant: Variant, packages: dict[str, str],
     for key in PROBE_KEYS:
         if key not in document:
             raise InputError(probe_output, key, "missing from probe output")
-    if document["probe"] != probe.name:
-        raise InputError(probe_output, "probe", f"expected {probe.name!r}, got {document['probe']!r}")
+    if document["probe"] != name:
+        raise InputError(probe_output, "probe", f"expected {name!r}, got {document['probe']!r}")
     if not isinstance(document["environment"], dict):
         raise InputError(probe_output, "environment", "expected an object of facts")
     if isinstance(document["repeat"], bool) or not isinstance(document["repeat"], int) or document["repeat"] < 1:
@@ -88,10 +106,7 @@ def build_result(probe_output: Path, variant: Variant, packages: dict[str, str],
     cases = document["cases"]
     if not isinstance(cases, list) or not cases or not all(isinstance(case, dict) for case in cases):
         raise InputError(probe_output, "cases", "expected a non-empty list of case records")
-    result = envelope(variant, packages, probe, document["repeat"])
-    result["environment"] = {**document["environment"], **result["environment"]}
-    result["cases"] = document["cases"]
-    return result
+    return document
 
 
 def build_failure(

@@ -25,12 +25,12 @@ from typing import Any
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from tfmatrix import untrusted
 from tfmatrix.errors import InputError, read_json_object
 from tfmatrix.record import write_json_atomic
 
 FILE_NAME = "release-dates.json"
 JSON_API = "application/vnd.pypi.simple.v1+json"
-DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 Dates = dict[str, dict[str, str]]  # distribution -> version -> day
 
 
@@ -81,13 +81,21 @@ def version_of(filename: str) -> Version | None:
         return None
 
 
+def real_day(text: str) -> bool:
+    try:
+        untrusted.day("", "", text)
+    except InputError:
+        return False
+    return True
+
+
 def upload_days(page: Mapping[str, Any]) -> dict[str, str]:
     """version -> the day its first file was uploaded, from one PEP 691 project page."""
     first: dict[str, str] = {}
     for entry in page.get("files", []):
         uploaded = entry.get("upload-time") if isinstance(entry, dict) else None
         version = version_of(str(entry.get("filename", ""))) if isinstance(entry, dict) else None
-        if not isinstance(uploaded, str) or version is None or not DAY.match(uploaded):
+        if not isinstance(uploaded, str) or version is None or not real_day(uploaded[:10]):
             continue
         day = uploaded[:10]
         key = str(version)
@@ -121,11 +129,12 @@ def load(path: Path) -> Dates:
     """The dates learnt so far; none where the file does not exist yet."""
     document = read_json_object(path, "distribution -> version -> day")
     for distribution, versions in document.items():
+        untrusted.identifier(path, "", distribution)
         if not isinstance(versions, dict):
             raise InputError(path, distribution, "expected an object: version -> day (YYYY-MM-DD)")
         for version, day in versions.items():
-            if not isinstance(day, str) or not DAY.fullmatch(day):
-                raise InputError(path, f"{distribution}.{version}", f"expected a day YYYY-MM-DD, got {day!r}")
+            untrusted.version(path, distribution, version)
+            untrusted.day(path, f"{distribution}.{version}", day)
     return document
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 from tabulate import tabulate
 
-from tfmatrix import advice, aggregate, pinpoint, repro, summary
+from tfmatrix import advice, aggregate, escape, pinpoint, repro, summary
+from tfmatrix.escape import markdown_prose, markdown_text
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
 from tfmatrix.probes import NOT_APPLICABLE, RAISES, VERDICT, WHY, Probe
@@ -24,19 +25,6 @@ BEHAVIOURS = {"neither": "behaves neither way"}  # how pinpointing says a third 
 UNBISECTABLE = "not pinpointed, as no change on this track is: the releases between cannot be installed alone"
 FLAKY_LEGEND = "the outcome differed between repeats of the case (`--repeat N`); never counted as a change"
 ERROR_LINE = re.compile(r"^\s*(cause: |error: |Fatal Python error|[\w.]*(Error|Exception|Exit):)")
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|#~])")  # ~: strikethrough
-# GitHub links bare URLs by scanning text, which a backslash-escaped character splits; an e-mail
-# address it finds across escapes, but not across a code span. (Checked with cmark-gfm.)
-URL_START = re.compile(r"(https?|ftp):(?=//)|(www)\.", re.IGNORECASE)
-
-
-def escape(text: object) -> str:
-    """Make text from a result safe inside a markdown table cell: one line, no markup, no links, no HTML."""
-    one_line = " ".join(str(text).split())
-    html_safe = one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    no_markup = MARKDOWN_SPECIAL.sub(r"\\\1", html_safe)
-    no_urls = URL_START.sub(lambda m: f"{m[1]}\\:" if m[1] else f"{m[2]}\\.", no_markup)
-    return re.sub("@+", lambda m: f"`{m[0]}`", no_urls)
 
 
 def code(text: object) -> str:
@@ -114,7 +102,7 @@ def glance_section(
         mine = shown[shown["group"] == group]
         if mine.empty:
             continue
-        row = {"question": f"[{spec['question']}](#{summary.anchor(spec['question'])})"}
+        row = {"question": f"[{markdown_prose(spec['question'])}](#{escape.anchor(spec['question'])})"}
         for run in runs:
             row[aggregate.run_label(shown, run)] = tally(
                 mine[mine["position"] == run[0]]["verdict_shown"].tolist(), order
@@ -138,8 +126,8 @@ def glance_section(
     if advised:
         lines += ["", "### What to do", ""]
         lines += [
-            f"{i}. *{escape(probe.groups[found.group]['question'])}* — on {escape(advice.spans(found.where))}: "
-            f"{found.said()}"
+            f"{i}. *{markdown_prose(probe.groups[found.group]['question'])}* — on {markdown_text(advice.spans(found.where))}: "
+            f"{markdown_prose(found.said())}"
             for i, found in enumerate(advised, start=1)
         ]
     if picture:
@@ -162,8 +150,8 @@ def tally(outcomes: list[str], order: list[str]) -> str:
     """``✅ 20 · ❌ 10``: how many cases end each way, in the probe's order of outcomes; ``✅ all 8`` for one."""
     counts = {outcome: outcomes.count(outcome) for outcome in sorted(set(outcomes), key=lambda o: rank(o, order))}
     if len(counts) == 1:
-        return escape(f"{outcomes[0]} (all {len(outcomes)})")
-    return " · ".join(escape(f"{outcome} {count}") for outcome, count in counts.items())
+        return markdown_text(f"{outcomes[0]} (all {len(outcomes)})")
+    return " · ".join(markdown_text(f"{outcome} {count}") for outcome, count in counts.items())
 
 
 def rank(outcome: str, order: list[str]) -> tuple[int, str]:
@@ -175,14 +163,14 @@ def failures_section(failed: list[Result], dates: aggregate.ReleaseDates) -> str
     """The attempts that failed, when, the end of the error each one met, and which findings stand for them."""
     rows = [
         {
-            "release": escape(aggregate.release_label(result)),
+            "release": markdown_text(aggregate.release_label(result)),
             "released": aggregate.released_on(dates, result) or "-",
             "state": f"**{result['status']}**",
-            "on": escape(day(result)),
+            "on": markdown_text(day(result)),
             "step": result["failure"]["phase"],
-            "how it ended": escape(result["failure"]["exit"]),
-            "error": escape(headline(result["failure"]["message"])),
-            "findings shown": escape(f"last good run: {day(good)}" if (good := result["last_good"]) else "none"),
+            "how it ended": markdown_text(result["failure"]["exit"]),
+            "error": markdown_text(headline(result["failure"]["message"])),
+            "findings shown": markdown_text(f"last good run: {day(good)}" if (good := result["last_good"]) else "none"),
         }
         for result in failed
     ]
@@ -215,13 +203,13 @@ def header(results: list[Result], probe: Probe) -> str:
         versions = [r["release"]["version"] for r in results if r["release"]["track"] == track.name]
         if versions:
             first, last = versions[0], versions[-1]
-            span = escape(first) if first == last else f"{escape(first)} to {escape(last)}"
+            span = markdown_text(first) if first == last else f"{markdown_text(first)} to {markdown_text(last)}"
             spans.append(f"{track.title} {span}")
     digests = sorted({r["probe"]["sha256"][:12] for r in results})
     harness = sorted({(r["probe"]["harness_sha256"] or "none")[:12] for r in results})
     return "\n".join(
         [
-            f"# {probe.title}",
+            f"# {markdown_prose(probe.title)}",
             "",
             (
                 f"Generated by `nox -t matrix` from {len(results)} result files in `reports/results/{probe.name}/`: "
@@ -231,7 +219,7 @@ def header(results: list[Result], probe: Probe) -> str:
                 f"Probe `probes/{probe.name}.py`, sha256 {', '.join(digests)}; harness sha256 {', '.join(harness)}."
             ),
             "",
-            f"{probe.description} The [grid](#grid) lists the questions the cases answer.",
+            f"{markdown_prose(probe.description)} The [grid](#grid) lists the questions the cases answer.",
         ]
     )
 
@@ -240,8 +228,8 @@ def change_line(change: aggregate.ChangePoint, probe: Probe) -> str:
     # An aspect that is only said when something is wrong is empty otherwise: shown as a dash.
     before, after = (aggregate.symbol(probe, change.aspect, value) or "—" for value in (change.before, change.after))
     return (
-        f"- In **{escape(change.release)}** (after {escape(change.previous)}), {code(change.case)} "
-        f"{probe.aspects[change.aspect]['title']}: {escape(before)} → **{escape(after)}**"
+        f"- In **{markdown_text(change.release)}** (after {markdown_text(change.previous)}), {code(change.case)} "
+        f"{markdown_prose(probe.aspects[change.aspect]['title'])}: {markdown_text(before)} → **{markdown_text(after)}**"
     )
 
 
@@ -266,17 +254,17 @@ def change_points_section(
         return "\n".join([*lines, "", "No case behaves differently in any release than in the one before it."])
     variants = dict(zip(frame["release"], frame["variant"], strict=False))
     for (explanation, matched), change_id in zip(found, summary.ids(report, found), strict=True):
-        lines += ["", f"### {escape(summary.heading(explanation))}", ""]
+        lines += ["", f"### {markdown_text(summary.heading(explanation))}", ""]
         mine = {r: v for r, variant in variants.items() if (v := pinpointed.get(pinpoint.key(change_id, variant)))}
         lines += [first_seen(matched, frame, mine)]
         if explanation:
-            lines += ["", f"**What to do:** {explanation.advice}", "", "**Evidence:**", ""]
-            lines += [f"- {item}" for item in explanation.evidence]
+            lines += ["", f"**What to do:** {markdown_prose(explanation.advice)}", "", "**Evidence:**", ""]
+            lines += [f"- {markdown_prose(item)}" for item in explanation.evidence]
         for release, previous, case in summary.tracks_seen(matched):
             lines += [
                 "",
                 f"**Reproduce** (in a checkout, with uv): `{repro.command(case, variants[release], probe.name)}` runs "
-                f"one of these cases on {escape(release)}; `--variant {variants[previous]}` shows {escape(previous)}.",
+                f"one of these cases on {markdown_text(release)}; `--variant {variants[previous]}` shows {markdown_text(previous)}.",
             ]
         lines += ["", *folded([change_line(c, probe) for c in matched], counted(matched, probe))]
     return "\n".join(lines)
@@ -285,7 +273,7 @@ def change_points_section(
 def dated(release: str, days: dict[str, str]) -> str:
     """``**2.16.2** (2024-06-28)``: a release and the day it was uploaded, where known."""
     day = days.get(release, "")
-    return f"**{escape(release)}**" + (f" ({day})" if day else "")
+    return f"**{markdown_text(release)}**" + (f" ({day})" if day else "")
 
 
 def first_seen(
@@ -345,7 +333,7 @@ def counted(matched: list[aggregate.ChangePoint], probe: Probe) -> str:
         said = f"{probe.aspects[change.aspect]['title']} {before} → {after}"
         kinds[said] = kinds.get(said, 0) + 1
     common = sorted(kinds.items(), key=lambda item: -item[1])
-    shown = ", ".join(f"{escape(said)} ({count})" for said, count in common[:3])
+    shown = ", ".join(f"{markdown_text(said)} ({count})" for said, count in common[:3])
     more = f" and {len(common) - 3} more kinds" if len(common) > 3 else ""
     cases = len({c.case for c in matched})
     return f"{cases} case{'s' if cases != 1 else ''} changed: {shown}{more}"
@@ -362,8 +350,8 @@ def with_axes(frame: pd.DataFrame, matrix: pd.DataFrame, probe: Probe) -> pd.Dat
     """Prefix the matrix with the axes that vary between its rows."""
     axes = frame.drop_duplicates("case").set_index("case").loc[matrix.index, list(probe.axes)]
     varying = [axis for axis in probe.axes if len(set(axes[axis])) > 1]
-    titles = {axis: spec["title"] for axis, spec in probe.axes.items()}
-    labelled = axes[varying].map(escape).rename(columns=titles)
+    titles = {axis: markdown_prose(spec["title"]) for axis, spec in probe.axes.items()}
+    labelled = axes[varying].map(markdown_text).rename(columns=titles)
     return pd.concat([labelled, matrix], axis=1)
 
 
@@ -371,15 +359,15 @@ def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
     cases = frame.drop_duplicates("case")
     rows = [
         {
-            "question": f"[{spec['question']}](#{summary.anchor(spec['question'])})",
+            "question": f"[{markdown_prose(spec['question'])}](#{escape.anchor(spec['question'])})",
             "cases": str(int((cases["group"] == group).sum())),
-            "its user means": probe.intent[group]["means"],
-            "grid": spec["grid"],
+            "its user means": markdown_prose(probe.intent[group]["means"]),
+            "grid": markdown_prose(spec["grid"]),
         }
         for group, spec in probe.groups.items()
     ]
     legend = [
-        f"- {aggregate.symbol(probe, VERDICT, value)}: {text}"
+        f"- {aggregate.symbol(probe, VERDICT, value)}: {markdown_prose(text)}"
         for value, text in probe.aspects[VERDICT]["legend"].items()
     ]
     legend.append(f"- {STATE_SYMBOLS[aggregate.FLAKY]}: {FLAKY_LEGEND}")
@@ -433,12 +421,14 @@ def question_section(frame: pd.DataFrame, probe: Probe, group: str, fixes: list[
     matrix = aggregate.release_ranges(rows.assign(cell=cells(rows, probe)), "cell")
     shown = [aspect for aspect in probe.compared_aspects if probe.aspects[aspect].get("matrix")]
     changes = aggregate.change_points(rows, probe, shown)
-    lines = [f"## {probe.groups[group]['question']}", "", f"*What its user means:* {probe.intent[group]['means']}", ""]
+    question, means = probe.groups[group]["question"], probe.intent[group]["means"]
+    lines = [f"## {markdown_prose(question)}", "", f"*What its user means:* {markdown_prose(means)}", ""]
     lines += folded([change_line(c, probe) for c in changes], counted(changes, probe)) or [
         "No change between releases."
     ]
     if fixes:
-        lines += ["", *[f"- *What to do* on {escape(advice.spans(found.where))}: {found.said()}" for found in fixes]]
+        on = [(markdown_text(advice.spans(found.where)), markdown_prose(found.said())) for found in fixes]
+        lines += ["", *[f"- *What to do* on {where}: {said}" for where, said in on]]
     return "\n".join([*lines, "", table(with_axes(rows, matrix, probe))])
 
 
@@ -455,16 +445,17 @@ def disagreements_section(frame: pd.DataFrame, probe: Probe, across: str) -> str
     ]
     if matrix.empty:
         return "\n".join([*lines, f"The {across} agree in every case."])
-    return "\n".join([*lines, table(with_axes(frame, matrix.map(escape), probe))])
+    return "\n".join([*lines, table(with_axes(frame, matrix.map(markdown_text), probe))])
 
 
 def aspect_section(frame: pd.DataFrame, probe: Probe, aspect: str) -> str:
     """An aspect shown apart from the question matrices, over the groups its section names."""
     spec = probe.aspects[aspect]["section"]
     rows = frame[frame["group"].isin(spec["groups"])]
-    shown = rows[spec["cell"]].where(rows[aspect] != aggregate.FLAKY, aggregate.FLAKY).map(escape)
+    shown = rows[spec["cell"]].where(rows[aspect] != aggregate.FLAKY, aggregate.FLAKY).map(markdown_text)
     matrix = aggregate.release_ranges(rows.assign(shown=shown), "shown")
-    return "\n".join([f"## {spec['title']}", "", spec["text"], "", table(with_axes(rows, matrix, probe))])
+    title, text = markdown_prose(spec["title"]), markdown_prose(spec["text"])
+    return "\n".join([f"## {title}", "", text, "", table(with_axes(rows, matrix, probe))])
 
 
 def releases_section(results: list[Result], dates: aggregate.ReleaseDates) -> str:
@@ -475,20 +466,20 @@ def releases_section(results: list[Result], dates: aggregate.ReleaseDates) -> st
         statuses = [case["status"] for case in good["cases"]] if good else []
         backend = result["catalog_entry"].get("backend")  # Keras 3 on its own: which backend, which version
         row = {
-            "release": escape(aggregate.release_label(result)),
-            "distribution": escape(result["release"]["distribution"]),
+            "release": markdown_text(aggregate.release_label(result)),
+            "distribution": markdown_text(result["release"]["distribution"]),
             "released": aggregate.released_on(dates, result) or "-",
-            "Python": escape(env.get("python", result["release"]["python"])),
-            "Keras": escape(env.get("keras", "-")),
+            "Python": markdown_text(env.get("python", result["release"]["python"])),
+            "Keras": markdown_text(env.get("keras", "-")),
         }
         if backend:
-            row["backend"] = escape(f"{backend} {installed(env, backend)}")
+            row["backend"] = markdown_text(f"{backend} {installed(env, backend)}")
         else:
-            row["tf.keras is"] = escape(env.get("keras_flavour", "-"))
-        row["numpy"] = escape(env.get("numpy", env["packages"].get("numpy", "-")))
-        row["resolved as of"] = escape(env["resolved_as_of"])
+            row["tf.keras is"] = markdown_text(env.get("keras_flavour", "-"))
+        row["numpy"] = markdown_text(env.get("numpy", env["packages"].get("numpy", "-")))
+        row["resolved as of"] = markdown_text(env["resolved_as_of"])
         if not backend:
-            row["tf-keras resolved as of"] = escape(env.get("tf_keras_resolved_as_of") or "n/a")
+            row["tf-keras resolved as of"] = markdown_text(env.get("tf_keras_resolved_as_of") or "n/a")
         rows.append(
             {
                 **row,

@@ -14,7 +14,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from tfmatrix import attempt
+from tfmatrix import attempt, escape
 from tfmatrix.probes import Probe
 from tfmatrix.variant import Variant
 
@@ -72,8 +72,10 @@ def script(variant: Variant, probe: Probe, case: dict[str, Any], result: dict[st
     """The whole text ``tfmatrix repro`` prints: what was recorded in ``result``, and the commands."""
     variant = as_recorded(variant, result)
     head = [
-        f"# {probe.name} case {case['id']} on {variant.id} (Python {variant.python}), as probed on {day}.",
-        "# Run from the root of a tfmatrix checkout; the last command prints what the matrix recorded:",
-        *(f"#   {line}" for line in recorded(probe, case)),
+        f"{probe.name} case {case['id']} on {variant.id} (Python {variant.python}), as probed on {day}.",
+        "Run from the root of a tfmatrix checkout; the last command prints what the matrix recorded:",
+        *(f"  {line}" for line in recorded(probe, case)),
     ]
+    # Recorded text is never trusted to stay a comment: every character that could end the line is spelt out.
+    head = [escape.shell_comment(line) for line in head]
     return "\n".join([*head, *commands(variant, probe.name, case["id"])]) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import jsonschema
 
-from tfmatrix import migrations, record
+from tfmatrix import migrations, record, untrusted
 from tfmatrix.errors import InputError
 from tfmatrix.kinds import KINDS, TRACKS
 from tfmatrix.probes import Probe
@@ -93,7 +94,7 @@ class Validated:
         self.seen: set[str] = set()
         self.fingerprints: dict[str, str] = {}
 
-    def key(self, text: str, document: Any, probes: dict[str, Probe]) -> str | None:
+    def key(self, text: str, document: Any, probes: Mapping[str, Probe]) -> str | None:
         """The digest of this file's text and what validates it; None where the probe is unknown."""
         probe = document.get("probe") if isinstance(document, dict) else None
         name = probe.get("name") if isinstance(probe, dict) else None
@@ -110,7 +111,7 @@ class Validated:
         record.write_json_atomic(self.path, {"validated": sorted(self.seen)})
 
 
-def load_one(path: Path, probes: dict[str, Probe], validated: Validated | None = None) -> Result:
+def load_one(path: Path, probes: Mapping[str, Probe], validated: Validated | None = None) -> Result:
     """Parse one result file (upgrading an older schema) and validate it, unless ``validated`` knows it
     as it is; any problem is one InputError."""
     try:
@@ -133,7 +134,7 @@ def load_one(path: Path, probes: dict[str, Probe], validated: Validated | None =
     return result
 
 
-def validate(path: Path, document: Any, probes: dict[str, Probe]) -> Result:
+def validate(path: Path, document: Any, probes: Mapping[str, Probe]) -> Result:
     """The document, upgraded to today's schema, checked against the schemas, the kinds and its probe."""
     if isinstance(document, dict):
         try:
@@ -146,9 +147,12 @@ def validate(path: Path, document: Any, probes: dict[str, Probe]) -> Result:
         if document.get("schema_version") != record.SCHEMA_VERSION:
             found = document.get("schema_version")
             raise InputError(path, "schema_version", f"expected {record.SCHEMA_VERSION} or older, got {found!r}")
+    untrusted.text(path, document)
     problem = first_error(jsonschema.Draft202012Validator(schema()), document)
     if problem is not None:
         raise InputError(path, *problem)
+    for prefix, checked in (("", document), ("last_good.", document["last_good"] or {})):
+        values(path, checked, prefix)
     if document["kind"] not in KINDS:
         raise InputError(path, "kind", f"expected one of {', '.join(KINDS)}, got {document['kind']!r}")
     if document["release"]["track"] not in TRACKS:
@@ -172,6 +176,24 @@ def validate(path: Path, document: Any, probes: dict[str, Probe]) -> Result:
     return result
 
 
+def values(path: Path, document: Result, prefix: str = "") -> None:
+    """The rules of ``tfmatrix.untrusted`` for the values a schema cannot check: real days, PEP 440 versions."""
+    if not document:
+        return
+    environment = document["environment"]
+    untrusted.version(path, f"{prefix}release.version", document["release"]["version"])
+    for name, installed in environment["packages"].items():
+        untrusted.identifier(path, f"{prefix}environment.packages", name)
+        untrusted.version(path, f"{prefix}environment.packages.{name}", installed)
+    for field, day in (
+        ("environment.resolved_as_of", environment["resolved_as_of"]),
+        ("environment.tf_keras_resolved_as_of", environment.get("tf_keras_resolved_as_of")),
+        ("probed_on", document["probed_on"]),
+    ):
+        if day is not None:
+            untrusted.day(path, prefix + field, day)
+
+
 def check_last_good(path: Path, document: Result, good: Result) -> None:
     """The findings a failure keeps: a success of the same variant and probe, kept by a failure, once."""
     if document["status"] == "ok":
@@ -184,7 +206,7 @@ def check_last_good(path: Path, document: Result, good: Result) -> None:
 
 
 def load_all(
-    directory: Path, variants: list[Variant], probes: dict[str, Probe], validated: Validated | None = None
+    directory: Path, variants: list[Variant], probes: Mapping[str, Probe], validated: Validated | None = None
 ) -> list[Result]:
     """Every result in ``directory`` (``<probe>/<variant>.json``), validated, in catalog order, then by probe.
 
@@ -207,7 +229,7 @@ def paths(directory: Path) -> list[Path]:
 
 
 def load_paths(
-    found: list[Path], variants: list[Variant], probes: dict[str, Probe], validated: Validated | None = None
+    found: list[Path], variants: list[Variant], probes: Mapping[str, Probe], validated: Validated | None = None
 ) -> list[Result]:
     """Load and validate these result files, each of a catalog variant; in catalog order, then by probe."""
     order = {variant.id: index for index, variant in enumerate(variants)}
@@ -220,7 +242,7 @@ def sort_key(result: Result, order: dict[str, int]) -> tuple[int, str]:
 
 
 def load_comparable(
-    directory: Path, variants: list[Variant], probes: dict[str, Probe], validated: Validated | None = None
+    directory: Path, variants: list[Variant], probes: Mapping[str, Probe], validated: Validated | None = None
 ) -> tuple[list[Result], int]:
     """The results in ``directory`` that load under today's schema, probes and catalog, and how many did not.
 
@@ -240,7 +262,7 @@ def load_comparable(
 def keyed(
     path: Path,
     order: dict[str, int],
-    probes: dict[str, Probe],
+    probes: Mapping[str, Probe],
     validated: Validated | None = None,
     *,
     in_place: bool = True,

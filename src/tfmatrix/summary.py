@@ -10,13 +10,12 @@ was uploaded come from the results and the release dates. ``schemas/matrix.schem
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from tfmatrix import advice, aggregate, pinpoint, repro
+from tfmatrix import advice, aggregate, escape, pinpoint, repro
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
 from tfmatrix.probes import VERDICT, Probe
@@ -53,11 +52,6 @@ def environment(mine: list[Result], dates: ReleaseDates) -> dict[str, Any]:
     }
 
 
-def anchor(title: str) -> str:
-    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
-    return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
-
-
 def verdict_cells(frame: pd.DataFrame, probe: Probe) -> pd.Series:
     """The verdict as the report's cells show it: ``✅ works``, ... (a state's for a failed attempt)."""
     return frame[VERDICT].map(lambda value: aggregate.symbol(probe, VERDICT, value))
@@ -91,7 +85,7 @@ def questions(frame: pd.DataFrame, probe: Probe, report: str) -> list[dict[str, 
             {
                 "id": f"{probe.name}/{group}",
                 "probe": probe.name,
-                "report": f"{report}#{anchor(spec['question'])}",
+                "report": f"{report}#{escape.anchor(spec['question'])}",
                 "question": spec["question"],
                 "means": probe.intent[group]["means"],
                 "outcomes": counts,
@@ -164,7 +158,7 @@ def change_points(
         change: dict[str, Any] = {
             "id": change_id,
             "probe": probe.name,
-            "report": f"{report}#{anchor(title)}",
+            "report": f"{report}#{escape.anchor(title)}",
             "summary": explanation.summary if explanation else None,
             "advice": explanation.advice if explanation else None,
             "evidence": list(explanation.evidence) if explanation else [],
