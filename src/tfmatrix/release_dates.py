@@ -140,7 +140,8 @@ def load(path: Path) -> Dates:
 
 def learn(path: Path, wanted: Mapping[str, Iterable[str]], indexes: list[str]) -> list[str]:
     """Ask the index for the upload days of the ``wanted`` versions (distribution -> versions) not yet in ``path``,
-    and add what it answers. Returns the versions it could not date. Nothing known is ever dropped."""
+    and add what it answers, with the day of every other release it lists then (not its nightly builds): the
+    page offers every release. Returns the versions it could not date. Nothing known is ever dropped."""
     dates = load(path)
     undated = []
     found: dict[str, dict[str, str]] = {}
@@ -149,7 +150,11 @@ def learn(path: Path, wanted: Mapping[str, Iterable[str]], indexes: list[str]) -
         if not missing:
             continue
         answered = ask(distribution, indexes)
-        found[distribution] = {version: answered[version] for version in missing if version in answered}
+        found[distribution] = {
+            version: day
+            for version, day in answered.items()
+            if version in missing or not Version(version).is_devrelease
+        }
         undated += [f"{distribution} {version}" for version in missing if version not in answered]
     add(path, found)
     return undated
