@@ -350,6 +350,7 @@ def report(session: nox.Session) -> None:
     session.run(*tfmatrix, "migrate", str(results_dir))
     command = [*tfmatrix, "report", "--explanations", str(ROOT / "explanations.toml"), "--results", str(results_dir)]
     command += ["--out-dir", str(REPORTS if results_dir == RESULTS else results_dir.parent)]  # beside its results
+    command += ["--readme", str(ROOT / "README.md")] if results_dir == RESULTS else []  # its grid: these results
     command += ["--previous", str(opts.previous.resolve())] if opts.previous else []
     command += ["--validation-cache", str(Path(session.virtualenv.location, "validated-results.json"))]
     session.log(" ".join(command))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, PROBES, RECORDED, ROOT, failure_keeping, load_recorded
-from tfmatrix import catalog, cli, explanations, probes, publish, release_dates, render, results, status
+from tfmatrix import catalog, cli, explanations, page, probes, publish, release_dates, render, results, status
 from tfmatrix.variant import Variant
 
 GOLDEN = DATA / "golden"
@@ -51,10 +51,13 @@ def published() -> dict[str, str]:
     loaded = results.load_all(RECORDED, variants, known)
     known_explanations = explanations.load(ROOT / "explanations.toml", known)
     made, _ = publish.files(GOLDEN, loaded, known, known_explanations, DATES, "2026-11-26")
-    return {path.name: text for path, text in made.items()}
+    return {str(path.relative_to(GOLDEN)): text for path, text in made.items()}
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.iterdir()))
+GOLDEN_FILES = sorted(str(p.relative_to(GOLDEN)) for p in GOLDEN.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("name", GOLDEN_FILES)
 def test_each_file_made_of_the_recorded_results_is_the_golden_one(name: str, published: dict[str, str]) -> None:
     """Regenerate with the command in tests/data/README.md after a deliberate change, and review the diff."""
     golden = (GOLDEN / name).read_text(encoding="utf-8")
@@ -65,7 +68,7 @@ def test_each_file_made_of_the_recorded_results_is_the_golden_one(name: str, pub
 
 
 def test_every_file_made_has_a_golden_one(published: dict[str, str]) -> None:
-    assert sorted(published) == sorted(p.name for p in GOLDEN.iterdir())
+    assert sorted(published) == GOLDEN_FILES
 
 
 def test_every_probe_has_a_golden_report_for_each_view() -> None:
@@ -220,10 +223,11 @@ def test_cli_writes_one_report_per_probe_with_results(
     recorded = sorted(p.name for p in RECORDED.iterdir())
     reports = [f"{name}{view}-matrix" for name in recorded for view in ("", "-keras3")]  # a file per view
     written = [f"{report}.{ext}" for report in reports for ext in ("md", "svg")]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*written, "changes.atom", *publish.MATRIX_FILES])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*written, "changes.atom", "page", *publish.MATRIX_FILES])
+    assert sorted(p.name for p in (tmp_path / "page").iterdir()) == sorted([*page.ASSETS, page.DATA])
     assert (tmp_path / "freeze-matrix.md").read_text(encoding="utf-8") == report
     printed = capsys.readouterr().out
-    assert f"wrote 27 files to {tmp_path} from 96 results, 0 failed attempts" in printed
+    assert f"wrote 31 files to {tmp_path} from 96 results, 0 failed attempts" in printed
 
 
 def test_cli_bad_input_is_one_line_exit_2_and_keeps_the_old_report(

@@ -423,3 +423,26 @@ def test_a_refused_pull_request_fails_the_step_and_says_why(tmp_path: Path) -> N
     done = script(checkout, "pull_request.sh", env=env)
     assert done.returncode != 0
     assert "GitHub Actions is not permitted to create or approve pull requests" in done.stderr
+
+
+def test_the_pages_build_lays_out_the_page_and_everything_it_links_to(tmp_path: Path) -> None:
+    """What the pages workflow's build job uploads: the page, what it links to, and no result file."""
+    job = clone(tmp_path, "pages")
+    done = script(job, "pages.sh", "site", env=nox_env())
+    assert done.returncode == 0, done.stdout + done.stderr
+    site = job / "site"
+    assert not list(site.rglob("results"))
+    assert not list(site.rglob("pinpoint"))
+    page = site / "page" / "index.html"
+    links = re.findall(r'(?:href|src)="([^"]+)"', page.read_text(encoding="utf-8"))
+    data = json.loads(
+        (site / "page" / "data.js").read_text(encoding="utf-8").removeprefix("window.TFMATRIX = ").rstrip(";\n")
+    )
+    reports = {link.split("#")[0] for q in data["questions"] for link in q["reports"].values()}
+    for link in [*links, *(f"../{report}" for report in reports)]:
+        assert (page.parent / link).resolve().is_file(), link
+    assert "page/" in (site / "index.html").read_text(encoding="utf-8")
+    (job / "reports" / "page" / "data.js").unlink()
+    done = script(job, "pages.sh", "site", env=nox_env())
+    assert done.returncode == 1
+    assert "reports/page/data.js is missing: `nox -s report` writes it" in done.stderr

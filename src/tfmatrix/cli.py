@@ -53,6 +53,7 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--previous", type=Path, help="earlier results: print what changed since, exit 4 if the behaviour did"
     )
+    report.add_argument("--readme", type=Path, help="a README whose generated sections (the grid) to write anew")
     report.add_argument(
         "--validation-cache",
         type=Path,
@@ -195,7 +196,7 @@ def run(argv: list[str] | None) -> int:
     try:
         verdicts = pinpoint.load(pinpoint.beside(args.results) / pinpoint.VERDICTS)
         made, problems = publish.files(
-            args.out_dir, loaded, known_probes, known, dates, dt.date.today().isoformat(), verdicts
+            args.out_dir, loaded, known_probes, known, dates, dt.date.today().isoformat(), verdicts, args.readme
         )
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)

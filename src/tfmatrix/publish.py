@@ -1,5 +1,5 @@
 """Results -> every file the report step writes: one markdown report per probe and view, each with its
-timeline picture, ``matrix.json`` with its schema, and the feed of changes.
+timeline picture, ``matrix.json`` with its schema, the feed of changes, and the page (``page/``).
 
 Everything is made in memory first; the caller writes each file atomically.
 """
@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tfmatrix import feed, lookup, picture, pinpoint, render, summary
+from tfmatrix import feed, lookup, page, picture, pinpoint, render, summary
+from tfmatrix import readme as frontpage
 from tfmatrix.errors import InputError
 from tfmatrix.explanations import Explanation
 from tfmatrix.probes import Probe
@@ -46,11 +47,13 @@ def files(
     dates: summary.ReleaseDates,
     day: str,
     verdicts: Mapping[str, dict[str, Any]] | None = None,
+    readme: Path | None = None,
 ) -> tuple[dict[Path, str], list[str]]:
     """Every file of ``out_dir`` the report step writes, and its text, the reports first; and what was wrong
     with a file it mended (a broken feed).
 
-    ``verdicts`` are what ``nox -s pinpoint`` found: the change points name their first release.
+    ``verdicts`` are what ``nox -s pinpoint`` found: the change points name their first release. ``readme``
+    (where it exists) gets its generated sections anew.
     """
     document = summary.build(results, probes, known, dates, verdicts)
     pinpointed = {
@@ -72,5 +75,8 @@ def files(
     entries, problems = feed.update(out_dir / FEED, previous, document, day)
     made[out_dir / FEED] = feed.render(entries)
     made[out_dir / MATRIX] = json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    made.update({out_dir / page.FOLDER / name: text for name, text in page.files(document, dates).items()})
+    if readme is not None and readme.is_file():
+        made[readme] = frontpage.rewritten(readme.read_text(encoding="utf-8"), frontpage.sections(document, probes))
     made[out_dir / MATRIX_SCHEMA] = lookup.schema_text()
     return made, problems

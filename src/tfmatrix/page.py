@@ -1,0 +1,130 @@
+"""The matrix as a static page, ``reports/page/``: pick your versions, see what every recipe does on them.
+
+Everything the page shows is worked out here, from the matrix summary and the release days, by the code
+``tfmatrix lookup`` answers with: the page's script only displays it (as text, never as HTML). The folder
+is self-contained (no network, no CDN) and opens from ``file://``: the data is a script, not a fetch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+from packaging.version import Version
+
+from tfmatrix import lookup, repro
+from tfmatrix.lookup import Summary
+
+ReleaseDates = Mapping[str, Mapping[str, str]]  # distribution -> version -> day
+
+FOLDER = "page"
+ASSETS = ("index.html", "page.css", "page.js")  # as the package ships them, in tfmatrix/page_assets
+DATA = "data.js"
+# How the page's URL and pickers name each track's setup: TensorFlow (with or without tf-keras), or
+# Keras with a backend. The nightly is no version one has installed: it has no setup.
+SETUPS: dict[str, dict[str, Any]] = {
+    "bundled": {"asks": {"tf": ""}, "title": "TensorFlow (tf.keras)"},
+    "tf-keras": {"asks": {"tf": "", "tf-keras": "1"}, "title": "TensorFlow with tf-keras"},
+    "keras-tensorflow": {"asks": {"keras": "", "backend": "tensorflow"}, "title": "Keras 3 on tensorflow"},
+    "keras-jax": {"asks": {"keras": "", "backend": "jax"}, "title": "Keras 3 on jax"},
+    "keras-torch": {"asks": {"keras": "", "backend": "torch"}, "title": "Keras 3 on torch"},
+}
+
+
+def assets() -> dict[str, str]:
+    """The page's fixed files: its HTML, style and script."""
+    folder = resources.files("tfmatrix").joinpath("page_assets")
+    return {name: folder.joinpath(name).read_text(encoding="utf-8") for name in ASSETS}
+
+
+def versions(summary: Summary, track: str, dates: ReleaseDates) -> list[str]:
+    """The releases one can pick on ``track``: every final release the matrix knows of (probed, or dated
+    while pinpointing) from its first probed release on, oldest first."""
+    probed = [env for env in summary["environments"] if env["track"] == track]
+    known = {env["version"] for env in probed}
+    for distribution in {env["distribution"] for env in probed}:
+        known |= set(dates.get(distribution, {}))
+    first = min(Version(env["version"]) for env in probed)
+    final = [Version(v) for v in known if not Version(v).is_prerelease and Version(v) >= first]
+    return [str(v) for v in sorted(set(final))]
+
+
+def data(summary: Summary, dates: ReleaseDates) -> dict[str, Any]:
+    """What the page shows: per setup, each release's answer (as ``lookup`` gives it, each distinct answer
+    once), and what a click on a cell opens: the cases, fixes and change points behind it."""
+    envs = summary["environments"]
+    answers: dict[str, int] = {}
+    fixes: dict[str, int] = {}  # every fix once: the answers and the questions name them by number
+    setups = []
+    for track, setup in SETUPS.items():
+        if not any(env["track"] == track for env in envs):
+            continue
+        picks = []
+        for version in versions(summary, track, dates):
+            found = compact(lookup.answer(summary, track, Version(version), version), fixes)
+            picks.append([version, interned(answers, found)])
+        setups.append({"track": track, **setup, "versions": picks})
+    findings: dict[str, int] = {}
+    cases = {
+        question["id"]: {
+            case: [interned(findings, by_env[env["id"]]) if env["id"] in by_env else -1 for env in envs]
+            for case, by_env in question["cases"].items()
+        }
+        for question in summary["questions"]
+    }
+    return {
+        "probed_on": max((env["probed_on"] for env in envs if env["probed_on"]), default=None),
+        "setups": setups,
+        "answers": [json.loads(key) for key in answers],
+        "environments": [
+            {k: env[k] for k in ("id", "label", "track", "version", "released_on", "status")} for env in envs
+        ],
+        "questions": [
+            {
+                **{k: question[k] for k in ("id", "probe", "question", "means", "reports")},
+                "leads": {env: lead(question, env) for env in question["outcomes"]},
+                "outcomes": question["outcomes"],
+                "fixes": {env: [interned(fixes, fix) for fix in found] for env, found in question["fixes"].items()},
+            }
+            for question in lookup.ordered(summary["questions"])
+        ],
+        "findings": [json.loads(key) for key in findings],
+        "fixes": [json.loads(key) for key in fixes],
+        "cases": cases,
+        "changes": {change["id"]: change for change in summary["change_points"]},
+        "repro": repro.command("CASE", "VARIANT", "PROBE"),
+    }
+
+
+def interned(table: dict[str, int], value: Any) -> int:
+    """The number of ``value`` in ``table`` (JSON text -> number), added where it is new."""
+    return table.setdefault(json.dumps(value, sort_keys=True, ensure_ascii=False), len(table))
+
+
+def compact(found: dict[str, Any], fixes: dict[str, int]) -> dict[str, Any]:
+    """``lookup``'s answer without what the page has once elsewhere: the question's words, a fix's, a change's."""
+    kept = ("id", "verdict", "counts", "note", "guess")
+    return {
+        "answered_from": found["answered_from"],
+        "probed": found.get("probed", ""),
+        "problem": found.get("problem", ""),
+        "recipes": [
+            {**{k: r[k] for k in kept}, "fixes": [interned(fixes, fix) for fix in r["fixes"]]} for r in found["recipes"]
+        ],
+        "upgrade": [{k: c[k] for k in ("change", "where", "version")} for c in found["upgrade"]],
+    }
+
+
+def lead(question: dict[str, Any], env: str) -> str:
+    """The verdict a recipe is led by on ``env``: its worst case's, as ``lookup`` says it."""
+    counts = question["outcomes"][env]
+    return lookup.Recipe(question, "", counts, [], "", guess=False).lead
+
+
+def files(summary: Summary, dates: ReleaseDates) -> dict[str, str]:
+    """Every file of the page's folder, by name."""
+    found = data(summary, dates)
+    script = "window.TFMATRIX = " + json.dumps(found, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + ";\n"
+    return {**assets(), DATA: script}

@@ -1,0 +1,126 @@
+"""The README's generated sections, rewritten by ``tfmatrix report --readme``: never kept by hand.
+
+- ``grid``: the commonest ways of doing the recipes on a handful of common setups, each cell the case's
+  verdict there, linking to the page with that setup picked;
+- ``probes``: one row per probe, from its metadata, linking to its reports.
+
+Each lives between ``<!-- tfmatrix:NAME -->`` and ``<!-- tfmatrix:NAME end -->``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from packaging.version import Version
+
+from tfmatrix import escape, page
+from tfmatrix.kinds import KINDS, report_name
+from tfmatrix.lookup import Summary
+from tfmatrix.probes import Probe
+
+# The ways people most often do the recipes: (question, case, how the README names it). A test holds
+# each to a case of matrix.json.
+RECIPES = (
+    (
+        "finetune/unfreeze",
+        "unfreeze/all/new_optimizer/fit",
+        "Fine-tuning, phase 2: unfreeze the base, `compile()` with a new optimizer, `fit()`",
+    ),
+    ("finetune/unfreeze", "unfreeze/all/none/fit", "The same, without compiling again"),
+    (
+        "freeze/timing",
+        "sequential/layer/compile_then_freeze/fit/dense/adam/false",
+        "Freeze a layer after `compile()`, then `fit()`",
+    ),
+    (
+        "freeze/timing",
+        "sequential/layer/compile_freeze_recompile/fit/dense/adam/false",
+        "The same, with `compile()` again after the freeze",
+    ),
+    ("gan/recipe", "faq/false", "The FAQ's GAN: discriminator frozen before compiling the combined model"),
+    ("callback/unfreeze", "trainable/false", "Unfreeze from a callback mid-`fit()` (`trainable = True` alone)"),
+    ("saving/saving", "h5/freeze_then_compile", "Save a model with a frozen layer to `.h5` and load it"),
+)
+PAGE = "reports/page/index.html"
+SYMBOLS = {"works": "✅", "silently wrong": "❌", "raises": "💥", "no evidence": "❔"}
+
+
+def setups(summary: Summary) -> list[tuple[str, str, str]]:
+    """(track, version, column title) of the common setups: the first and the last TensorFlow of each Keras
+    (tf.keras 2 up to 2.15, Keras 3 from 2.16), the newest with tf-keras, and the newest Keras on jax and torch."""
+    envs = [env for env in summary["environments"] if env["status"] == "ok" or env["findings_from"]]
+
+    def on(track: str) -> list[dict[str, Any]]:
+        return sorted((env for env in envs if env["track"] == track), key=lambda env: Version(env["version"]))
+
+    bundled = on("bundled")
+    keras2 = [env for env in bundled if str(env["keras"] or "").startswith("2.")]
+    chosen = [("bundled", bundled[0], "TF"), ("bundled", keras2[-1], "TF"), ("bundled", bundled[-1], "TF")]
+    chosen += [("tf-keras", on("tf-keras")[-1], "TF + tf-keras")] if on("tf-keras") else []
+    for backend in ("jax", "torch"):
+        chosen += (
+            [(f"keras-{backend}", on(f"keras-{backend}")[-1], f"Keras {{}} {backend}")]
+            if on(f"keras-{backend}")
+            else []
+        )
+    found = []
+    for track, env, title in chosen:
+        version = env["version"]
+        found.append((track, version, title.format(version) if "{}" in title else f"{title} {version}"))
+    return list(dict.fromkeys(found))  # a TensorFlow that is both first and last: once
+
+
+def cell(summary: Summary, track: str, version: str, question: str, case: str) -> str:
+    """A case's verdict on a setup's probed environment, as a symbol linking to the page with that setup."""
+    env = next(e for e in summary["environments"] if e["track"] == track and e["version"] == version)
+    found = next(q for q in summary["questions"] if q["id"] == question)["cases"][case].get(env["id"])
+    said = found["verdict"].split(" ", 1)[-1] if found else ""
+    symbol = SYMBOLS.get(said, "—")  # n/a, or not probed there
+    asks = {name: value or version for name, value in page.SETUPS[track]["asks"].items()}
+    return f"[{symbol}]({PAGE}?{urlencode(asks)})"
+
+
+def grid(summary: Summary) -> str:
+    """The compact grid: the commonest ways of doing the recipes (rows) on common setups (columns)."""
+    columns = setups(summary)
+    head = ["| Recipe | " + " | ".join(title for _, _, title in columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    rows = [
+        f"| {escape.markdown_prose(label)} | "
+        + " | ".join(cell(summary, track, version, question, case) for track, version, _ in columns)
+        + " |"
+        for question, case, label in RECIPES
+    ]
+    return "\n".join([*head, *rows])
+
+
+def probes_table(probes: Mapping[str, Probe], summary: Summary) -> str:
+    """One row per probe: what it asks, how many questions, and its reports (one per view it has results in)."""
+    kinds = {env["kind"] for env in summary["environments"]}
+    views = {report_name(name, kind) for name in probes for kind in kinds}
+    lines = ["| Probe | What it asks | Questions | Reports |", "|---|---|---|---|"]
+    for name, probe in probes.items():
+        reports = sorted({report_name(name, kind) for kind in KINDS if kind in kinds} & views)
+        links = ", ".join(f"[{'Keras 3' if 'keras3' in r else 'TensorFlow'}](reports/{r})" for r in reports)
+        lines.append(f"| `{name}` | {escape.markdown_prose(probe.title)} | {len(probe.groups)} | {links} |")
+    return "\n".join(lines)
+
+
+def rewritten(text: str, sections: Mapping[str, str]) -> str:
+    """``text`` (the README) with each generated section between its markers replaced; one without markers
+    is left alone."""
+    for name, body in sections.items():
+        pattern = re.compile(rf"(<!-- tfmatrix:{name} -->\n)(?:.*?\n)?(<!-- tfmatrix:{name} end -->)", re.DOTALL)
+        text = pattern.sub(functools.partial(between, body=body), text)
+    return text
+
+
+def between(found: re.Match[str], body: str) -> str:
+    return found[1] + body + "\n" + found[2]
+
+
+def sections(summary: Summary, probes: Mapping[str, Probe]) -> dict[str, str]:
+    return {"grid": grid(summary), "probes": probes_table(probes, summary)}

@@ -1,0 +1,64 @@
+"""The README is a front page: its grid and probe table are generated from the committed matrix, and
+every link in it and in docs/ leads somewhere."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import cmarkgfm
+import pytest
+
+from conftest import PROBES, ROOT
+from tfmatrix import probes, readme
+
+SUMMARY = json.loads((ROOT / "reports" / "matrix.json").read_text(encoding="utf-8"))
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def test_the_generated_sections_are_what_the_committed_matrix_gives() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.rewritten(text, readme.sections(SUMMARY, probes.load_all(PROBES))) == text, (
+        "README.md is not what `nox -s report` makes of reports/matrix.json: run it"
+    )
+    assert "<!-- tfmatrix:grid -->\n| Recipe |" in text
+
+
+def test_each_row_of_the_grid_is_a_case_of_the_matrix() -> None:
+    questions = {q["id"]: q for q in SUMMARY["questions"]}
+    for question, case, _ in readme.RECIPES:
+        assert case in questions[question]["cases"], (question, case)
+
+
+def test_a_cell_is_the_cases_verdict_on_that_setup() -> None:
+    fine_tuning = readme.cell(SUMMARY, "bundled", "2.1.0", "finetune/unfreeze", "unfreeze/all/none/fit")
+    verdict = next(q for q in SUMMARY["questions"] if q["id"] == "finetune/unfreeze")["cases"]["unfreeze/all/none/fit"][
+        "tensorflow-cpu-2.1.0"
+    ]["verdict"]
+    assert fine_tuning == f"[{verdict[0]}](reports/page/index.html?tf=2.1.0)"
+
+
+def anchors(page: Path) -> set[str]:
+    """GitHub's anchors of a markdown file's headings."""
+    rendered = cmarkgfm.github_flavored_markdown_to_html(page.read_text(encoding="utf-8"))
+    texts = [html.unescape(re.sub(r"<[^>]+>", "", h)) for h in re.findall(r"<h\d>(.*?)</h\d>", rendered, re.DOTALL)]
+    word = {"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Pc"}
+    return {
+        "".join(c for c in t.lower() if c in " -" or unicodedata.category(c) in word).replace(" ", "-") for t in texts
+    }
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_link_leads_somewhere(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    for link in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+:", link):
+            continue
+        target, _, anchor = link.split("?")[0].partition("#")
+        path = (page.parent / target).resolve() if target else page
+        assert path.exists(), f"{page.name}: {link}"
+        if anchor and path.suffix == ".md":
+            assert anchor in anchors(path), f"{page.name}: {link}"
