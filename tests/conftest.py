@@ -246,3 +246,22 @@ def commands_run_by(script: str) -> list[str]:
         ["bash", "--norc", "-c", LISTING, "bash", script], capture_output=True, text=True, check=False
     )
     return listed.stdout.splitlines()
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The rows of the table in ``text``, header first; a table split to fit GitHub's width (each part
+    repeating the columns that name a row) read back as one."""
+    tables: list[list[list[str]]] = []
+    for block in re.split(r"\n(?!\|)", text):
+        rows = [line for line in block.splitlines() if line.startswith("|")]
+        cells = [re.split(r"(?<!\\)\|", row.strip()[1:-1]) for row in rows if not set(row) <= set("|-: ")]
+        if cells:
+            tables.append([[cell.strip() for cell in row] for row in cells])
+    first, *rest = tables
+    kept = min((repeated(first[0], t[0]) for t in rest), default=0)
+    return [row + [cell for t in rest for cell in t[n][kept:]] for n, row in enumerate(first)]
+
+
+def repeated(header: list[str], other: list[str]) -> int:
+    """How many columns a part of a split table repeats: those its header shares with the first part's."""
+    return next(i for i, (a, b) in enumerate(zip([*header, None], [*other, None], strict=False)) if a != b)

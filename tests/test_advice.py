@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import DATA, PROBES, ROOT
+from conftest import DATA, PROBES, ROOT, table_rows
 from tfmatrix import advice, aggregate, lookup, picture, probes, render, results
 from tfmatrix.variant import Variant
 
@@ -52,10 +52,9 @@ def test_every_environment_where_a_case_does_not_work_has_a_fix(matrix_path: Pat
 
 
 def glance_rows(report: str) -> list[dict[str, str]]:
-    glance = report.split("## At a glance", 1)[1].split("\n## ", 1)[0]
-    lines = [line for line in glance.splitlines() if line.startswith("| ")]
-    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
-    return [dict(zip(header, (c.strip() for c in line.strip("|").split("|")), strict=True)) for line in lines[1:]]
+    glance = report.split("## At a glance", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+    header, *rows = table_rows(glance)
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 @pytest.mark.parametrize("directory", [GOLDEN, ROOT / "reports"])

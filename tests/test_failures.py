@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from conftest import DATA, RECORDED, ROOT, copy_checkout, nox_env, probes_with, run_nox
+from conftest import DATA, RECORDED, ROOT, copy_checkout, nox_env, probes_with, run_nox, table_rows
 from tfmatrix import catalog, probes, results
 
 EARLIER = "tensorflow-cpu-2.15.1"  # a finished result from before the run, which must stay as it was
@@ -110,9 +110,9 @@ def test_every_failure_becomes_a_result_and_the_others_still_run(
     report = (checkout / "reports" / "misbehaving-matrix.md").read_text(encoding="utf-8")
     assert "## Failed attempts" in report
     section = report.split("## Failed attempts")[1].split("\n## ")[0]
-    table = [line.split("|")[1:-1] for line in section.splitlines() if line.startswith("|")]
-    column = [cell.strip() for cell in table[0]].index("error")
-    errors = {cells[0].strip(): cells[column].strip() for cells in table[2:]}
+    header, *rows = table_rows(section)
+    column = header.index("error")
+    errors = {cells[0]: cells[column] for cells in rows}
     assert errors == {
         "1.15.5": "hanging",
         "2.0.4": "TypeError: Descriptors cannot not be created directly.",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, PROBES, RECORDED, ROOT, failure_keeping, load_recorded
+from conftest import DATA, PROBES, RECORDED, ROOT, failure_keeping, load_recorded, table_rows
 from tfmatrix import catalog, cli, explanations, page, probes, publish, release_dates, render, results, status
 from tfmatrix.variant import Variant
 
@@ -104,12 +104,6 @@ def test_change_points_name_release_case_and_values(
     ) in lines
 
 
-def table_rows(text: str) -> list[list[str]]:
-    rows = [line for line in text.splitlines() if line.startswith("|")]
-    cells = [re.split(r"(?<!\\)\|", row.strip()[1:-1]) for row in rows if not set(row) <= set("|-: ")]
-    return [[cell.strip() for cell in row] for row in cells]
-
-
 def test_grid_lists_every_question_with_its_case_count(
     report: str, loaded: list[results.Result], freeze: probes.Probe
 ) -> None:
@@ -119,8 +113,8 @@ def test_grid_lists_every_question_with_its_case_count(
         assert f"- {symbol}: {freeze.aspects['weights']['legend'][value]}" in text
     for symbol in render.STATE_SYMBOLS.values():
         assert symbol in text
-    _, *rows = table_rows(text)
-    counts = {row[0].split("](")[0].lstrip("["): int(row[1]) for row in rows}
+    listed = re.findall(r"^- \[(.*?)\]\(#[^)]*\), (\d+) cases\.", text, re.MULTILINE)
+    counts = {question: int(count) for question, count in listed}
     cases = {c["id"]: c["group"] for c in loaded[0]["cases"]}
     assert counts == {g["question"]: list(cases.values()).count(name) for name, g in freeze.groups.items()}
 
@@ -223,7 +217,9 @@ def test_cli_writes_one_report_per_probe_with_results(
     recorded = sorted(p.name for p in RECORDED.iterdir())
     reports = [f"{name}{view}-matrix" for name in recorded for view in ("", "-keras3")]  # a file per view
     written = [f"{report}.{ext}" for report in reports for ext in ("md", "svg")]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*written, "changes.atom", "page", *publish.MATRIX_FILES])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [*written, "changes.atom", "page", *publish.MATRIX_FILES]
+    )
     assert sorted(p.name for p in (tmp_path / "page").iterdir()) == sorted([*page.ASSETS, page.DATA])
     assert (tmp_path / "freeze-matrix.md").read_text(encoding="utf-8") == report
     printed = capsys.readouterr().out

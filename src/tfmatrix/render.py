@@ -20,6 +20,10 @@ from tfmatrix.probes import NOT_APPLICABLE, RAISES, VERDICT, WHY, Probe
 from tfmatrix.results import Result, day, findings
 
 STATE_SYMBOLS = aggregate.STATE_SYMBOLS
+# GitHub's repository page shows markdown 764 to 980 px wide; a table is kept within this (tests measure
+# the tables in a browser), its widths estimated from the characters of 16 px text.
+WIDTH, CELL_PADDING, CHAR_WIDTH, WIDE_WIDTH, EMOJI_WIDTH = 860, 27, 7.6, 11, 21
+SHOWN_AS = re.compile(r"\[(?P<label>[^\]]*)\]\([^)]*\)|\\(?P<escaped>.)|(?P<entity>&\w+;)|`")
 BEHAVIOURS = {"neither": "behaves neither way"}  # how pinpointing says a third behaviour
 # tf-keras pairs a TensorFlow release with a tf-keras one; a nightly has no releases between.
 UNBISECTABLE = "not pinpointed, as no change on this track is: the releases between cannot be installed alone"
@@ -32,9 +36,36 @@ def code(text: object) -> str:
     return "`" + str(text).replace("`", "") + "`"
 
 
-def table(frame: pd.DataFrame) -> str:
-    columns = frame.to_dict(orient="list")
-    return str(tabulate(columns, headers="keys", tablefmt="github", disable_numparse=True))
+def table(frame: pd.DataFrame, keep: int = 1) -> str:
+    """``frame`` as markdown tables that each fit GitHub's width: where the whole is wider, its columns are
+    split over several tables, each repeating the first ``keep`` (what names a row)."""
+    parts: list[list[str]] = []
+    width = sum(shown_width(frame, column) for column in frame.columns[:keep])
+    for column in frame.columns[keep:]:
+        needed = shown_width(frame, column)
+        if not parts or width + needed > WIDTH:
+            parts.append([])
+            width = sum(shown_width(frame, c) for c in frame.columns[:keep])
+        parts[-1].append(column)
+        width += needed
+    chunks = [frame[[*frame.columns[:keep], *part]] for part in parts] or [frame]
+    return "\n\n".join(
+        str(tabulate(chunk.to_dict(orient="list"), headers="keys", tablefmt="github", disable_numparse=True))
+        for chunk in chunks
+    )
+
+
+def shown_width(frame: pd.DataFrame, column: str) -> float:
+    """About how many pixels GitHub gives ``column``: its widest cell or header on one line, and the padding."""
+    return max(text_width(str(cell)) for cell in [column, *frame[column].tolist()]) + CELL_PADDING
+
+
+def text_width(markdown: str) -> float:
+    """About how wide GitHub shows ``markdown`` at 16 px: a link by its text, escapes as what they show."""
+    shown = SHOWN_AS.sub(lambda m: m["label"] or m["escaped"] or ("x" if m["entity"] else ""), markdown)
+    return sum(
+        EMOJI_WIDTH if ord(c) > 0x2000 else WIDE_WIDTH if c.isupper() or c in "mwMW@%" else CHAR_WIDTH for c in shown
+    )
 
 
 def views(results: list[Result], probe: Probe) -> dict[str, list[Result]]:
@@ -355,15 +386,19 @@ def with_axes(frame: pd.DataFrame, matrix: pd.DataFrame, probe: Probe) -> pd.Dat
     return pd.concat([labelled, matrix], axis=1)
 
 
+def axes_table(frame: pd.DataFrame, matrix: pd.DataFrame, probe: Probe) -> str:
+    """A matrix prefixed with the axes that vary between its rows, which each table of it repeats."""
+    labelled = with_axes(frame, matrix, probe)
+    return table(labelled, keep=len(labelled.columns) - len(matrix.columns))
+
+
 def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
     cases = frame.drop_duplicates("case")
+    # A list, not a table: prose in a table is as wide as its longest sentence on one line.
     rows = [
-        {
-            "question": f"[{markdown_prose(spec['question'])}](#{escape.anchor(spec['question'])})",
-            "cases": str(int((cases["group"] == group).sum())),
-            "its user means": markdown_prose(probe.intent[group]["means"]),
-            "grid": markdown_prose(spec["grid"]),
-        }
+        f"- [{markdown_prose(spec['question'])}](#{escape.anchor(spec['question'])}), "
+        f"{int((cases['group'] == group).sum())} cases. *Its user means:* {markdown_prose(probe.intent[group]['means'])} "
+        f"*Grid:* {markdown_prose(spec['grid'])}"
         for group, spec in probe.groups.items()
     ]
     legend = [
@@ -392,7 +427,7 @@ def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
             "",
             "Each group of cases answers one question. Every case starts from fresh seeds.",
             "",
-            table(pd.DataFrame(rows)),
+            *rows,
             "",
             f"In the matrices, one column stands for a run of consecutive releases that behave the same in every "
             f"case of the table. {tracks}".rstrip(),
@@ -429,7 +464,7 @@ def question_section(frame: pd.DataFrame, probe: Probe, group: str, fixes: list[
     if fixes:
         on = [(markdown_text(advice.spans(found.where)), markdown_prose(found.said())) for found in fixes]
         lines += ["", *[f"- *What to do* on {where}: {said}" for where, said in on]]
-    return "\n".join([*lines, "", table(with_axes(rows, matrix, probe))])
+    return "\n".join([*lines, "", axes_table(rows, matrix, probe)])
 
 
 def disagreements_section(frame: pd.DataFrame, probe: Probe, across: str) -> str:
@@ -445,7 +480,7 @@ def disagreements_section(frame: pd.DataFrame, probe: Probe, across: str) -> str
     ]
     if matrix.empty:
         return "\n".join([*lines, f"The {across} agree in every case."])
-    return "\n".join([*lines, table(with_axes(frame, matrix.map(markdown_text), probe))])
+    return "\n".join([*lines, axes_table(frame, matrix.map(markdown_text), probe)])
 
 
 def aspect_section(frame: pd.DataFrame, probe: Probe, aspect: str) -> str:
@@ -455,7 +490,7 @@ def aspect_section(frame: pd.DataFrame, probe: Probe, aspect: str) -> str:
     shown = rows[spec["cell"]].where(rows[aspect] != aggregate.FLAKY, aggregate.FLAKY).map(markdown_text)
     matrix = aggregate.release_ranges(rows.assign(shown=shown), "shown")
     title, text = markdown_prose(spec["title"]), markdown_prose(spec["text"])
-    return "\n".join([f"## {title}", "", text, "", table(with_axes(rows, matrix, probe))])
+    return "\n".join([f"## {title}", "", text, "", axes_table(rows, matrix, probe)])
 
 
 def releases_section(results: list[Result], dates: aggregate.ReleaseDates) -> str:
