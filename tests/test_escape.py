@@ -16,6 +16,7 @@ from tfmatrix import escape
 
 MARKDOWN_BITS = [
     *("www.", "http://", "https://", "a@b.io", "@@", "~~", "&amp;", "&#64;", "<!--", "```", "# ", "1. ", "- "),
+    *("[a](", "](", "[x]: ", "<details>"),
     *"ab:/.@~*_`|\\<>&#[]()! -\n\r\t\x1b\x85\u2028\u202e",
 ]
 hostile = st.lists(st.sampled_from(MARKDOWN_BITS)).map("".join) | st.text()
@@ -77,9 +78,11 @@ def test_prose_keeps_the_structure_around_it(text: str) -> None:
     assert tabled.count("<td") == 1
 
 
-def test_prose_keeps_code_spans_emphasis_and_links() -> None:
-    said = "Call `compile()` again; see [keras#19432](https://github.com/keras-team/keras/issues/19432), *not* `a<b`."
+def test_prose_keeps_code_spans_and_emphasis() -> None:
+    said = "Call `compile()` again, *not* `a<b` nor `metadata['trainable']`."
     assert escape.markdown_prose(said) == said
+    assert escape.markdown_prose("[a](`)<details>`") == r"\[a\](`)<details>`"  # no link: the span is a span
+    assert escape.markdown_prose("[x]: http://e.com") == r"\[x\]: http://e.com"  # no link reference definition
     assert escape.markdown_prose("x\n<!-- hidden") == "x &lt;!-- hidden"
     assert escape.markdown_prose("# heading") == r"\# heading"
     assert escape.markdown_prose("1. item") == r"1\. item"

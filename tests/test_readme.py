@@ -13,7 +13,7 @@ import cmarkgfm
 import pytest
 
 from conftest import PROBES, ROOT
-from tfmatrix import probes, readme
+from tfmatrix import escape, probes, readme
 
 SUMMARY = json.loads((ROOT / "reports" / "matrix.json").read_text(encoding="utf-8"))
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -62,3 +62,16 @@ def test_every_link_leads_somewhere(page: Path) -> None:
         assert path.exists(), f"{page.name}: {link}"
         if anchor and path.suffix == ".md":
             assert anchor in anchors(path), f"{page.name}: {link}"
+
+
+def test_a_matrix_with_some_recipes_or_setups_only_gives_the_grid_it_can() -> None:
+    """A checkout probing a few releases or probes (the tests', a fork's) still gets its README written."""
+    keras_only = {**SUMMARY, "environments": [e for e in SUMMARY["environments"] if e["kind"] == "keras"]}
+    assert "TF " not in readme.grid(keras_only).splitlines()[0]
+    freeze_only = {**SUMMARY, "questions": [q for q in SUMMARY["questions"] if q["probe"] == "freeze"]}
+    rows = readme.grid(freeze_only).splitlines()[2:]
+    assert [row.split(" | ")[0] for row in rows] == [
+        f"| {escape.markdown_prose(label)}" for question, _, label in readme.RECIPES if question.startswith("freeze/")
+    ]
+    nothing = {**SUMMARY, "environments": [], "questions": []}
+    assert readme.grid(nothing).startswith("*No probed environment has these recipes yet")

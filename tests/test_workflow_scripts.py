@@ -442,6 +442,11 @@ def test_the_pages_build_lays_out_the_page_and_everything_it_links_to(tmp_path: 
     for link in [*links, *(f"../{report}" for report in reports)]:
         assert (page.parent / link).resolve().is_file(), link
     assert "page/" in (site / "index.html").read_text(encoding="utf-8")
+    (job / "reports" / "page" / "secrets").symlink_to("/etc/hostname")  # a link a pull request could merge
+    done = script(job, "pages.sh", "site", env=nox_env())
+    assert done.returncode == 1
+    assert "pages: refusing links in reports/: reports/page/secrets" in done.stderr
+    (job / "reports" / "page" / "secrets").unlink()
     (job / "reports" / "page" / "data.js").unlink()
     done = script(job, "pages.sh", "site", env=nox_env())
     assert done.returncode == 1

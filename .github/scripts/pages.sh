@@ -12,6 +12,12 @@ for needed in reports/page/index.html reports/page/data.js reports/matrix.json; 
     exit 1
   fi
 done
+# upload-pages-artifact follows links: a link merged into reports/ must not publish a file from elsewhere.
+links=$(find reports -maxdepth 2 -path reports/results -prune -o -path reports/pinpoint -prune -o -type l -print)
+if [ -n "$links" ]; then
+  echo "pages: refusing links in reports/: $links" >&2
+  exit 1
+fi
 rm -rf "$site"
 mkdir -p "$site"
 cp -R reports/page "$site/page"

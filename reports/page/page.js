@@ -40,7 +40,7 @@ function tone(verdict) {
 
 // Versions as the URL may give them: "3.8" is 3.8.0, a local label ("+nv24.03") is left out.
 function parts(version) {
-  return String(version).split("+")[0].split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
+  return String(version).split(/[+ ]/)[0].split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));  // "+" reads as " " in a query
 }
 function same(a, b) {
   const x = parts(a), y = parts(b);
@@ -57,7 +57,12 @@ function answerOf(version) {
   return found ? DATA.answers[found[1]] : null;
 }
 function setupName(s, version) {
-  return s.title.replace("TensorFlow", `TensorFlow ${version}`).replace("Keras 3", `Keras ${version}`);
+  return s.title.replace("TensorFlow", () => `TensorFlow ${version}`).replace("Keras 3", () => `Keras ${version}`);
+}
+// A value from the URL, as a message may quote it: short, and plainly quoted.
+function quoted(value) {
+  const text = String(value);
+  return `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}"`;
 }
 
 // Read the choice from the URL: ?tf=2.15.0, ?tf=2.16.2&tf-keras=1, ?keras=3.8&backend=jax; &to=, &view=, &recipe=.
@@ -68,7 +73,7 @@ function fromUrl() {
   if (params.has("keras")) {
     const backend = params.get("backend") || "tensorflow";
     const i = DATA.setups.findIndex((s) => s.asks.backend === backend);
-    if (i < 0) problems.push(`No Keras on backend "${backend}" was probed: pick one of ${DATA.setups.filter((s) => s.asks.backend).map((s) => s.asks.backend).join(", ")}.`);
+    if (i < 0) problems.push(`No Keras on backend ${quoted(backend)} was probed: pick one of ${DATA.setups.filter((s) => s.asks.backend).map((s) => s.asks.backend).join(", ")}.`);
     else { state.setup = i; asked = params.get("keras"); }
   } else if (params.has("tf")) {
     const track = params.get("tf-keras") === "1" ? "tf-keras" : "bundled";
@@ -82,7 +87,7 @@ function fromUrl() {
     if (value === null) continue;
     const match = versions.find((v) => same(v, value));
     if (match) state[name] = match;
-    else problems.push(`${setupName(setup(), value)} is not a release the matrix knows of (it knows ${versions[0]} to ${versions[versions.length - 1]}): showing ${state[name]}.`);
+    else problems.push(`${setup().title}: ${quoted(value)} is not a release the matrix knows of (it knows ${versions[0]} to ${versions[versions.length - 1]}): showing ${state[name]}.`);
   }
   if (params.get("view") === "recipe") state.view = "recipe";
   state.recipe = QUESTIONS.has(params.get("recipe")) ? params.get("recipe") : DATA.questions[0].id;
@@ -118,9 +123,9 @@ function firstFix(recipe) {
   return [...prose(fix.do), status];
 }
 
-// "4 of 6 ways work": how many of the recipe's cases end each way, where not all work.
+// "4 of 6 ways work": how many of the recipe's cases that can be done there work, where not all do.
 function tally(counts) {
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const total = Object.entries(counts).filter(([v]) => v !== "n/a").reduce((a, [, n]) => a + n, 0);
   const works = Object.entries(counts).filter(([v]) => v.includes("works")).reduce((a, [, n]) => a + n, 0);
   return works === total ? "" : `${works} of ${total} ways work`;
 }
@@ -197,7 +202,7 @@ function openDetails(questionId, column) {
   const fixes = recipe ? recipe.fixes.map((i) => DATA.fixes[i]) : [];
   const changes = Object.values(DATA.changes).filter((c) => c.questions.includes(questionId) && c.first_seen.some((s) => ENVS.get(s.environment).track === setup().track));
   const firstCase = Object.keys(DATA.cases[questionId])[0];
-  const repro = DATA.repro.replace("CASE", firstCase).replace("VARIANT", envs[0].id).replace("PROBE", q.probe);
+  const repro = DATA.repro.replace("CASE", () => firstCase).replace("VARIANT", () => envs[0].id).replace("PROBE", () => q.probe);
   panel.replaceChildren(
     el("h2", {}, prose(q.question), ` — ${setupName(setup(), version)}`),
     el("p", {}, el("strong", {}, "What its user means: "), prose(q.means)),
@@ -210,10 +215,21 @@ function openDetails(questionId, column) {
     changes.length ? el("ul", {}, changes.map(changeItem)) : el("p", {}, "No change point on this setup."),
     el("h3", {}, "Reproduce it (in a checkout, with uv)"),
     el("pre", {}, repro),
-    el("p", {}, el("a", { href: `../${q.reports[ENVS.get(envs[0].id).track.startsWith("keras") ? "keras" : "tensorflow"] || Object.values(q.reports)[0]}` }, "The full report"), " · ", closeButton()),
+    el("p", {}, el("a", { href: reportLink(q.reports[ENVS.get(envs[0].id).track.startsWith("keras") ? "keras" : "tensorflow"] || Object.values(q.reports)[0]) }, "The full report"), " · ", closeButton()),
   );
   panel.hidden = false;
   panel.focus();
+}
+
+// A report, where its headings have anchors: on GitHub Pages, the repository's copy on GitHub (the page's own
+// site serves the markdown as text); elsewhere (a checkout, file://), the file beside the page.
+function reportLink(report) {
+  const { hostname, pathname } = window.location;
+  if (hostname.endsWith(".github.io")) {
+    const owner = hostname.slice(0, -".github.io".length), repository = pathname.split("/")[1];
+    return `https://github.com/${owner}/${repository}/blob/HEAD/reports/${report}`;
+  }
+  return `../${report}`;
 }
 
 function changeItem(change) {
@@ -232,15 +248,16 @@ function changeItem(change) {
 
 function closeButton() {
   const button = el("button", { type: "button" }, "Close");
-  button.addEventListener("click", closeDetails);
+  button.addEventListener("click", () => closeDetails(true));
   return button;
 }
 
-function closeDetails() {
+// Close the details; ``back``: focus the cell they were opened from (not when the grid is about to be redrawn).
+function closeDetails(back = false) {
   const open = state.open;
   state.open = null;
   $("details").hidden = true;
-  if (open) {
+  if (open && back) {
     const back = document.querySelector(`button.cell[data-question="${CSS.escape(open[0])}"][data-column="${open[1]}"]`);
     if (back) back.focus();
   }
@@ -288,6 +305,12 @@ function show() {
 }
 
 function start() {
+  if (!DATA.setups.length) {  // only a nightly, or nothing, probed yet
+    $("message").hidden = false;
+    $("message").textContent = "No release has been probed yet: `nox -t matrix` probes them.";
+    $("setup-view").hidden = true;
+    return;
+  }
   const problems = fromUrl();
   const message = $("message");
   message.hidden = !problems.length;
@@ -308,7 +331,7 @@ function start() {
   $("recipe").addEventListener("change", (event) => { state.recipe = event.target.value; show(); });
   $("view-setup").addEventListener("click", () => { state.view = "setup"; show(); });
   $("view-recipe").addEventListener("click", () => { state.view = "recipe"; closeDetails(); show(); });
-  document.addEventListener("keydown", (event) => { if (event.key === "Escape" && !$("details").hidden) closeDetails(); });
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape" && !$("details").hidden) closeDetails(true); });
   show();
 }
 

@@ -202,7 +202,7 @@ def run(argv: list[str] | None) -> int:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
     for problem in problems:
-        print(f"tfmatrix: warning: {problem}", file=sys.stderr)
+        print(escape.visible(f"tfmatrix: warning: {problem}"), file=sys.stderr)
     for out, text in made.items():
         try:
             write_text_atomic(out, text)
@@ -271,8 +271,8 @@ def run_check(args: argparse.Namespace, known_probes: dict[str, probes.Probe]) -
     summary = lookup.load(args.matrix)
     try:
         documents = check.run(args.python, args.probes.resolve(), known_probes, names, args.timeout)
-    except RuntimeError as exc:
-        print(f"tfmatrix: error: {exc}", file=sys.stderr)
+    except RuntimeError as exc:  # its message quotes the environment's own output
+        print(escape.visible(f"tfmatrix: error: {exc}"), file=sys.stderr)
         return status.ERROR
     printed(check.report(documents, check.outcomes(documents, known_probes), summary))
     return status.OK

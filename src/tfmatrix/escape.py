@@ -50,8 +50,8 @@ def markdown_text(text: object) -> str:
 
 
 def markdown_prose(text: object) -> str:
-    """Prose we write in markdown (advice, evidence, a fix): its code spans, emphasis and links kept, on one line,
-    with no HTML, no table cell ended by ``|`` and no block (a heading, a list) started."""
+    """Prose we write in markdown (advice, evidence, a fix): its code spans and emphasis kept, on one line, with
+    no HTML, no link, no table cell ended by ``|`` and no block (a heading, a list) started."""
     line = one_line(text)
     parts = []
     end = 0
@@ -66,9 +66,11 @@ def markdown_prose(text: object) -> str:
 
 
 def prose_text(text: str) -> str:
-    """Prose outside code spans: no HTML, no backslash escape (so code spans are where they seem), no ``|``.
-    A ``>`` starts nothing but at the start of a line (``BLOCK_START``): it stays as written, as in ``a -> b``."""
-    return text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace("|", r"\|")
+    """Prose outside code spans: no HTML, no backslash escape and no link (so code spans are where they seem: a
+    backtick in a link's destination starts none), no ``|``. A ``>`` starts nothing but at the start of a line
+    (``BLOCK_START``): it stays as written, as in ``a -> b``."""
+    escaped = text.replace("\\", "\\\\").replace("[", r"\[").replace("]", r"\]")
+    return escaped.replace("&", "&amp;").replace("<", "&lt;").replace("|", r"\|")
 
 
 def anchor(title: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,6 @@ TITLE = "tfmatrix: TensorFlow/Keras behaviour changes"
 EPOCH = "1970-01-01"  # the feed's <updated> while it has no entry: fixed, so an empty feed renders alike
 SHOWN = 3  # cases a summary lists; the report has the rest
 NAMESPACES = {"a": ATOM}
-ENTRY = re.compile(r"<entry\b.*?</entry>", re.DOTALL)
 CHARACTER_REFERENCE = re.compile(r"&#(x)?([0-9a-fA-F]{1,8});")
 LINK = re.compile(r"[\w.-]+\.md(#[\w-]*)?")  # a report of reports/, and a heading's anchor: no scheme
 FIELDS = {"id": "a:id", "title": "a:title", "updated": "a:updated", "link": "a:link", "summary": "a:summary"}
@@ -157,7 +157,7 @@ def salvaged(path: Path, data: bytes, why: str) -> tuple[list[Entry], list[str]]
     cannot hold replaced: a broken feed must not end the history, nor every later report."""
     problems = [f"{path}: {why}: rebuilt from the entries it holds and the change points"]
     nodes = []
-    for n, block in enumerate(ENTRY.findall(data.decode("utf-8", errors="replace"))):
+    for n, block in enumerate(entry_blocks(data.decode("utf-8", errors="replace"))):
         wrapped = f'<feed xmlns="{ATOM}">{legal(block)}</feed>'
         try:
             nodes.append(ET.fromstring(wrapped)[0])
@@ -165,6 +165,17 @@ def salvaged(path: Path, data: bytes, why: str) -> tuple[list[Entry], list[str]]
             problems.append(f"{path}: entry {n + 1} cannot be read ({exc}): left out")
     entries, more = read_entries(path, nodes)
     return entries, problems + more
+
+
+def entry_blocks(text: str) -> Iterator[str]:
+    """Each ``<entry ...>...</entry>`` of ``text`` in one pass (a pattern would try every unclosed one to the end)."""
+    end = 0
+    while (start := text.find("<entry", end)) >= 0:
+        end = text.find("</entry>", start)
+        if end < 0:
+            return
+        end += len("</entry>")
+        yield text[start:end]
 
 
 def legal(text: str) -> str:

@@ -5,6 +5,7 @@ Standard library only: the probe session runs it in nox's own interpreter.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -67,10 +68,10 @@ def run_step(command: Sequence[str], *, timeout: float, out: TextIO, env: dict[s
         returncode: int | None = child.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         returncode = None
-    finally:  # a timeout, Ctrl-C or SIGTERM must not leave the step running
-        if child.poll() is None:
+    finally:  # a timeout, Ctrl-C or SIGTERM must not leave the step running, nor anything it started
+        with contextlib.suppress(ProcessLookupError):  # its group ended with it
             os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
+        child.wait()
     reader.join()
     child.stdout.close()
     return Step(returncode, "".join(lines), timeout)

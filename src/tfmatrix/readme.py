@@ -50,49 +50,48 @@ SYMBOLS = {"works": "✅", "silently wrong": "❌", "raises": "💥", "no eviden
 
 
 def setups(summary: Summary) -> list[tuple[str, str, str]]:
-    """(track, version, column title) of the common setups: the first and the last TensorFlow of each Keras
-    (tf.keras 2 up to 2.15, Keras 3 from 2.16), the newest with tf-keras, and the newest Keras on jax and torch."""
+    """(track, version, column title) of the common setups the matrix has: the first and the last TensorFlow of
+    each Keras (tf.keras 2 up to 2.15, Keras 3 from 2.16), the newest with tf-keras, the newest Keras on jax
+    and on torch."""
     envs = [env for env in summary["environments"] if env["status"] == "ok" or env["findings_from"]]
 
-    def on(track: str) -> list[dict[str, Any]]:
-        return sorted((env for env in envs if env["track"] == track), key=lambda env: Version(env["version"]))
+    def on(track: str, keras: str = "") -> list[dict[str, Any]]:
+        found = [env for env in envs if env["track"] == track and str(env["keras"] or "").startswith(keras)]
+        return sorted(found, key=lambda env: Version(env["version"]))
 
-    bundled = on("bundled")
-    keras2 = [env for env in bundled if str(env["keras"] or "").startswith("2.")]
-    chosen = [("bundled", bundled[0], "TF"), ("bundled", keras2[-1], "TF"), ("bundled", bundled[-1], "TF")]
-    chosen += [("tf-keras", on("tf-keras")[-1], "TF + tf-keras")] if on("tf-keras") else []
-    for backend in ("jax", "torch"):
-        chosen += (
-            [(f"keras-{backend}", on(f"keras-{backend}")[-1], f"Keras {{}} {backend}")]
-            if on(f"keras-{backend}")
-            else []
-        )
-    found = []
-    for track, env, title in chosen:
-        version = env["version"]
-        found.append((track, version, title.format(version) if "{}" in title else f"{title} {version}"))
+    runs = [
+        *(("bundled", "TF {}", run) for run in (on("bundled")[:1], on("bundled", "2.")[-1:], on("bundled")[-1:])),
+        ("tf-keras", "TF + tf-keras {}", on("tf-keras")[-1:]),
+        *((f"keras-{backend}", f"Keras {{}} {backend}", on(f"keras-{backend}")[-1:]) for backend in ("jax", "torch")),
+    ]
+    found = [(track, env["version"], title.format(env["version"])) for track, title, run in runs for env in run]
     return list(dict.fromkeys(found))  # a TensorFlow that is both first and last: once
 
 
 def cell(summary: Summary, track: str, version: str, question: str, case: str) -> str:
     """A case's verdict on a setup's probed environment, as a symbol linking to the page with that setup."""
     env = next(e for e in summary["environments"] if e["track"] == track and e["version"] == version)
-    found = next(q for q in summary["questions"] if q["id"] == question)["cases"][case].get(env["id"])
-    said = found["verdict"].split(" ", 1)[-1] if found else ""
+    cases: dict[str, dict[str, Any]] = {q["id"]: q["cases"] for q in summary["questions"]}
+    found: dict[str, Any] = cases.get(question, {}).get(case, {})
+    said = found[env["id"]]["verdict"].split(" ", 1)[-1] if env["id"] in found else ""
     symbol = SYMBOLS.get(said, "—")  # n/a, or not probed there
     asks = {name: value or version for name, value in page.SETUPS[track]["asks"].items()}
     return f"[{symbol}]({PAGE}?{urlencode(asks)})"
 
 
 def grid(summary: Summary) -> str:
-    """The compact grid: the commonest ways of doing the recipes (rows) on common setups (columns)."""
+    """The compact grid: the commonest ways of doing the recipes (rows) on common setups (columns) the matrix has."""
     columns = setups(summary)
+    cases = {q["id"]: q["cases"] for q in summary["questions"]}
+    recipes = [(question, case, label) for question, case, label in RECIPES if case in cases.get(question, {})]
+    if not columns or not recipes:
+        return "*No probed environment has these recipes yet: `nox -t matrix` probes them.*"
     head = ["| Recipe | " + " | ".join(title for _, _, title in columns) + " |", "|---" * (len(columns) + 1) + "|"]
     rows = [
         f"| {escape.markdown_prose(label)} | "
         + " | ".join(cell(summary, track, version, question, case) for track, version, _ in columns)
         + " |"
-        for question, case, label in RECIPES
+        for question, case, label in recipes
     ]
     return "\n".join([*head, *rows])
 
