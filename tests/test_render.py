@@ -51,7 +51,8 @@ def published() -> dict[str, str]:
     loaded = results.load_all(RECORDED, variants, known)
     known_explanations = explanations.load(ROOT / "explanations.toml", known)
     made, _ = publish.files(GOLDEN, loaded, known, known_explanations, DATES, "2026-11-26")
-    return {str(path.relative_to(GOLDEN)): text for path, text in made.items()}
+    shipped = {GOLDEN / page.FOLDER / name for name in page.ASSETS}  # the page's fixed files: copied as they are
+    return {str(path.relative_to(GOLDEN)): text for path, text in made.items() if path not in shipped}
 
 
 GOLDEN_FILES = sorted(str(p.relative_to(GOLDEN)) for p in GOLDEN.rglob("*") if p.is_file())
