@@ -34,10 +34,10 @@ def test_each_row_of_the_grid_is_a_case_of_the_matrix() -> None:
 
 
 def test_a_cell_is_the_cases_verdict_on_that_setup() -> None:
-    fine_tuning = readme.cell(SUMMARY, "bundled", "2.1.0", "finetune/unfreeze", "unfreeze/all/none/fit")
-    verdict = next(q for q in SUMMARY["questions"] if q["id"] == "finetune/unfreeze")["cases"]["unfreeze/all/none/fit"][
-        "tensorflow-cpu-2.1.0"
-    ]["verdict"]
+    env = next(e for e in SUMMARY["environments"] if e["id"] == "tensorflow-cpu-2.1.0")
+    by_env = next(q for q in SUMMARY["questions"] if q["id"] == "finetune/unfreeze")["cases"]["unfreeze/all/none/fit"]
+    fine_tuning = readme.cell(env, by_env)
+    verdict = by_env["tensorflow-cpu-2.1.0"]["verdict"]
     assert fine_tuning == f"[{verdict[0]}](reports/page/index.html?tf=2.1.0)"
 
 

@@ -11,22 +11,19 @@ import json
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 from packaging.version import Version
 
-from tfmatrix import untrusted
+from tfmatrix import results, untrusted
 from tfmatrix.errors import InputError
 
 Summary = dict[str, Any]
 
 
-def schema_text() -> str:
-    """The published schema of matrix.json, as the package ships it."""
-    return resources.files("tfmatrix").joinpath("schemas", "matrix.schema.json").read_text(encoding="utf-8")
+SCHEMA = "matrix.schema.json"  # the published schema of matrix.json, as the package ships it
 
 
 def load(path: Path) -> Summary:
@@ -42,17 +39,16 @@ def load(path: Path) -> Summary:
 
 def checked(path: Path, document: Any) -> Summary:
     """``document``, read from ``path``, if its published schema holds; else an InputError naming the field."""
-    schema = json.loads(schema_text())
+    schema = json.loads(results.schema_text(SCHEMA))
     found = document.get("schema_version") if isinstance(document, dict) else None
     if isinstance(found, int) and found < schema["properties"]["schema_version"]["const"]:
         expected = schema["properties"]["schema_version"]["const"]
         why = f"expected {expected}, got {found}: it has no verdicts; `nox -s report` writes it anew from the results"
         raise InputError(path, "schema_version", why)
     untrusted.text(path, document)
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
-    if error is not None:
-        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-        raise InputError(path, field, error.message)
+    problem = results.first_error(jsonschema.Draft202012Validator(schema), document)
+    if problem is not None:
+        raise InputError(path, *problem)
     references(path, document)
     result: Summary = document
     return result
@@ -136,6 +132,14 @@ WORKS, WRONG, RAISES, NO_EVIDENCE = "✅ works", "❌ silently wrong", "💥 rai
 LEADS = (WRONG, RAISES, NO_EVIDENCE)  # a recipe is led by the worst verdict among its cases, in this order
 
 
+def lead(counts: dict[str, int]) -> str:
+    """The verdict a recipe is led by, from how many of its cases end which way: the worst among them; a flaky
+    case or a failed attempt comes before works, never hidden by it."""
+    found = next((v for v in LEADS if counts.get(v)), None)
+    states = [state for state in counts if state not in (WORKS, "n/a")]
+    return found or (states[0] if states else WORKS if counts.get(WORKS) else "n/a")
+
+
 @dataclass(frozen=True)
 class Recipe:
     """One question's answer: the verdict counts on the environment it is answered from, and what to do."""
@@ -149,10 +153,7 @@ class Recipe:
 
     @property
     def lead(self) -> str:
-        """The worst verdict among its cases; a flaky case or a failed attempt before works, never hidden by it."""
-        found = next((v for v in LEADS if self.counts.get(v)), None)
-        states = [state for state in self.counts if state not in (WORKS, "n/a")]
-        return found or (states[0] if states else WORKS if self.counts.get(WORKS) else "n/a")
+        return lead(self.counts)
 
     def as_data(self) -> dict[str, Any]:
         return {

@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
+from urllib.parse import urlencode
 
 from packaging.version import Version
 
@@ -47,8 +48,7 @@ def versions(summary: Summary, track: str, dates: ReleaseDates) -> list[str]:
     for distribution in {env["distribution"] for env in probed}:
         known |= set(dates.get(distribution, {}))
     first = min(Version(env["version"]) for env in probed)
-    final = [Version(v) for v in known if not Version(v).is_prerelease and Version(v) >= first]
-    return [str(v) for v in sorted(set(final))]
+    return [str(v) for v in sorted({Version(v) for v in known}) if not v.is_prerelease and v >= first]
 
 
 def data(summary: Summary, dates: ReleaseDates) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def data(summary: Summary, dates: ReleaseDates) -> dict[str, Any]:
         "questions": [
             {
                 **{k: question[k] for k in ("id", "probe", "question", "means", "reports")},
-                "leads": {env: lead(question, env) for env in question["outcomes"]},
+                "leads": {env: lookup.lead(counts) for env, counts in question["outcomes"].items()},
                 "outcomes": question["outcomes"],
                 "fixes": {env: [interned(fixes, fix) for fix in found] for env, found in question["fixes"].items()},
             }
@@ -117,10 +117,9 @@ def compact(found: dict[str, Any], fixes: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def lead(question: dict[str, Any], env: str) -> str:
-    """The verdict a recipe is led by on ``env``: its worst case's, as ``lookup`` says it."""
-    counts = question["outcomes"][env]
-    return lookup.Recipe(question, "", counts, [], "", guess=False).lead
+def query(track: str, version: str) -> str:
+    """The part of the page's URL that picks ``version`` on ``track``: ``tf=2.15.0``, ``keras=3.8.0&backend=jax``."""
+    return urlencode({name: value or version for name, value in SETUPS[track]["asks"].items()})
 
 
 def files(summary: Summary, dates: ReleaseDates) -> dict[str, str]:

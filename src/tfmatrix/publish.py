@@ -16,10 +16,10 @@ from tfmatrix import readme as frontpage
 from tfmatrix.errors import InputError
 from tfmatrix.explanations import Explanation
 from tfmatrix.probes import Probe
-from tfmatrix.results import Result
+from tfmatrix.results import Result, schema_text
 
 MATRIX = "matrix.json"
-MATRIX_SCHEMA = "matrix.schema.json"
+MATRIX_SCHEMA = lookup.SCHEMA
 FEED = "changes.atom"
 MATRIX_FILES = (MATRIX, MATRIX_SCHEMA)
 
@@ -78,5 +78,5 @@ def files(
     made.update({out_dir / page.FOLDER / name: text for name, text in page.files(document, dates).items()})
     if readme is not None and readme.is_file():
         made[readme] = frontpage.rewritten(readme.read_text(encoding="utf-8"), frontpage.sections(document, probes))
-    made[out_dir / MATRIX_SCHEMA] = lookup.schema_text()
+    made[out_dir / MATRIX_SCHEMA] = schema_text(MATRIX_SCHEMA)
     return made, problems

@@ -13,12 +13,11 @@ import functools
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from packaging.version import Version
 
 from tfmatrix import escape, page
-from tfmatrix.kinds import KINDS, report_name
+from tfmatrix.kinds import report_name
 from tfmatrix.lookup import Summary
 from tfmatrix.probes import Probe
 
@@ -49,8 +48,8 @@ PAGE = "reports/page/index.html"
 SYMBOLS = {"works": "✅", "silently wrong": "❌", "raises": "💥", "no evidence": "❔"}
 
 
-def setups(summary: Summary) -> list[tuple[str, str, str]]:
-    """(track, version, column title) of the common setups the matrix has: the first and the last TensorFlow of
+def setups(summary: Summary) -> list[tuple[dict[str, Any], str]]:
+    """(environment, column title) of the common setups the matrix has: the first and the last TensorFlow of
     each Keras (tf.keras 2 up to 2.15, Keras 3 from 2.16), the newest with tf-keras, the newest Keras on jax
     and on torch."""
     envs = [env for env in summary["environments"] if env["status"] == "ok" or env["findings_from"]]
@@ -60,23 +59,20 @@ def setups(summary: Summary) -> list[tuple[str, str, str]]:
         return sorted(found, key=lambda env: Version(env["version"]))
 
     runs = [
-        *(("bundled", "TF {}", run) for run in (on("bundled")[:1], on("bundled", "2.")[-1:], on("bundled")[-1:])),
-        ("tf-keras", "TF + tf-keras {}", on("tf-keras")[-1:]),
-        *((f"keras-{backend}", f"Keras {{}} {backend}", on(f"keras-{backend}")[-1:]) for backend in ("jax", "torch")),
+        *(("TF {}", run) for run in (on("bundled")[:1], on("bundled", "2.")[-1:], on("bundled")[-1:])),
+        ("TF + tf-keras {}", on("tf-keras")[-1:]),
+        *((f"Keras {{}} {backend}", on(f"keras-{backend}")[-1:]) for backend in ("jax", "torch")),
     ]
-    found = [(track, env["version"], title.format(env["version"])) for track, title, run in runs for env in run]
-    return list(dict.fromkeys(found))  # a TensorFlow that is both first and last: once
+    chosen = {env["id"]: (env, title.format(env["version"])) for title, run in runs for env in run}
+    return list(chosen.values())  # a TensorFlow that is both first and last: once
 
 
-def cell(summary: Summary, track: str, version: str, question: str, case: str) -> str:
-    """A case's verdict on a setup's probed environment, as a symbol linking to the page with that setup."""
-    env = next(e for e in summary["environments"] if e["track"] == track and e["version"] == version)
-    cases: dict[str, dict[str, Any]] = {q["id"]: q["cases"] for q in summary["questions"]}
-    found: dict[str, Any] = cases.get(question, {}).get(case, {})
-    said = found[env["id"]]["verdict"].split(" ", 1)[-1] if env["id"] in found else ""
+def cell(env: dict[str, Any], by_env: dict[str, Any]) -> str:
+    """A case's verdict on a setup's environment (``by_env``: the case's findings per environment), as a symbol
+    linking to the page with that setup."""
+    said = by_env[env["id"]]["verdict"].split(" ", 1)[-1] if env["id"] in by_env else ""
     symbol = SYMBOLS.get(said, "—")  # n/a, or not probed there
-    asks = {name: value or version for name, value in page.SETUPS[track]["asks"].items()}
-    return f"[{symbol}]({PAGE}?{urlencode(asks)})"
+    return f"[{symbol}]({PAGE}?{page.query(env['track'], env['version'])})"
 
 
 def grid(summary: Summary) -> str:
@@ -86,10 +82,10 @@ def grid(summary: Summary) -> str:
     recipes = [(question, case, label) for question, case, label in RECIPES if case in cases.get(question, {})]
     if not columns or not recipes:
         return "*No probed environment has these recipes yet: `nox -t matrix` probes them.*"
-    head = ["| Recipe | " + " | ".join(title for _, _, title in columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    head = ["| Recipe | " + " | ".join(title for _, title in columns) + " |", "|---" * (len(columns) + 1) + "|"]
     rows = [
         f"| {escape.markdown_prose(label)} | "
-        + " | ".join(cell(summary, track, version, question, case) for track, version, _ in columns)
+        + " | ".join(cell(env, cases[question][case]) for env, _ in columns)
         + " |"
         for question, case, label in recipes
     ]
@@ -99,10 +95,9 @@ def grid(summary: Summary) -> str:
 def probes_table(probes: Mapping[str, Probe], summary: Summary) -> str:
     """One row per probe: what it asks, how many questions, and its reports (one per view it has results in)."""
     kinds = {env["kind"] for env in summary["environments"]}
-    views = {report_name(name, kind) for name in probes for kind in kinds}
     lines = ["| Probe | What it asks | Questions | Reports |", "|---|---|---|---|"]
     for name, probe in probes.items():
-        reports = sorted({report_name(name, kind) for kind in KINDS if kind in kinds} & views)
+        reports = sorted({report_name(name, kind) for kind in kinds})
         links = ", ".join(f"[{'Keras 3' if 'keras3' in r else 'TensorFlow'}](reports/{r})" for r in reports)
         lines.append(f"| `{name}` | {escape.markdown_prose(probe.title)} | {len(probe.groups)} | {links} |")
     return "\n".join(lines)
