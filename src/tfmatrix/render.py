@@ -39,13 +39,14 @@ def code(text: object) -> str:
 def table(frame: pd.DataFrame, keep: int = 1) -> str:
     """``frame`` as markdown tables that each fit GitHub's width: where the whole is wider, its columns are
     split over several tables, each repeating the first ``keep`` (what names a row)."""
+    kept = sum(shown_width(frame, column) for column in frame.columns[:keep])
     parts: list[list[str]] = []
-    width = sum(shown_width(frame, column) for column in frame.columns[:keep])
+    width = kept
     for column in frame.columns[keep:]:
         needed = shown_width(frame, column)
         if not parts or width + needed > WIDTH:
             parts.append([])
-            width = sum(shown_width(frame, c) for c in frame.columns[:keep])
+            width = kept
         parts[-1].append(column)
         width += needed
     chunks = [frame[[*frame.columns[:keep], *part]] for part in parts] or [frame]
@@ -416,7 +417,7 @@ def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
     lead = probe.detail_lead
     legend += ["", "In brackets, the detail behind the verdict:", ""]
     legend += [
-        f"- {aggregate.symbol(probe, lead, value)}: {text}"
+        f"- {aggregate.symbol(probe, lead, value)}: {markdown_prose(text)}"
         for value, text in probe.aspects[lead].get("legend", {}).items()
     ]
     present = [TRACKS[track] for track in dict.fromkeys(frame["track"])]
