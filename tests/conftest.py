@@ -2,16 +2,19 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import html
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cmarkgfm
 import pytest
 from hypothesis import settings
 
@@ -265,3 +268,14 @@ def table_rows(text: str) -> list[list[str]]:
 def repeated(header: list[str], other: list[str]) -> int:
     """How many columns a part of a split table repeats: those its header shares with the first part's."""
     return next(i for i, (a, b) in enumerate(zip([*header, None], [*other, None], strict=False)) if a != b)
+
+
+def github_anchors(markdown: str) -> list[str]:
+    """The anchor of each heading of ``markdown`` as GitHub makes it: of the rendered text, lower-cased, letters,
+    marks, digits, ``_``, ``-`` and spaces kept (Ruby's ``\\p{Word}``), each space a hyphen."""
+    rendered = cmarkgfm.github_flavored_markdown_to_html(markdown)
+    texts = [html.unescape(re.sub(r"<[^>]+>", "", h)) for h in re.findall(r"<h\d>(.*?)</h\d>", rendered, re.DOTALL)]
+    word = {"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Pc"}
+    return [
+        "".join(c for c in t.lower() if c in " -" or unicodedata.category(c) in word).replace(" ", "-") for t in texts
+    ]

@@ -75,13 +75,13 @@ class Checkout:
 
     def __init__(self) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="tfmatrix-hostile-"))
-        self.pristine = Workspace(self.scratch / "pristine")
+        self.pristine = Workspace.made(self.scratch / "pristine")
         assert self.run("report", root=self.pristine)[0] == 0
-        self.workspace = Workspace.__new__(Workspace)
+        self.workspace = self.pristine  # until an example takes a fresh copy
         self.structure = {path.name: structure(path) for path in self.pristine.reports.glob("*.md")}
         self.script = self.run("repro", CASE, "--variant", VARIANT, "--probe", PROBE, root=self.pristine)[1]
         self.commands = commands_run_by(self.script)
-        explained = Workspace(self.scratch / "explained")
+        explained = Workspace.made(self.scratch / "explained")
         explained.explain("It raises from 2.15.", "Use `fit()` twice.", "`training.py` line 1.")
         assert self.run("report", root=explained)[0] == 0
         self.explained = {path.name: structure(path) for path in explained.reports.glob("*.md")}
@@ -91,13 +91,7 @@ class Checkout:
         target = self.scratch / "checkout"
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(self.pristine.root, target)
-        workspace = Workspace.__new__(Workspace)
-        workspace.root, workspace.reports, workspace.results = (
-            target,
-            target / "reports",
-            target / "reports" / "results",
-        )
-        return workspace
+        return Workspace(target)
 
     def run(self, *args: str, root: Workspace | None = None) -> tuple[int, str, str]:
         """``tfmatrix ARGS`` in process, in ``root`` (the current copy), paths given as a user in it would."""

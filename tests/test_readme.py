@@ -3,16 +3,13 @@ every link in it and in docs/ leads somewhere."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
-import unicodedata
 from pathlib import Path
 
-import cmarkgfm
 import pytest
 
-from conftest import PROBES, ROOT
+from conftest import PROBES, ROOT, github_anchors
 from tfmatrix import escape, probes, readme
 
 SUMMARY = json.loads((ROOT / "reports" / "matrix.json").read_text(encoding="utf-8"))
@@ -41,16 +38,6 @@ def test_a_cell_is_the_cases_verdict_on_that_setup() -> None:
     assert fine_tuning == f"[{verdict[0]}](reports/page/index.html?tf=2.1.0)"
 
 
-def anchors(page: Path) -> set[str]:
-    """GitHub's anchors of a markdown file's headings."""
-    rendered = cmarkgfm.github_flavored_markdown_to_html(page.read_text(encoding="utf-8"))
-    texts = [html.unescape(re.sub(r"<[^>]+>", "", h)) for h in re.findall(r"<h\d>(.*?)</h\d>", rendered, re.DOTALL)]
-    word = {"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Pc"}
-    return {
-        "".join(c for c in t.lower() if c in " -" or unicodedata.category(c) in word).replace(" ", "-") for t in texts
-    }
-
-
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_every_link_leads_somewhere(page: Path) -> None:
     text = page.read_text(encoding="utf-8")
@@ -61,7 +48,7 @@ def test_every_link_leads_somewhere(page: Path) -> None:
         path = (page.parent / target).resolve() if target else page
         assert path.exists(), f"{page.name}: {link}"
         if anchor and path.suffix == ".md":
-            assert anchor in anchors(path), f"{page.name}: {link}"
+            assert anchor in github_anchors(path.read_text(encoding="utf-8")), f"{page.name}: {link}"
 
 
 def test_a_matrix_with_some_recipes_or_setups_only_gives_the_grid_it_can() -> None:

@@ -6,15 +6,12 @@ Each runs the README's own commands in process, on a small copy of a checkout (`
 
 from __future__ import annotations
 
-import html
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
-import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +19,7 @@ from pathlib import Path
 import cmarkgfm
 import pytest
 
-from conftest import PROBES, RECORDED, ROOT, commands_run_by
+from conftest import PROBES, RECORDED, ROOT, commands_run_by, github_anchors
 from tfmatrix import escape, migrations, probes, results
 from tfmatrix.errors import InputError
 
@@ -36,6 +33,11 @@ class Workspace:
         self.root = root
         self.reports = root / "reports"
         self.results = self.reports / "results"
+
+    @classmethod
+    def made(cls, root: Path) -> Workspace:
+        """A new one at ``root``, which must not exist yet."""
+        workspace = cls(root)
         root.mkdir()
         for name in ("catalog.toml", "explanations.toml"):
             (root / name).write_bytes((ROOT / name).read_bytes())
@@ -43,11 +45,13 @@ class Workspace:
         for source in PROBES.glob("*.py"):
             (root / "probes" / source.name).write_bytes(source.read_bytes())
         for probe in ("callback", "gan"):
-            (self.results / probe).mkdir(parents=True)
+            (workspace.results / probe).mkdir(parents=True)
             for variant in ("tensorflow-cpu-2.1.0", "tensorflow-cpu-2.15.1"):
                 copied = RECORDED / probe / f"{variant}.json"
-                (self.results / probe / copied.name).write_bytes(copied.read_bytes())
-        (self.reports / "release-dates.json").write_bytes((ROOT / "tests/data/release-dates.json").read_bytes())
+                (workspace.results / probe / copied.name).write_bytes(copied.read_bytes())
+        release_dates = (ROOT / "tests/data/release-dates.json").read_bytes()
+        (workspace.reports / "release-dates.json").write_bytes(release_dates)
+        return workspace
 
     def explain(self, summary: str, advice: str, evidence: str) -> None:
         """Explain the one change point of these results (callback's, first seen in 2.15.1) with these texts,
@@ -83,7 +87,7 @@ class Workspace:
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
-    return Workspace(tmp_path / "checkout")
+    return Workspace.made(tmp_path / "checkout")
 
 
 def one_line_error(stderr: str) -> str:
@@ -181,17 +185,6 @@ def test_4_the_feed_stays_well_formed_and_mends(workspace: Workspace) -> None:
     assert status == 0
     assert "is not well-formed XML" in stderr
     assert len(ET.parse(feed).getroot().findall("{http://www.w3.org/2005/Atom}entry")) == entries
-
-
-def github_anchors(markdown: str) -> list[str]:
-    """The anchor of each heading as GitHub makes it: of the rendered text, lower-cased, letters, marks, digits,
-    ``_``, ``-`` and spaces kept, each space a hyphen."""
-    rendered = cmarkgfm.github_flavored_markdown_to_html(markdown)
-    texts = [html.unescape(re.sub(r"<[^>]+>", "", h)) for h in re.findall(r"<h\d>(.*?)</h\d>", rendered, re.DOTALL)]
-    word = {"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Pc"}
-    return [
-        "".join(c for c in t.lower() if c in " -" or unicodedata.category(c) in word).replace(" ", "-") for t in texts
-    ]
 
 
 def test_5_anchors_match_the_headings_github_makes(workspace: Workspace) -> None:
