@@ -27,7 +27,8 @@ RECIPES = (
     (
         "finetune/unfreeze",
         "unfreeze/all/new_optimizer/fit",
-        "Fine-tuning, phase 2: unfreeze the base, `compile()` with a new optimizer, `fit()`",
+        "Fine-tuning, phase 2: unfreeze the whole base (it has a BatchNormalization, as the guide's), `compile()` "
+        "with a new optimizer, `fit()`",
     ),
     ("finetune/unfreeze", "unfreeze/all/none/fit", "The same, without compiling again"),
     (
