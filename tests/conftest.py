@@ -251,6 +251,20 @@ def commands_run_by(script: str) -> list[str]:
     return listed.stdout.splitlines()
 
 
+def unfolded(markdown: str) -> str:
+    """A report with each paragraph and list item on one line again, as before ``tfmatrix.wrap`` folded it: a
+    line goes on the one before when that one is prose and it starts no block."""
+    lines: list[str] = []
+    prose = False
+    for line in markdown.split("\n"):
+        if prose and line.strip() and not re.match(r"(?:[-+*]|\d{1,9}[.)]|>) |[|#<]|```", line):
+            lines[-1] += " " + line.strip()
+            continue
+        lines.append(line)
+        prose = bool(line.strip()) and not re.match(r"[|#<]|```", line)
+    return "\n".join(lines)
+
+
 def table_rows(text: str) -> list[list[str]]:
     """The rows of the table in ``text``, header first; a table split to fit GitHub's width (each part
     repeating the columns that name a row) read back as one."""

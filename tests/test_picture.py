@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -49,7 +50,9 @@ def shown_in(document: dict[str, Any], report: str) -> tuple[list[dict[str, Any]
 def test_the_picture_is_svg(document: dict[str, Any], report: str) -> None:
     root = ET.fromstring(picture.timeline(document, report))
     assert root.tag == f"{SVG}svg"
-    assert float(root.attrib["width"].removesuffix("pt")) > 500  # one column per environment, not a thumbnail
+    _, environments = shown_in(document, report)
+    columns = len(environments) * picture.CELL_WIDTH * 72  # points
+    assert float(root.attrib["width"].removesuffix("pt")) > columns  # a column per environment, not a thumbnail
 
 
 @pytest.mark.parametrize("report", REPORTS)
@@ -66,14 +69,13 @@ def test_every_question_is_a_row_and_no_other(document: dict[str, Any], report: 
 def test_every_environment_is_a_column_named_by_label_and_date(document: dict[str, Any], report: str) -> None:
     drawn = texts(picture.timeline(document, report))
     _, environments = shown_in(document, report)
-    assert {env["label"] for env in environments} <= set(drawn)
+    dated = {env["label"]: f"{env['label']} · {env['released_on']}" for env in environments if env["released_on"]}
+    assert len({day.split(" · ")[1] for day in dated.values()}) == 1
+    assert {dated.get(env["label"], env["label"]) for env in environments} <= set(drawn)
     assert {env["track_title"] for env in environments} <= set(drawn)
     others = {env["label"] for env in document["environments"]} - {env["label"] for env in environments}
     assert others
-    assert not others & set(drawn)
-    dated = {env["released_on"] for env in environments if env["released_on"]}
-    assert len(dated) == 1
-    assert dated <= set(drawn)
+    assert not others & {text.split(" · ")[0] for text in drawn}
 
 
 def test_no_emoji_is_drawn(document: dict[str, Any]) -> None:
@@ -154,3 +156,20 @@ def test_a_report_the_summary_does_not_show_is_refused(document: dict[str, Any])
 )
 def test_verdicts_are_told_apart_by_their_lead(outcome: str, lead: str) -> None:
     assert picture.category(outcome) == lead
+
+
+SHOWN_AT = 900  # px: the width of a report on GitHub, where the picture is shown at most this wide
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "reports").glob("*.svg")), ids=lambda path: path.name)
+def test_every_label_is_at_least_10_px_where_the_picture_is_shown(path: Path) -> None:
+    root = ET.fromstring(path.read_text(encoding="utf-8"))
+    width_pt = float(root.attrib["width"].removesuffix("pt"))
+    units = float(root.attrib["viewBox"].split()[2])
+    px_per_unit = min(SHOWN_AT, width_pt * 4 / 3) / units
+    sizes = [
+        float(re.search(r"font-size: ([\d.]+)px", element.attrib["style"])[1])  # type: ignore[index]
+        for element in root.iter(f"{SVG}text")
+    ]
+    assert sizes
+    assert min(sizes) * px_per_unit >= 10

@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 from packaging.version import Version
 
-from conftest import DATA, RECORDED, ROOT, every_python, nox_env
+from conftest import DATA, RECORDED, ROOT, every_python, nox_env, unfolded
 from tfmatrix import (
     catalog,
     check,
@@ -340,7 +340,7 @@ def test_every_change_point_of_every_report_has_its_repro_commands() -> None:
     document = json.loads((ROOT / "reports" / "matrix.json").read_text(encoding="utf-8"))
     for report in sorted((ROOT / "reports").glob("*-matrix.md")):
         seen = sum(len(c["first_seen"]) for c in document["change_points"] if c["report"].startswith(f"{report.name}#"))
-        text = report.read_text(encoding="utf-8")
+        text = unfolded(report.read_text(encoding="utf-8"))
         assert text.count("**Reproduce** (in a checkout, with uv): `uv run tfmatrix repro ") == seen, report.name
     for change in document["change_points"]:
         ends = [env for seen in change["first_seen"] for env in (seen["environment"], seen["after"])]

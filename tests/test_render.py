@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, PROBES, RECORDED, ROOT, failure_keeping, load_recorded, table_rows
+from conftest import DATA, PROBES, RECORDED, ROOT, failure_keeping, load_recorded, table_rows, unfolded
 from tfmatrix import catalog, cli, explanations, page, probes, publish, release_dates, render, results, status
 from tfmatrix.variant import Variant
 
@@ -30,7 +30,7 @@ DATES = release_dates.load(release_dates.beside(RECORDED))  # what the index sai
 @pytest.fixture
 def report(loaded: list[results.Result], freeze: probes.Probe, known: dict[str, probes.Probe]) -> str:
     known_explanations = explanations.load(ROOT / "explanations.toml", known)
-    return render.render(loaded, freeze, known_explanations, DATES, picture="freeze-matrix.svg")
+    return unfolded(render.render(loaded, freeze, known_explanations, DATES, picture="freeze-matrix.svg"))
 
 
 def aligned_alike(text: str) -> str:
@@ -222,7 +222,7 @@ def test_cli_writes_one_report_per_probe_with_results(
         [*written, "changes.atom", "page", *publish.MATRIX_FILES]
     )
     assert sorted(p.name for p in (tmp_path / "page").iterdir()) == sorted([*page.ASSETS, page.DATA])
-    assert (tmp_path / "freeze-matrix.md").read_text(encoding="utf-8") == report
+    assert unfolded((tmp_path / "freeze-matrix.md").read_text(encoding="utf-8")) == report
     printed = capsys.readouterr().out
     assert f"wrote 31 files to {tmp_path} from 96 results, 0 failed attempts" in printed
 

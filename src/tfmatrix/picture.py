@@ -34,15 +34,19 @@ CATEGORIES = {
     "n/a": ("not applicable", "#DDDDDD", ""),
 }
 OTHER = "n/a"  # an outcome without a known lead (a probe's raw value) says nothing about behaviour either
-CHANGE = "behaviour changed here (see the report)"
-CELL_WIDTH, ROW_HEIGHT = 0.3, 0.55  # inches: room for two rotated lines of tick label, three of question
+CHANGE = "behaviour changed here"
+# Inches: a column holds one rotated line of tick label, a row three lines of its question. Small enough that
+# the picture of the widest report (38 columns) is shown at its own size in a report (900 px): text at 8 pt
+# is then 10.7 px.
+CELL_WIDTH, ROW_HEIGHT = 0.16, 0.45
+FONT_SIZE = 8  # points
 TRACK_GAP = 0.8  # in columns
 # The user's matplotlibrc must not change the picture: styles start from the defaults, then these.
 RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "tfmatrix",  # ids of clip paths and hatches: the same in every run
     "svg.fonttype": "none",  # text stays text: small, searchable, and the viewer's fonts draw it
     "font.family": "DejaVu Sans",  # ships with matplotlib, so layout is the same on every machine
-    "font.size": 9,
+    "font.size": FONT_SIZE,
     "hatch.linewidth": 1.0,
 }
 
@@ -117,30 +121,32 @@ def timeline(document: dict[str, Any], report: str) -> str:
         axes.set_ylim(len(questions), -0.02)  # the first question on top
         axes.set_yticks(
             [row + 0.5 for row in rows.values()],
-            [textwrap.fill(q["question"], 44) for q in questions],
+            [textwrap.fill(q["question"], 40) for q in questions],
             parse_math=False,
         )
-        labels = [f"{env['label']}\n{env['released_on'] or ''}".rstrip() for env in environments]
+        labels = [" · ".join(filter(None, (env["label"], env["released_on"]))) for env in environments]
         axes.set_xticks([lefts[env["id"]] + 0.5 for env in environments], labels, rotation=90, parse_math=False)
-        axes.tick_params(length=0, labelsize=8)
-        axes.tick_params(axis="y", labelsize=9)
+        axes.tick_params(length=0)
         axes.set_frame_on(False)
-        level = 0
-        for (title, start, end), before in zip(tracks, [None, *tracks[:-1]], strict=True):
-            # A title wider than its track (0.075 in a bold character) would run into the next: that one goes higher.
-            crowded = before is not None and len(before[0]) * 0.075 > (start - before[1]) * CELL_WIDTH
-            level = 1 - level if crowded else 0
+        level, taken = 0, -width  # taken: where the title before ends
+        for title, start, end in tracks:
+            # A title is as wide as its bold characters (0.6 em each). One that would run past the picture's end
+            # ends with its track; one that would run into the title before it goes a level higher.
+            long = len(title) * 0.6 * FONT_SIZE / 72 / CELL_WIDTH
+            left = min(start + 0.08, width - 0.08 - long)
+            level = 1 - level if left < taken + 0.5 else 0
+            taken = left + long
             y = -0.1 - 0.45 * level  # a rule under the title spans the track's columns
             axes.plot([start + 0.08, end - 0.08], [y, y], color="#555555", linewidth=1, clip_on=False)
-            axes.text(start + 0.08, y - 0.05, title, ha="left", va="bottom", weight="bold", parse_math=False)
+            axes.text(left, y - 0.05, title, ha="left", va="bottom", weight="bold", parse_math=False)
         handles: list[Artist] = [
             Patch(facecolor=colour, hatch=hatch, edgecolor="white", linewidth=0, label=name)
             for lead, (name, colour, hatch) in CATEGORIES.items()
             if lead in seen
         ]
         handles += [Line2D([], [], color="black", linewidth=3, label=CHANGE)] if marks else []
-        # Above the row labels, beside the track titles: the one corner nothing else uses.
-        axes.legend(handles=handles, loc="lower right", bbox_to_anchor=(-0.01, 1), ncols=2, frameon=False)
+        # Under the row labels, beside the rotated column labels: the one corner nothing else uses.
+        axes.legend(handles=handles, loc="upper right", bbox_to_anchor=(-0.01, -0.01), frameon=False)
         out = io.StringIO()
         figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": "tfmatrix"})
     return out.getvalue()

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from tabulate import tabulate
 
-from tfmatrix import advice, aggregate, escape, pinpoint, repro, summary
+from tfmatrix import advice, aggregate, escape, pinpoint, repro, summary, wrap
 from tfmatrix.escape import markdown_prose, markdown_text
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
@@ -118,7 +118,7 @@ def render(
             *[aspect_section(frame, probe, aspect) for aspect, spec in probe.aspects.items() if "section" in spec],
         ]
     sections.append(releases_section(mine, dates or {}))
-    return "\n\n".join(sections) + "\n"
+    return wrap.markdown("\n\n".join(sections)) + "\n"
 
 
 def glance_section(
@@ -403,7 +403,7 @@ def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
         for group, spec in probe.groups.items()
     ]
     legend = [
-        f"- {aggregate.symbol(probe, VERDICT, value)}: {markdown_prose(text)}"
+        f"- {markdown_text(aggregate.symbol(probe, VERDICT, value))}: {markdown_prose(text)}"
         for value, text in probe.aspects[VERDICT]["legend"].items()
     ]
     legend.append(f"- {STATE_SYMBOLS[aggregate.FLAKY]}: {FLAKY_LEGEND}")
@@ -417,7 +417,7 @@ def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
     lead = probe.detail_lead
     legend += ["", "In brackets, the detail behind the verdict:", ""]
     legend += [
-        f"- {aggregate.symbol(probe, lead, value)}: {markdown_prose(text)}"
+        f"- {markdown_text(aggregate.symbol(probe, lead, value))}: {markdown_prose(text)}"
         for value, text in probe.aspects[lead].get("legend", {}).items()
     ]
     present = [TRACKS[track] for track in dict.fromkeys(frame["track"])]
