@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from tfmatrix import attempt, catalog, migrations, preflight, probes, record, release_dates, repro, runner
 from tfmatrix import status as run_status
+from tfmatrix import vocabulary as words
 from tfmatrix.errors import InputError
 from tfmatrix.variant import Variant
 
@@ -152,7 +153,8 @@ def matrix(session: nox.Session) -> None:
     """Run every probe in every catalog variant, N variants at a time (current results are kept), then the reports.
 
     Exit status: 0 all ok and no semantic change, 2 bad input, 3 some variants failed (install,
-    import, crash, timeout), 4 the results changed in behaviour; see README "Failure states".
+    import, crash, timeout), 4 the results changed in behaviour, 5 a probe ran where no case of it ran ok;
+    see docs/running.md "Failure states".
     """
     parser = attempt_parser(session)
     parser.add_argument("--jobs", type=positive(int), default=os.cpu_count() or 1, help="variants probed at once")
@@ -237,13 +239,14 @@ def matrix(session: nox.Session) -> None:
         reported = subprocess.run(command, check=False).returncode
     finally:
         shutil.rmtree(before, ignore_errors=True)
-    failed = [f"{o.variant} ({o.state})" for o in outcomes if o.state in attempt.FAILURES]
+    failed = [f"{o.variant} ({o.state})" for o in outcomes if o.state in words.FAILURES]
     if failed:
         session.warn(f"{len(failed)} variants failed: {', '.join(failed)}; their results say why")
     unsaid = [o for o in outcomes if o.state in (runner.FAILED, runner.NOT_WRITTEN)]  # no result says why
     for outcome in unsaid:
         session.warn(f"{outcome.variant}: {outcome.problem}")
-    status = run_status.of_run(reported, failed=bool(failed or unsaid))
+    none_ok = any(o.state == words.State.NO_CASE_OK for o in outcomes)
+    status = run_status.of_run(reported, failed=bool(failed or unsaid), none_ok=none_ok)
     session.log(f"exit status {status}: {run_status.MEANING[status]}")
     if status:
         sys.exit(status)  # nox itself knows only 0 and 1; the run's status tells its outcomes apart
@@ -327,7 +330,7 @@ def probe(session: nox.Session, variant: Variant) -> None:
         shutil.rmtree(session.virtualenv.location, ignore_errors=True)
     if unwritten:
         session.error(unwritten[0])
-    failed = sorted({result["status"] for result in written.values()} - {attempt.OK})
+    failed = sorted({result["status"] for result in written.values()} - {words.State.OK})
     if failed:  # the results say why; a probe run by hand must not look like a success
         session.error(f"{variant.id}: {', '.join(failed)}; the results say why")
 

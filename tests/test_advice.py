@@ -4,15 +4,14 @@ verified only where a probed case doing it works, and a "what to do" for every c
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import DATA, PROBES, ROOT, table_rows, unfolded
-from tfmatrix import advice, aggregate, lookup, picture, probes, render, results
+from conftest import DATA, ROOT, table_rows, unfolded
+from tfmatrix import advice, aggregate, probes, render, results
 from tfmatrix.variant import Variant
 
 GOLDEN = DATA / "golden"
@@ -145,14 +144,3 @@ def test_weights_a_judgement_needs_are_recorded_on_keras_3_0(
     for case in (c for c in result["cases"] if c["status"] == "ok"):
         assert len(case["weights"]) == 6, case["id"]  # the base's two Dense layers and the head
         assert callback.judge(case)["verdict"] != "no evidence"
-
-
-def test_the_host_names_the_verdicts_as_the_harness_does() -> None:
-    """probes.py, lookup.py and the picture name the verdicts the harness judges: one vocabulary."""
-    with probes.isolated_imports(PROBES):
-        verdicts = importlib.import_module("_harness").VERDICT_ASPECTS["verdict"]["symbols"]
-    assert tuple(verdicts) == (probes.WORKS, probes.WRONG, probes.RAISES, probes.NO_EVIDENCE, probes.NOT_APPLICABLE)
-    assert (lookup.WORKS, *lookup.LEADS) == tuple(
-        verdicts[v] for v in ("works", "silently wrong", "raises", "no evidence")
-    )
-    assert {picture.category(symbol) for symbol in verdicts.values()} == {"✅", "❌", "💥", "❔", "n/a"}

@@ -36,7 +36,7 @@ import _harness
 NAME = "{name}"
 TITLE = "A stand-in"
 DESCRIPTION = "It {does}."
-AXES = {{"x": {{"title": "x", "values": ["a"]}}}}
+AXES = {{"x": {{"title": "x", "values": ["a", "b"]}}}}
 GROUPS = {{"g": {{"question": "Does it?", "grid": "One case."}}}}
 ASPECTS = {{"status": {{"title": "status", "matrix": True}}}}
 INTENT = {{"g": {{"means": "It does.", "parts": {{"did": {{"means": "it did", "wrong": "it did not"}}}}}}}}
@@ -53,7 +53,7 @@ def reset(seed):
 
 
 def cases():
-    return [{{"group": "g", "axes": {{"x": "a"}}}}]
+    return [{{"group": "g", "axes": {{"x": x}}}} for x in AXES["x"]["values"]]
 
 
 def run_case(spec, record):
@@ -70,6 +70,7 @@ def intended(case):
 STUBS = {
     "lacking": ("raise NotApplicable", "pass", 'raise _harness.NotApplicable("no such feature here")'),
     "raising": ("raise ValueError", "pass", 'raise ValueError("boom")'),
+    "mixed": ("raise ValueError in one case of two", "pass", 'if spec["axes"]["x"] == "a": raise ValueError("boom")'),
     "segfault": ("die of SIGSEGV", "pass", "os.kill(os.getpid(), signal.SIGSEGV)"),
     "quiet": ("exit 0 quietly", "pass", "os._exit(0)"),
     "unimportable": ("fail to import its framework", 'raise ImportError("no framework here")', "pass"),
@@ -104,16 +105,27 @@ def run(directory: Path, *names: str) -> dict[str, dict[str, object]]:
 
 
 def test_probes_run_in_order_and_their_exceptions_are_findings(tmp_path: Path) -> None:
-    directory = stub_dir(tmp_path, "lacking", "raising")
-    found = run(directory, "lacking", "promotion", "raising")
+    directory = stub_dir(tmp_path, "mixed")
+    found = run(directory, "mixed", "promotion")
     assert {name: result["status"] for name, result in found.items()} == dict.fromkeys(found, "ok")
-    (lacking,) = found["lacking"]["cases"]  # type: ignore[misc]
-    assert (lacking["status"], lacking["error"]) == (
-        "not_applicable",
-        {"type": "NotApplicable", "message": "no such feature here"},
-    )
-    (raising,) = found["raising"]["cases"]  # type: ignore[misc]
-    assert (raising["status"], raising["error"]["type"]) == ("error", "ValueError")
+    raising, passing = found["mixed"]["cases"]  # type: ignore[misc]
+    assert (raising["status"], raising["error"]) == ("error", {"type": "ValueError", "message": "boom"})
+    assert (passing["status"], passing["error"]) == ("ok", None)
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("raising", ["no case ran ok: 2 error", "2 x error: ValueError: boom"]),
+        ("lacking", ["no case ran ok: 2 not_applicable", "2 x not_applicable: NotApplicable: no such feature here"]),
+    ],
+)
+def test_a_probe_no_case_of_which_ran_ok_has_failed(tmp_path: Path, name: str, said: list[str]) -> None:
+    """Every case raised, or none could be asked: the harness does not drive the framework, which is no finding."""
+    found = run(stub_dir(tmp_path, name), "promotion", name)
+    assert found["promotion"]["status"] == "ok"
+    assert (found[name]["status"], found[name]["cases"]) == ("no-case-ok", [])
+    assert found[name]["failure"] == {"phase": "probe", "exit": "exit status 0", "message": "\n".join(said)}
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ from tfmatrix import (
     results,
     status,
     summary,
+    vocabulary,
 )
 
 GOLDEN_MATRIX = DATA / "golden" / "matrix.json"  # made of the recorded results (test_render keeps it in sync)
@@ -319,7 +320,7 @@ def test_a_repro_command_run_for_real_prints_the_committed_outcome(tmp_path: Pat
     case = "sequential/model/compile_then_freeze/train_on_batch"
     checkout = tmp_path / "checkout"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(checkout)], check=True)
-    command = repro.command(case, "tensorflow-cpu-2.1.0", "freeze")
+    command = vocabulary.repro_command(case, "tensorflow-cpu-2.1.0", "freeze")
     env = every_python(nox_env())
     for session_venv in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON"):  # nox points them at the
         env.pop(session_venv, None)  # tests' venv: uv run would sync the clone into it, not into its own

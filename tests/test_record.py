@@ -93,7 +93,7 @@ def test_bad_probe_output(tmp_path: Path, content: str, message: str) -> None:
 def test_a_failed_attempt_is_a_valid_result_that_says_why(
     tmp_path: Path, state: str, phase: str, step: Step, exit: str
 ) -> None:
-    result = record.build_failure(VARIANT, {"numpy": "1.18.1"}, FREEZE, 1, state, phase, step)
+    result = record.build_failure(VARIANT, {"numpy": "1.18.1"}, FREEZE, 1, state, step.failure(phase))
     out = record.result_path(tmp_path, "freeze", VARIANT.id)
     record.write_json_atomic(out, result)
     loaded = results.load_one(out, KNOWN)  # the schema accepts it
@@ -145,7 +145,7 @@ def test_a_failure_keeps_the_last_good_findings_it_replaces(tmp_path: Path) -> N
     good = record.build_result(probe_output_from_recorded(tmp_path), VARIANT, {"numpy": "1.18.1"}, FREEZE)
     record.write_json_atomic(out, good)
     install = Step(1, "error: Failed to fetch: `https://pypi.example/simple/tensorflow-cpu/`\n", 900)
-    failure = record.build_failure(VARIANT, {}, FREEZE, 1, "install-failed", "install", install)
+    failure = record.build_failure(VARIANT, {}, FREEZE, 1, "install-failed", install.failure("install"))
     assert failure["probed_on"] == dt.date.today().isoformat()
     first = record.keeping_last_good(failure, out)
     assert (first["status"], first["last_good"]) == ("install-failed", json.loads(out.read_text(encoding="utf-8")))
@@ -161,7 +161,7 @@ def test_a_failure_keeps_the_last_good_findings_it_replaces(tmp_path: Path) -> N
 def test_a_failure_keeps_no_findings_of_another_probe_or_harness(tmp_path: Path) -> None:
     out = record.result_path(tmp_path, "freeze", VARIANT.id)
     good = record.build_result(probe_output_from_recorded(tmp_path), VARIANT, {}, FREEZE)
-    failure = record.build_failure(VARIANT, {}, FREEZE, 1, "timeout", "probe", Step(None, "", 60))
+    failure = record.build_failure(VARIANT, {}, FREEZE, 1, "timeout", Step(None, "", 60).failure("probe"))
     for changed in ({"sha256": "0" * 64}, {"harness_sha256": "0" * 64}):
         record.write_json_atomic(out, {**good, "probe": {**good["probe"], **changed}})
         assert record.keeping_last_good(failure, out)["last_good"] is None

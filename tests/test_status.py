@@ -1,4 +1,5 @@
-"""The matrix run's exit status: bad input first, then failed variants, then changes in behaviour."""
+"""The matrix run's exit status: bad input first, then a probe no case of which ran ok, then failed variants,
+then changes in behaviour."""
 
 from __future__ import annotations
 
@@ -11,19 +12,23 @@ from tfmatrix import status
 
 
 @pytest.mark.parametrize(
-    ("reported", "failed", "expected"),
+    ("reported", "failed", "none_ok", "expected"),
     [
-        (status.OK, False, status.OK),
-        (status.CHANGED, False, status.CHANGED),
-        (status.OK, True, status.INFRASTRUCTURE),
-        (status.CHANGED, True, status.INFRASTRUCTURE),
-        (status.BAD_INPUT, True, status.BAD_INPUT),
-        (1, False, status.ERROR),  # the report session itself failed
-        (status.INFRASTRUCTURE, False, status.INFRASTRUCTURE),  # the report found the disk full
+        (status.OK, False, False, status.OK),
+        (status.CHANGED, False, False, status.CHANGED),
+        (status.OK, True, False, status.INFRASTRUCTURE),
+        (status.CHANGED, True, False, status.INFRASTRUCTURE),
+        (status.BAD_INPUT, True, False, status.BAD_INPUT),
+        (1, False, False, status.ERROR),  # the report session itself failed
+        (status.INFRASTRUCTURE, False, False, status.INFRASTRUCTURE),  # the report found the disk full
+        (status.OK, True, True, status.NO_CASE_OK),  # a no-case-ok variant is a failed one too
+        (status.CHANGED, True, True, status.NO_CASE_OK),
+        (status.INFRASTRUCTURE, True, True, status.NO_CASE_OK),
+        (status.BAD_INPUT, True, True, status.BAD_INPUT),
     ],
 )
-def test_run_status(reported: int, failed: bool, expected: int) -> None:
-    assert status.of_run(reported, failed=failed) == expected
+def test_run_status(reported: int, failed: bool, none_ok: bool, expected: int) -> None:
+    assert status.of_run(reported, failed=failed, none_ok=none_ok) == expected
 
 
 def test_the_readme_documents_every_exit_status_of_the_run() -> None:

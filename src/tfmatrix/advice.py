@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 
 from tfmatrix import aggregate
-from tfmatrix.probes import NO_EVIDENCE, NOT_APPLICABLE, VERDICT, WORKS, Probe
+from tfmatrix.probes import Probe
+from tfmatrix.vocabulary import NO_EVIDENCE, NOT_APPLICABLE, VERDICT, WORKS
 
 SETTLED = (WORKS, NOT_APPLICABLE, *aggregate.BRIDGED)  # nothing to do: it works, cannot be asked, or says nothing
 NO_FIX = "No fix is known: no probed way of doing this works on these releases."

@@ -13,21 +13,18 @@ from typing import Any, TypeVar
 import pandas as pd
 from packaging.version import Version
 
-from tfmatrix.attempt import FAILURES
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import TRACKS, label
-from tfmatrix.probes import VERDICT, WHY, Probe
+from tfmatrix.probes import Probe
 from tfmatrix.results import Result, day, findings
+from tfmatrix.vocabulary import FAILURES, VERDICT, WHY, CaseStatus
 
 FLAKY = "flaky"  # the outcome differed between repeats of the case (``--repeat N``), in any aspect
 # A failed attempt fills every cell of its variant with its state (``install-failed``, ...).
-FAILED_STATES = FAILURES
-BRIDGED = (FLAKY, *FAILED_STATES)  # says nothing about behaviour: change points compare across it
-NOT_APPLICABLE = "not_applicable"  # a case's status where the release lacks what it needs
-RAISED = "error"  # a case's status where it raised an exception
+BRIDGED = (FLAKY, *FAILURES)  # says nothing about behaviour: change points compare across it
 # last_good_run: the day of the findings a failed attempt kept (``last_good``), "" where they are the latest.
 # States any probe's cells can take, besides what its judge says.
-STATE_SYMBOLS = {FLAKY: "🎲 flaky", **{state: f"⛔ {state}" for state in FAILED_STATES}}
+STATE_SYMBOLS: dict[str, str] = {FLAKY: "🎲 flaky", **{state: f"⛔ {state}" for state in FAILURES}}
 # released_on: the day the index says the release was uploaded, "" where it is not known.
 VARIANT_COLUMNS = ("position", "variant", "release", "version", "track", "released_on", "last_good_run")
 ReleaseDates = Mapping[str, Mapping[str, str]]  # distribution -> version -> upload day (ISO)
@@ -176,8 +173,8 @@ def change_points(frame: pd.DataFrame, probe: Probe, aspects: Sequence[str] | No
     ordered = frame.sort_values(["case", "position"])
     for (case, _), rows in ordered.groupby(["case", "track"], sort=False):
         releases = rows["release"].tolist()
-        applicable = (rows["status"] != NOT_APPLICABLE).tolist()
-        raised = (rows["status"] == RAISED).tolist()
+        applicable = (rows["status"] != CaseStatus.NOT_APPLICABLE).tolist()
+        raised = (rows["status"] == CaseStatus.ERROR).tolist()
         for aspect in aspects:
             values = rows[aspect].tolist()
             previous = None
@@ -254,7 +251,7 @@ def disagreements(frame: pd.DataFrame, column: str, lead: str) -> pd.DataFrame:
     A failed attempt or a flaky ``lead`` says nothing about behaviour and takes no part. Only cases
     that differ somewhere are rows.
     """
-    usable = frame[~frame["status"].isin(FAILED_STATES) & ~frame[lead].isin(BRIDGED)]
+    usable = frame[~frame["status"].isin(FAILURES) & ~frame[lead].isin(BRIDGED)]
     wide = usable.pivot(index=["case", "version"], columns="track", values=column)
     tracks = [track for track in dict.fromkeys(frame["track"]) if track in wide.columns]
 

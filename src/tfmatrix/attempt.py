@@ -1,9 +1,8 @@
 """One attempt at one variant: install it, run the probes in it, and turn whatever happened into results.
 
-Every way an attempt can end is a result state, never a lost variant:
-ok, install-failed, import-failed, crashed (signal, non-zero exit or no output after the import)
-and timeout (a step ran past its time limit and was killed with its whole process group).
-Each probe gets its own result; a failure before the probes ran is every probe's.
+Every way an attempt can end is a result state (``vocabulary.State``), never a lost variant. Each probe
+gets its own result; a failure before the probes ran is every probe's. A probe whose every case raised or
+could not be asked has failed too (no-case-ok): the harness could not drive the framework.
 
 Standard library only: the probe session runs it in nox's own interpreter.
 """
@@ -14,6 +13,7 @@ import json
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -21,11 +21,10 @@ from typing import Any, TextIO
 from tfmatrix import index, record
 from tfmatrix.errors import InputError
 from tfmatrix.probes import HARNESS, Source
-from tfmatrix.process import MARK, Step, run_step
+from tfmatrix.process import EXCERPT_LINES, MARK, Step, run_step
 from tfmatrix.variant import Install, Variant
+from tfmatrix.vocabulary import CaseStatus, State
 
-OK, INSTALL_FAILED, IMPORT_FAILED, CRASHED, TIMEOUT = "ok", "install-failed", "import-failed", "crashed", "timeout"
-FAILURES = (INSTALL_FAILED, IMPORT_FAILED, CRASHED, TIMEOUT)
 IMPORTED = "tfmatrix-imported "  # the harness prints this once the framework is imported (probes/_harness.py)
 TIMING_FILE = "_timing.json"  # written by the harness beside the results: seconds to import and per probe
 
@@ -69,9 +68,10 @@ def attempt(
     packages = record.parse_freeze(frozen.stdout)
 
     if installed.returncode != 0:
-        state = TIMEOUT if installed.returncode is None else INSTALL_FAILED
+        state = State.TIMEOUT if installed.returncode is None else State.INSTALL_FAILED
         return {
-            p.name: record.build_failure(variant, packages, p, repeat, state, "install", installed) for p in probes
+            p.name: record.build_failure(variant, packages, p, repeat, state, installed.failure("install"))
+            for p in probes
         }, {}
     with tempfile.TemporaryDirectory(prefix="tfmatrix-") as scratch:
         started = time.perf_counter()
@@ -94,16 +94,38 @@ def finished(
     output = scratch / f"{probe.name}.json"
     phase = "probe" if IMPORTED in probed.output else "import"
     try:
-        return record.build_result(output, variant, packages, probe)
+        result = record.build_result(output, variant, packages, probe)
     except InputError as exc:
         unusable = "without writing its result" if not output.exists() else f"with an unusable result ({exc.problem})"
+    else:
+        return none_ok(result, variant, packages, probe, repeat)
     if probed.returncode is None:
-        return record.build_failure(variant, packages, probe, repeat, TIMEOUT, phase, probed)
+        return record.build_failure(variant, packages, probe, repeat, State.TIMEOUT, probed.failure(phase))
     if probed.returncode != 0:
-        state = CRASHED if phase == "probe" else IMPORT_FAILED
-        return record.build_failure(variant, packages, probe, repeat, state, phase, probed)
+        state = State.CRASHED if phase == "probe" else State.IMPORT_FAILED
+        return record.build_failure(variant, packages, probe, repeat, state, probed.failure(phase))
     quiet = Step(0, f"{probed.output}\ntfmatrix: the probe exited with status 0 {unusable}", probed.timeout)
-    return record.build_failure(variant, packages, probe, repeat, CRASHED, phase, quiet)
+    return record.build_failure(variant, packages, probe, repeat, State.CRASHED, quiet.failure(phase))
+
+
+def none_ok(
+    result: dict[str, Any], variant: Variant, packages: dict[str, str], probe: Source, repeat: int
+) -> dict[str, Any]:
+    """``result``; or where no case of it ran ok, a no-case-ok failure that says how its cases ended, with the
+    commonest errors and reasons first."""
+    cases = result["cases"]
+    if any(case["status"] == CaseStatus.OK for case in cases):
+        return result
+    ended = Counter(case["status"] for case in cases)
+    said = Counter(
+        f"{case['status']}: {case['error']['type']}: {case['error']['message'].strip().splitlines()[0][:200]}"
+        for case in cases
+        if case["error"]
+    )
+    lines = [f"no case ran ok: {', '.join(f'{n} {status}' for status, n in sorted(ended.items()))}"]
+    lines += [f"{n} x {text}" for text, n in said.most_common()]
+    failure = {"phase": "probe", "exit": "exit status 0", "message": "\n".join(lines[:EXCERPT_LINES])}
+    return record.build_failure(variant, packages, probe, repeat, State.NO_CASE_OK, failure)
 
 
 def read_timing(path: Path) -> dict[str, Any]:

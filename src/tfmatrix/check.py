@@ -20,6 +20,7 @@ import jsonschema
 from tfmatrix import aggregate, process, record, results, untrusted
 from tfmatrix.errors import InputError
 from tfmatrix.probes import HARNESS, Probe
+from tfmatrix.vocabulary import State
 
 Findings = dict[str, Any]  # a case on an environment, as matrix.json has it: verdict, why, aspects
 Outcomes = dict[tuple[str, str], Findings]  # (probe, case) -> its findings
@@ -105,7 +106,7 @@ def closest(
     ranked = []
     for environment in summary["environments"]:
         theirs = every.get(environment["id"], {})
-        if not set(mine) <= set(theirs) or environment["status"] != "ok":
+        if not set(mine) <= set(theirs) or environment["status"] != State.OK:
             continue
         differing = [key for key in mine if theirs[key] != mine[key]]
         ranked.append((environment, differing))

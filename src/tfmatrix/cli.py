@@ -37,6 +37,7 @@ from tfmatrix import (
 from tfmatrix.errors import InputError
 from tfmatrix.record import write_text_atomic
 from tfmatrix.variant import Variant
+from tfmatrix.vocabulary import State
 
 
 def parser() -> argparse.ArgumentParser:
@@ -209,7 +210,7 @@ def run(argv: list[str] | None) -> int:
         except OSError as exc:  # the file before it stays whole
             print(f"tfmatrix: error: {out}: cannot be written ({exc.strerror or exc})", file=sys.stderr)
             return status.INFRASTRUCTURE if exc.errno in (errno.ENOSPC, errno.EDQUOT) else status.BAD_INPUT
-    failed = sum(1 for result in loaded if result["status"] != "ok")
+    failed = sum(1 for result in loaded if result["status"] != State.OK)
     print(f"tfmatrix: wrote {len(made)} files to {args.out_dir} from {len(loaded)} results, {failed} failed attempts")
     if args.previous is None:
         return status.OK

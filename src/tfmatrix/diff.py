@@ -8,6 +8,7 @@ from __future__ import annotations
 from tfmatrix import aggregate
 from tfmatrix.probes import Probe
 from tfmatrix.results import Result
+from tfmatrix.vocabulary import State
 
 
 def semantic_changes(old: list[Result], new: list[Result], probes: dict[str, Probe]) -> list[str]:
@@ -41,10 +42,10 @@ def replaced_ok(old: list[Result], new: list[Result]) -> list[str]:
     Not a change in behaviour, so not among the semantic changes, but the report shows the failure
     where the findings were, and whoever publishes it must say so.
     """
-    ok = {(r["probe"]["name"], r["variant"]) for r in old if r["status"] == "ok"}
+    ok = {(r["probe"]["name"], r["variant"]) for r in old if r["status"] == State.OK}
     return [
         f"failed attempt: {r['variant']} {r['probe']['name']}: {r['status']} ({r['failure']['exit']}) "
         f"replaced an ok result{'; its findings are kept as the last good run' if r['last_good'] else ''}"
         for r in new
-        if r["status"] != "ok" and (r["probe"]["name"], r["variant"]) in ok
+        if r["status"] != State.OK and (r["probe"]["name"], r["variant"]) in ok
     ]

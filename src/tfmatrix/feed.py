@@ -17,6 +17,7 @@ from tfmatrix import untrusted
 from tfmatrix.errors import InputError
 from tfmatrix.escape import xml_text
 from tfmatrix.summary import Summary
+from tfmatrix.vocabulary import State
 
 ATOM = "http://www.w3.org/2005/Atom"
 TAG = "tag:tfmatrix,2024-06-28:"  # RFC 4151: fixed forever, or every reader sees every entry as new
@@ -88,7 +89,9 @@ def flips(previous: Summary, current: Summary, day: str) -> list[Entry]:
     before = {env["id"]: env for env in previous["environments"]}
     # A failed attempt without findings to keep shows its failure in every cell: that is no behaviour change.
     stable = [
-        e for e in current["environments"] if e["status"] == "ok" and before.get(e["id"], {}).get("status") == "ok"
+        e
+        for e in current["environments"]
+        if e["status"] == State.OK and before.get(e["id"], {}).get("status") == State.OK
     ]
     old = {q["id"]: q["cases"] for q in previous["questions"]}
     found = []

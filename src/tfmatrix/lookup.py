@@ -18,7 +18,9 @@ import jsonschema
 from packaging.version import Version
 
 from tfmatrix import results, untrusted
+from tfmatrix import vocabulary as words
 from tfmatrix.errors import InputError
+from tfmatrix.vocabulary import State
 
 Summary = dict[str, Any]
 
@@ -113,7 +115,7 @@ def neighbours(summary: Summary, track: str, version: Version) -> Neighbours:
     probed = [
         env
         for env in summary["environments"]
-        if env["track"] == track and (env["status"] == "ok" or env["findings_from"])
+        if env["track"] == track and (env["status"] == State.OK or env["findings_from"])
     ]
     exact = next((env for env in probed if Version(env["version"]) == version), None)
     older = [env for env in probed if Version(env["version"]) < version]
@@ -128,16 +130,18 @@ def named(env: dict[str, Any]) -> str:
 
 # The recipes in the order people meet them: fine-tuning first, then GANs, callbacks, saving, freezing, optimizers.
 RECIPE_ORDER = ("finetune", "gan", "callback", "saving", "freeze", "optimizer_state")
-WORKS, WRONG, RAISES, NO_EVIDENCE = "✅ works", "❌ silently wrong", "💥 raises", "❔ no evidence"
-LEADS = (WRONG, RAISES, NO_EVIDENCE)  # a recipe is led by the worst verdict among its cases, in this order
+WORKS = words.shown(words.WORKS)
+LEADS = tuple(
+    map(words.shown, (words.WRONG, words.RAISES, words.NO_EVIDENCE))
+)  # a recipe is led by the worst verdict among its cases, in this order
 
 
 def lead(counts: dict[str, int]) -> str:
     """The verdict a recipe is led by, from how many of its cases end which way: the worst among them; a flaky
     case or a failed attempt comes before works, never hidden by it."""
     found = next((v for v in LEADS if counts.get(v)), None)
-    states = [state for state in counts if state not in (WORKS, "n/a")]
-    return found or (states[0] if states else WORKS if counts.get(WORKS) else "n/a")
+    states = [state for state in counts if state not in (WORKS, words.NOT_APPLICABLE)]
+    return found or (states[0] if states else WORKS if counts.get(WORKS) else words.NOT_APPLICABLE)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from urllib.parse import urlencode
 
 from packaging.version import Version
 
-from tfmatrix import lookup, repro
+from tfmatrix import lookup
 from tfmatrix.lookup import Summary
+from tfmatrix.vocabulary import repro_command
 
 ReleaseDates = Mapping[str, Mapping[str, str]]  # distribution -> version -> day
 
@@ -94,7 +95,7 @@ def data(summary: Summary, dates: ReleaseDates) -> dict[str, Any]:
         "fixes": [json.loads(key) for key in fixes],
         "cases": cases,
         "changes": {change["id"]: change for change in summary["change_points"]},
-        "repro": repro.command("CASE", "VARIANT", "PROBE"),
+        "repro": repro_command("CASE", "VARIANT", "PROBE"),
     }
 
 

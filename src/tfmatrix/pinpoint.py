@@ -27,12 +27,13 @@ from packaging.version import InvalidVersion, Version
 
 from tfmatrix import aggregate, attempt, probes, record, release_dates, repro, results, untrusted
 from tfmatrix.errors import InputError, read_json_object
+from tfmatrix.kinds import TRACKS
 from tfmatrix.probes import Probe
 from tfmatrix.results import Result
 from tfmatrix.variant import Variant
+from tfmatrix.vocabulary import State, pinpoint_key
 
 OLD, NEW, NEITHER = "old", "new", "neither"  # how a release between behaves, judged on the change's cases
-BISECTABLE = ("bundled", "tf-keras", "keras-tensorflow", "keras-jax", "keras-torch")
 # Installed beside a TensorFlow release, one release per TensorFlow minor line: a release between gets
 # the newest of its line uploaded by its resolution day.
 LINE_COMPANIONS = ("tf-keras",)
@@ -54,12 +55,7 @@ class Target:
 
     @property
     def key(self) -> str:
-        return key(self.change, self.newer.id)
-
-
-def key(change: str, environment: str) -> str:
-    """How a verdict is found: the change point, and the release it was first seen in (one per track)."""
-    return f"{change}@{environment}"
+        return pinpoint_key(self.change, self.newer.id)
 
 
 def targets(summary: Mapping[str, Any], variants: Sequence[Variant]) -> list[Target]:
@@ -69,7 +65,7 @@ def targets(summary: Mapping[str, Any], variants: Sequence[Variant]) -> list[Tar
     for change in summary["change_points"]:
         for seen in change["first_seen"]:
             newer, older = by_id.get(seen["environment"]), by_id.get(seen["after"])
-            if newer is None or older is None or newer.track not in BISECTABLE:
+            if newer is None or older is None or TRACKS[newer.track].not_pinpointed:
                 continue
             cases = tuple(
                 (c["case"], c["aspect"], c["before"], c["after"])
@@ -161,7 +157,7 @@ def variant_at(newer: Variant, version: str, day: dt.date, with_: Mapping[str, s
 def judge(result: Result, probe: Probe, target: Target) -> str:
     """OLD, NEW or NEITHER: how the release of ``result`` behaves in the cases that changed; a failed
     attempt's state (it says nothing of behaviour)."""
-    if result["status"] != "ok":
+    if result["status"] != State.OK:
         return str(result["status"])
     cases = {case["id"]: case for case in result["cases"]}
     found = set()
@@ -233,16 +229,6 @@ FRAMEWORKS = ("tensorflow", "tensorflow-cpu", "tf-nightly", "keras", "tf-keras",
 def frameworks(packages: Mapping[str, str]) -> dict[str, str]:
     """The framework packages of an environment, as installed: what a change may come with."""
     return {name: packages[name] for name in FRAMEWORKS if name in packages}
-
-
-def fits(
-    found: Mapping[str, Any] | None, change: Mapping[str, Any], seen: Mapping[str, str]
-) -> Mapping[str, Any] | None:
-    """``found`` if it was judged on this change point as it stands (same two releases, same cases), else None."""
-    if found is None or found.get("older") != seen["after"]:
-        return None
-    cases = sorted({c["case"] for c in change["cases"] if c["environment"] == seen["environment"]})
-    return found if found.get("cases") == cases else None
 
 
 def beside(results_dir: Path) -> Path:

@@ -23,12 +23,10 @@ from typing import Any
 
 from tfmatrix import untrusted
 from tfmatrix.errors import InputError
+from tfmatrix.vocabulary import VERDICT, WHY
 
 IMPORT_SECONDS = 60  # for each probe's import: one that hangs must not hang the report
 HARNESS = "_harness.py"  # with every other _*.py beside it: the code all probes share
-VERDICT, WHY = "verdict", "why"  # the aspects the harness judges for every probe, from its INTENT
-# The verdicts, as probes/_harness.py names them (a test holds the two together).
-WORKS, WRONG, RAISES, NO_EVIDENCE, NOT_APPLICABLE = "works", "silently wrong", "raises", "no evidence", "n/a"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,10 @@ class Step:
         lines = [line for line in self.output.splitlines() if line.strip()]
         return ADDRESS.sub("0x…", "\n".join(lines[-EXCERPT_LINES:]))
 
+    def failure(self, phase: str) -> dict[str, str]:
+        """A failed result's ``failure``: the step it was, how it ended, the end of its output."""
+        return {"phase": phase, "exit": self.exit, "message": self.excerpt()}
+
 
 def run_step(command: Sequence[str], *, timeout: float, out: TextIO, env: dict[str, str] | None = None) -> Step:
     """Run ``command``, echoing its output to ``out`` as it comes; past ``timeout`` seconds, kill it.

@@ -11,12 +11,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tfmatrix import feed, lookup, page, picture, pinpoint, render, summary
+from tfmatrix import feed, lookup, page, picture, render, summary
 from tfmatrix import readme as frontpage
 from tfmatrix.errors import InputError
 from tfmatrix.explanations import Explanation
 from tfmatrix.probes import Probe
 from tfmatrix.results import Result, schema_text
+from tfmatrix.vocabulary import pinpoint_key
 
 MATRIX = "matrix.json"
 MATRIX_SCHEMA = lookup.SCHEMA
@@ -57,7 +58,7 @@ def files(
     """
     document = summary.build(results, probes, known, dates, verdicts)
     pinpointed = {
-        pinpoint.key(change["id"], seen["environment"]): seen["pinpointed"]
+        pinpoint_key(change["id"], seen["environment"]): seen["pinpointed"]
         for change in document["change_points"]
         for seen in change["first_seen"]
         if seen["pinpointed"]

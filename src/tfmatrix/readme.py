@@ -20,6 +20,7 @@ from tfmatrix import escape, page
 from tfmatrix.kinds import report_name
 from tfmatrix.lookup import Summary
 from tfmatrix.probes import Probe
+from tfmatrix.vocabulary import SYMBOLS, State
 
 # The ways people most often do the recipes: (question, case, how the README names it). A test holds
 # each to a case of matrix.json.
@@ -46,14 +47,13 @@ RECIPES = (
     ("saving/saving", "h5/freeze_then_compile", "Save a model with a frozen layer to `.h5` and load it"),
 )
 PAGE = "reports/page/index.html"
-SYMBOLS = {"works": "✅", "silently wrong": "❌", "raises": "💥", "no evidence": "❔"}
 
 
 def setups(summary: Summary) -> list[tuple[dict[str, Any], str]]:
     """(environment, column title) of the common setups the matrix has: the first and the last TensorFlow of
     each Keras (tf.keras 2 up to 2.15, Keras 3 from 2.16), the newest with tf-keras, the newest Keras on jax
     and on torch."""
-    envs = [env for env in summary["environments"] if env["status"] == "ok" or env["findings_from"]]
+    envs = [env for env in summary["environments"] if env["status"] == State.OK or env["findings_from"]]
 
     def on(track: str, keras: str = "") -> list[dict[str, Any]]:
         found = [env for env in envs if env["track"] == track and str(env["keras"] or "").startswith(keras)]

@@ -16,8 +16,8 @@ from typing import Any
 from tfmatrix import __version__, untrusted
 from tfmatrix.errors import InputError
 from tfmatrix.probes import Source
-from tfmatrix.process import Step
 from tfmatrix.variant import Variant
+from tfmatrix.vocabulary import State
 
 SCHEMA_VERSION = 6
 PROBE_KEYS = ("probe", "environment", "repeat", "cases")
@@ -49,7 +49,7 @@ def is_current(path: Path, variant: Variant, probe: Source, repeat: int = 1) -> 
     document = current_schema(path)
     return (
         document is not None
-        and document.get("status") == "ok"
+        and document.get("status") == State.OK
         and isinstance(document.get("repeat"), int)
         and document["repeat"] >= repeat
         and document.get("catalog_entry") == dict(variant.entry)
@@ -110,12 +110,13 @@ def read_probe_output(probe_output: Path, name: str) -> dict[str, Any]:
 
 
 def build_failure(
-    variant: Variant, packages: dict[str, str], probe: Source, repeat: int, status: str, phase: str, step: Step
+    variant: Variant, packages: dict[str, str], probe: Source, repeat: int, status: str, failure: dict[str, str]
 ) -> dict[str, Any]:
-    """The result of an attempt that did not get through: which step failed, how, and the end of its output."""
+    """The result of an attempt that did not get through; ``failure`` says which step failed, how, and the end of
+    its output (``process.Step.failure``)."""
     result = envelope(variant, packages, probe, repeat)
     result["status"] = status
-    result["failure"] = {"phase": phase, "exit": step.exit, "message": step.excerpt()}
+    result["failure"] = failure
     return result
 
 
@@ -136,7 +137,7 @@ def envelope(variant: Variant, packages: dict[str, str], probe: Source, repeat: 
             "track": variant.track,
         },
         "probed_on": dt.date.today().isoformat(),
-        "status": "ok",
+        "status": State.OK,
         "failure": None,
         "last_good": None,
         "repeat": repeat,
@@ -152,10 +153,10 @@ def keeping_last_good(result: dict[str, Any], path: Path) -> dict[str, Any]:
     the same probe and harness are kept: another probe's cases answer other questions. What ``path``
     holds is taken as it is; anything unreadable there is simply not kept.
     """
-    previous = current_schema(path) if result["status"] != "ok" else None
+    previous = current_schema(path) if result["status"] != State.OK else None
     if previous is None or (previous.get("variant"), previous.get("probe")) != (result["variant"], result["probe"]):
         return result
-    good = previous if previous.get("status") == "ok" else previous.get("last_good")
+    good = previous if previous.get("status") == State.OK else previous.get("last_good")
     return {**result, "last_good": good} if isinstance(good, dict) else result
 
 

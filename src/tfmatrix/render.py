@@ -12,12 +12,23 @@ from typing import Any
 import pandas as pd
 from tabulate import tabulate
 
-from tfmatrix import advice, aggregate, escape, pinpoint, repro, summary, wrap
+from tfmatrix import advice, aggregate, escape, summary, wrap
 from tfmatrix.escape import markdown_prose, markdown_text
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
-from tfmatrix.probes import NOT_APPLICABLE, RAISES, VERDICT, WHY, Probe
+from tfmatrix.probes import Probe
 from tfmatrix.results import Result, day, findings
+from tfmatrix.vocabulary import (
+    FAILURES,
+    NOT_APPLICABLE,
+    RAISES,
+    VERDICT,
+    WHY,
+    CaseStatus,
+    State,
+    pinpoint_key,
+    repro_command,
+)
 
 STATE_SYMBOLS = aggregate.STATE_SYMBOLS
 # GitHub's repository page shows markdown 764 to 980 px wide; a table is kept within this (tests measure
@@ -26,7 +37,6 @@ WIDTH, CELL_PADDING, CHAR_WIDTH, WIDE_WIDTH, EMOJI_WIDTH = 860, 27, 7.6, 11, 21
 SHOWN_AS = re.compile(r"\[(?P<label>[^\]]*)\]\([^)]*\)|\\(?P<escaped>.)|(?P<entity>&\w+;)|`")
 BEHAVIOURS = {"neither": "behaves neither way"}  # how pinpointing says a third behaviour
 # tf-keras pairs a TensorFlow release with a tf-keras one; a nightly has no releases between.
-UNBISECTABLE = "not pinpointed, as no change on this track is: the releases between cannot be installed alone"
 FLAKY_LEGEND = "the outcome differed between repeats of the case (`--repeat N`); never counted as a change"
 ERROR_LINE = re.compile(r"^\s*(cause: |error: |Fatal Python error|[\w.]*(Error|Exception|Exit):)")
 
@@ -90,11 +100,11 @@ def render(
 
     ``dates`` name the day each release was uploaded; ``picture`` is the file name of its timeline, shown
     under the answers at a glance ("" for none); ``pinpointed`` is what ``nox -s pinpoint`` found, as
-    matrix.json has it, keyed by ``pinpoint.key``.
+    matrix.json has it, keyed by ``vocabulary.pinpoint_key``.
     """
     mine = [result for result in results if result["probe"]["name"] == probe.name]
     frame = aggregate.cases_frame(mine, probe, dates)
-    failed = [result for result in mine if result["status"] != "ok"]
+    failed = [result for result in mine if result["status"] != State.OK]
     known = [e for e in known if e.probe == probe.name]
     across = {KINDS[result["kind"]].ACROSS_TRACKS for result in mine}.pop() if mine else ""
     sections = [header(mine, probe)]
@@ -287,7 +297,7 @@ def change_points_section(
     variants = dict(zip(frame["release"], frame["variant"], strict=False))
     for (explanation, matched), change_id in zip(found, summary.ids(report, found), strict=True):
         lines += ["", f"### {markdown_text(summary.heading(explanation))}", ""]
-        mine = {r: v for r, variant in variants.items() if (v := pinpointed.get(pinpoint.key(change_id, variant)))}
+        mine = {r: v for r, variant in variants.items() if (v := pinpointed.get(pinpoint_key(change_id, variant)))}
         lines += [first_seen(matched, frame, mine)]
         if explanation:
             lines += ["", f"**What to do:** {markdown_prose(explanation.advice)}", "", "**Evidence:**", ""]
@@ -295,7 +305,7 @@ def change_points_section(
         for release, previous, case in summary.tracks_seen(matched):
             lines += [
                 "",
-                f"**Reproduce** (in a checkout, with uv): `{repro.command(case, variants[release], probe.name)}` runs "
+                f"**Reproduce** (in a checkout, with uv): `{repro_command(case, variants[release], probe.name)}` runs "
                 f"one of these cases on {markdown_text(release)}; `--variant {variants[previous]}` shows {markdown_text(previous)}.",
             ]
         lines += ["", *folded([change_line(c, probe) for c in matched], counted(matched, probe))]
@@ -320,7 +330,7 @@ def first_seen(
     for release, previous, _ in summary.tracks_seen(matched):
         where = found.get(release)
         if where is None:
-            why = "not yet pinpointed" if tracks[release] in pinpoint.BISECTABLE else UNBISECTABLE
+            why = TRACKS[tracks[release]].not_pinpointed or "not yet pinpointed"
             said.append(f"in {dated(release, days)}, after {dated(previous, days)}: {why}")
             continue
         track = release.removeprefix(versions[release])  # " jax": the same release is on several tracks
@@ -407,7 +417,7 @@ def grid_section(frame: pd.DataFrame, probe: Probe) -> str:
         for value, text in probe.aspects[VERDICT]["legend"].items()
     ]
     legend.append(f"- {STATE_SYMBOLS[aggregate.FLAKY]}: {FLAKY_LEGEND}")
-    failed = ", ".join(STATE_SYMBOLS[state] for state in aggregate.FAILED_STATES)
+    failed = ", ".join(STATE_SYMBOLS[state] for state in FAILURES)
     legend.append(f"- {failed}: the attempt failed and the release has no findings; see *Failed attempts*")
     if frame["last_good_run"].any():
         legend.append(
@@ -519,9 +529,7 @@ def releases_section(results: list[Result], dates: aggregate.ReleaseDates) -> st
         rows.append(
             {
                 **row,
-                "cases": ", ".join(
-                    f"{statuses.count(s)} {s}" for s in ("ok", "error", "not_applicable") if s in statuses
-                )
+                "cases": ", ".join(f"{statuses.count(s)} {s}" for s in CaseStatus if s in statuses)
                 or f"none: **{result['status']}**",
                 "note": "; ".join(
                     [

@@ -24,12 +24,6 @@ RUNNER = Path("repro") / "run_case.py"
 ENVIRONMENT = (("PYTHONHASHSEED", "0"),)
 
 
-def command(case: str, variant: str, probe: str) -> str:
-    """The one command, run in a checkout, that reproduces a cell: uv installs tfmatrix, which prints the
-    commands; bash runs them (the recorded outcome, printed first, is a comment)."""
-    return shlex.join(["uv", "run", "tfmatrix", "repro", case, "--variant", variant, "--probe", probe]) + " | bash"
-
-
 def recorded(probe: Probe, case: dict[str, Any]) -> list[str]:
     """What the matrix recorded for ``case``, in the lines repro/run_case.py prints."""
     judged = probe.judge(case)

@@ -18,6 +18,7 @@ from tfmatrix.errors import InputError
 from tfmatrix.kinds import KINDS, TRACKS
 from tfmatrix.probes import Probe
 from tfmatrix.variant import Variant
+from tfmatrix.vocabulary import State
 
 Result = dict[str, Any]
 
@@ -196,9 +197,9 @@ def values(path: Path, document: Result, prefix: str = "") -> None:
 
 def check_last_good(path: Path, document: Result, good: Result) -> None:
     """The findings a failure keeps: a success of the same variant and probe, kept by a failure, once."""
-    if document["status"] == "ok":
+    if document["status"] == State.OK:
         raise InputError(path, "last_good", "expected null: a successful result keeps no earlier findings")
-    if good["status"] != "ok" or good["last_good"] is not None:
+    if good["status"] != State.OK or good["last_good"] is not None:
         raise InputError(path, "last_good", "expected a successful result (status ok, last_good null)")
     for field in ("variant", "probe"):
         if good[field] != document[field]:
@@ -279,7 +280,7 @@ def keyed(
 
 def findings(result: Result) -> Result | None:
     """The result whose cases stand for this attempt: itself if it succeeded, else the last good one it kept."""
-    return result if result["status"] == "ok" else result["last_good"]
+    return result if result["status"] == State.OK else result["last_good"]
 
 
 def day(result: Result) -> str:

@@ -27,9 +27,10 @@ from pathlib import Path
 from subprocess import Popen
 from typing import TextIO
 
-from tfmatrix import attempt, probes, record
+from tfmatrix import probes, record
 from tfmatrix.process import MARK
 from tfmatrix.variant import Variant
+from tfmatrix.vocabulary import State
 
 # Progress only: the output lines that mark where a session is, nox's own and the attempt's.
 STATES = (
@@ -120,7 +121,7 @@ def ended(report: Path) -> tuple[str, dict[str, float], str]:
     if unwritten:
         more = f" (and {len(unwritten) - 1} more results)" if len(unwritten) > 1 else ""
         return NOT_WRITTEN, seconds, unwritten[0] + more
-    failed = [state for state in statuses if state != attempt.OK]
+    failed = [state for state in statuses if state != State.OK]
     return (failed[0] if failed else DONE), seconds, ""
 
 

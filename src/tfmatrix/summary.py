@@ -15,11 +15,12 @@ from typing import Any
 
 import pandas as pd
 
-from tfmatrix import advice, aggregate, escape, pinpoint, repro
+from tfmatrix import advice, aggregate, escape
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
-from tfmatrix.probes import VERDICT, Probe
+from tfmatrix.probes import Probe
 from tfmatrix.results import Result, findings
+from tfmatrix.vocabulary import VERDICT, State, pinpoint_key, repro_command
 
 SCHEMA_VERSION = 3
 Summary = dict[str, Any]
@@ -28,7 +29,7 @@ ReleaseDates = aggregate.ReleaseDates
 
 def environment(mine: list[Result], dates: ReleaseDates) -> dict[str, Any]:
     """One probed environment, from the results of every probe in it: failed if any probe's attempt failed."""
-    result = next((r for r in mine if r["status"] != "ok"), mine[0])  # the one that says how it went
+    result = next((r for r in mine if r["status"] != State.OK), mine[0])  # the one that says how it went
     good = findings(result)
     env = (good or result)["environment"]
     release = result["release"]
@@ -168,7 +169,7 @@ def change_points(
             "questions": list(dict.fromkeys(f"{probe.name}/{groups[c.case]}" for c in matched)),
             # On each track, one of its cases on the release it is first seen in, then on the one before.
             "repro": [
-                repro.command(case, variants[shown], probe.name)
+                repro_command(case, variants[shown], probe.name)
                 for release, previous, case in seen_on
                 for shown in (release, previous)
             ],
@@ -184,7 +185,7 @@ def change_points(
             ],
         }
         for seen in change["first_seen"]:
-            found_there = pinpoint.fits(verdicts.get(pinpoint.key(change_id, seen["environment"])), change, seen)
+            found_there = fits(verdicts.get(pinpoint_key(change_id, seen["environment"])), change, seen)
             seen["pinpointed"] = pinpointed(found_there, dates)
         found.append(change)
     return found
@@ -237,3 +238,13 @@ def build(
         "questions": [{key: value for key, value in q.items() if key != "report"} for q in found.values()],
         "change_points": changes,
     }
+
+
+def fits(
+    found: Mapping[str, Any] | None, change: Mapping[str, Any], seen: Mapping[str, str]
+) -> Mapping[str, Any] | None:
+    """``found`` if it was judged on this change point as it stands (same two releases, same cases), else None."""
+    if found is None or found.get("older") != seen["after"]:
+        return None
+    cases = sorted({c["case"] for c in change["cases"] if c["environment"] == seen["environment"]})
+    return found if found.get("cases") == cases else None

@@ -40,6 +40,7 @@ class Track:
     suffix: str  # after the version in column names: "" for the main track
     title: str  # what its versions are versions of, for the report's header
     note: str  # how its environments differ, after "Columns marked <suffix>" in the report
+    not_pinpointed: str = ""  # why a change first seen on it is not pinpointed; "" where nox -s pinpoint does it
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ NIGHTLY = Track(
     " nightly",
     "the TensorFlow nightly build",
     "ran the newest nightly build on the day of the run (opt-in: `--nightly`)",
+    "not pinpointed, as no change on this track is: the builds between cannot be installed alone",
 )
 VIEW = ""  # beside the releases it comes after
 ACROSS_TRACKS = ""
