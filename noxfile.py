@@ -153,7 +153,7 @@ def matrix(session: nox.Session) -> None:
     """Run every probe in every catalog variant, N variants at a time (current results are kept), then the reports.
 
     Exit status: 0 all ok and no semantic change, 2 bad input, 3 some variants failed (install,
-    import, crash, timeout), 4 the results changed in behaviour, 5 a probe ran where no case of it ran ok;
+    import, crash, timeout), 4 the results changed in behaviour, 5 the probes ran in a variant but no case ran ok;
     see docs/running.md "Failure states".
     """
     parser = attempt_parser(session)
@@ -311,6 +311,7 @@ def probe(session: nox.Session, variant: Variant) -> None:
         out=sys.stdout,
     )
     unwritten = []
+    written = attempt.none_ok(written)  # the variant as a whole: no case of any probe ran ok is a failure
     for name, attempted in written.items():
         out = record.result_path(results_dir, name, variant.id)
         result = record.keeping_last_good(attempted, out)

@@ -1,8 +1,8 @@
 """One attempt at one variant: install it, run the probes in it, and turn whatever happened into results.
 
 Every way an attempt can end is a result state (``vocabulary.State``), never a lost variant. Each probe
-gets its own result; a failure before the probes ran is every probe's. A probe whose every case raised or
-could not be asked has failed too (no-case-ok): the harness could not drive the framework.
+gets its own result; a failure before the probes ran is every probe's. A variant in which no case of any
+probe ran ok has failed too (no-case-ok, ``none_ok``): the harness could not drive the framework.
 
 Standard library only: the probe session runs it in nox's own interpreter.
 """
@@ -94,11 +94,9 @@ def finished(
     output = scratch / f"{probe.name}.json"
     phase = "probe" if IMPORTED in probed.output else "import"
     try:
-        result = record.build_result(output, variant, packages, probe)
+        return record.build_result(output, variant, packages, probe)
     except InputError as exc:
         unusable = "without writing its result" if not output.exists() else f"with an unusable result ({exc.problem})"
-    else:
-        return none_ok(result, variant, packages, probe, repeat)
     if probed.returncode is None:
         return record.build_failure(variant, packages, probe, repeat, State.TIMEOUT, probed.failure(phase))
     if probed.returncode != 0:
@@ -108,24 +106,29 @@ def finished(
     return record.build_failure(variant, packages, probe, repeat, State.CRASHED, quiet.failure(phase))
 
 
-def none_ok(
-    result: dict[str, Any], variant: Variant, packages: dict[str, str], probe: Source, repeat: int
-) -> dict[str, Any]:
-    """``result``; or where no case of it ran ok, a no-case-ok failure that says how its cases ended, with the
-    commonest errors and reasons first."""
+def none_ok(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``results`` (a variant's, probe name -> result), or where no case of any of them ran ok, each that ran as a
+    no-case-ok failure: the harness cannot drive this framework. Its message says how its cases ended, the
+    commonest errors and reasons first. One probe whose every case raises is a finding (an API that raises from
+    some release on), so only the variant as a whole is judged."""
+    ran = {name: result for name, result in results.items() if result["status"] == State.OK}
+    if any(case["status"] == CaseStatus.OK for result in ran.values() for case in result["cases"]):
+        return results
+    return {**results, **{name: nothing_ran_ok(result) for name, result in ran.items()}}
+
+
+def nothing_ran_ok(result: dict[str, Any]) -> dict[str, Any]:
     cases = result["cases"]
-    if any(case["status"] == CaseStatus.OK for case in cases):
-        return result
     ended = Counter(case["status"] for case in cases)
     said = Counter(
         f"{case['status']}: {case['error']['type']}: {case['error']['message'].strip().splitlines()[0][:200]}"
         for case in cases
         if case["error"]
     )
-    lines = [f"no case ran ok: {', '.join(f'{n} {status}' for status, n in sorted(ended.items()))}"]
+    lines = [f"no case of any probe ran ok; of this one: {', '.join(f'{n} {s}' for s, n in sorted(ended.items()))}"]
     lines += [f"{n} x {text}" for text, n in said.most_common()]
     failure = {"phase": "probe", "exit": "exit status 0", "message": "\n".join(lines[:EXCERPT_LINES])}
-    return record.build_failure(variant, packages, probe, repeat, State.NO_CASE_OK, failure)
+    return {**result, "status": State.NO_CASE_OK, "failure": failure, "cases": []}
 
 
 def read_timing(path: Path) -> dict[str, Any]:

@@ -10,7 +10,7 @@ ERROR = 1  # something went wrong that is not one of the below: a bug, or nox it
 BAD_INPUT = 2  # catalog, results, explanations or options; nothing was probed or written
 INFRASTRUCTURE = 3  # some variants failed (install, import, crash, timeout, results not written), or a full disk
 CHANGED = 4  # the results behave differently from those the run started from
-NO_CASE_OK = 5  # in some variant a probe ran, but none of its cases ran ok: the harness does not fit it
+NO_CASE_OK = 5  # in some variant the probes ran, but no case of any ran ok: the harness does not drive it
 
 MEANING = {
     OK: "every variant probed ok, no semantic change",
@@ -19,14 +19,14 @@ MEANING = {
     INFRASTRUCTURE: "some variants failed (install, import, crash, timeout; the report shows them), "
     "or their results or the report could not be written (a full disk; the console said where)",
     CHANGED: "the results changed in behaviour; the report shows where",
-    NO_CASE_OK: "in some variant a probe ran but no case of it ran ok (no-case-ok; the report's Failed attempts "
-    "say which and why): the harness does not drive that framework, or the probe does not fit it",
+    NO_CASE_OK: "in some variant the probes ran but no case of any ran ok (no-case-ok; the report's Failed "
+    "attempts say which and why): the harness does not drive that framework",
 }
 
 
 def of_run(reported: int, *, failed: bool, none_ok: bool = False) -> int:
-    """The matrix run's status from its report's, whether any variant failed, and whether a probe ran in one
-    with no case ok; bad input comes first, then a probe that cannot run (a defect of ours, never transient).
+    """The matrix run's status from its report's, whether any variant failed, and whether one ran with no case
+    ok; bad input comes first, then a variant the harness cannot drive (a defect of ours, never transient).
 
     A report that could not be written for want of disk space is infrastructure, as failed variants are.
     """

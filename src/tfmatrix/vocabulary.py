@@ -21,8 +21,8 @@ class State(enum.StrEnum):
     IMPORT_FAILED = "import-failed"  # the probe process ended before the framework was imported
     CRASHED = "crashed"  # it ended abnormally after the import: a signal, a non-zero exit, no output
     TIMEOUT = "timeout"  # a step ran past its time limit and was killed with its whole process group
-    NO_CASE_OK = "no-case-ok"  # the probe ran, but every case raised or could not be asked: the harness cannot
-    # drive this framework, or the probe does not fit it; never findings
+    NO_CASE_OK = "no-case-ok"  # the probes ran, but no case of any of them ran ok: the harness cannot drive this
+    # framework; never findings (one probe that raises in every case, beside others that ran, is a finding)
 
 
 FAILURES = tuple(state for state in State if state is not State.OK)
