@@ -119,6 +119,7 @@ def screenshot(browser: webdriver.Chrome, tmp_path_factory: pytest.TempPathFacto
         ("?tf=2.15.0", "bundled", "2.15.0"),
         ("?tf=2.16.2&tf-keras=1", "tf-keras", "2.16.2"),
         ("?keras=3.8&backend=jax", "keras-jax", "3.8.0"),
+        ("?keras=3.8", "keras-tensorflow", "3.8.0"),  # a name not asked: the first setup it names
     ],
 )
 def test_the_url_picks_the_setup_and_the_grid_is_lookups_answer(
@@ -133,7 +134,7 @@ def test_the_url_picks_the_setup_and_the_grid_is_lookups_answer(
 
 def test_the_pickers_choose_a_setup_and_the_url_follows(browser: webdriver.Chrome, site: Path) -> None:
     opened(browser, (site / "page" / "index.html").as_uri())
-    Select(browser.find_element(By.ID, "yours-setup")).select_by_visible_text("Keras 3 on jax")
+    Select(browser.find_element(By.ID, "yours-setup")).select_by_visible_text("Keras on jax")
     Select(browser.find_element(By.ID, "yours-version")).select_by_visible_text("3.8.0")
     Select(browser.find_element(By.ID, "to-version")).select_by_visible_text("3.10.0")
     assert parse_qs(urlparse(browser.current_url).query) == {"keras": ["3.8.0"], "backend": ["jax"], "to": ["3.10.0"]}
@@ -174,7 +175,13 @@ def test_an_unknown_version_in_the_url_says_so(browser: webdriver.Chrome, site: 
     opened(browser, (site / "page" / "index.html").as_uri() + "?tf=9.9")
     message = browser.find_element(By.ID, "message")
     assert message.is_displayed()
-    assert 'TensorFlow (tf.keras): "9.9" is not a release the matrix knows of' in message.text
+    assert 'TensorFlow: "9.9" is not a release the matrix knows of' in message.text
+
+
+def test_an_unknown_choice_in_the_url_says_which_there_are(browser: webdriver.Chrome, site: Path) -> None:
+    opened(browser, (site / "page" / "index.html").as_uri() + "?keras=3.8&backend=mxnet")
+    message = browser.find_element(By.ID, "message")
+    assert 'No setup with backend "mxnet" was probed: pick one of tensorflow, jax, torch.' in message.text
 
 
 def test_one_recipe_across_every_release(browser: webdriver.Chrome, site: Path) -> None:

@@ -57,7 +57,7 @@ function answerOf(version) {
   return found ? DATA.answers[found[1]] : null;
 }
 function setupName(s, version) {
-  return s.title.replace("TensorFlow", () => `TensorFlow ${version}`).replace("Keras 3", () => `Keras ${version}`);
+  return s.named.replace("{}", () => version);
 }
 // A value from the URL, as a message may quote it: short, and plainly quoted.
 function quoted(value) {
@@ -66,19 +66,25 @@ function quoted(value) {
 }
 
 // Read the choice from the URL: ?tf=2.15.0, ?tf=2.16.2&tf-keras=1, ?keras=3.8&backend=jax; &to=, &view=, &recipe=.
+// A setup is asked for by its version's name and its other names: the one that has the most of those asked,
+// else the first whose other names are not asked.
 function fromUrl() {
   const params = new URLSearchParams(window.location.search);
   const problems = [];
   let asked = null;
-  if (params.has("keras")) {
-    const backend = params.get("backend") || "tensorflow";
-    const i = DATA.setups.findIndex((s) => s.asks.backend === backend);
-    if (i < 0) problems.push(`No Keras on backend ${quoted(backend)} was probed: pick one of ${DATA.setups.filter((s) => s.asks.backend).map((s) => s.asks.backend).join(", ")}.`);
-    else { state.setup = i; asked = params.get("keras"); }
-  } else if (params.has("tf")) {
-    const track = params.get("tf-keras") === "1" ? "tf-keras" : "bundled";
-    state.setup = Math.max(0, DATA.setups.findIndex((s) => s.track === track));
-    asked = params.get("tf");
+  const named = DATA.setups.map((s) => Object.entries(s.asks));
+  const candidates = DATA.setups.map((s, i) => i).filter((i) => named[i].some(([n, v]) => v === "" && params.has(n)));
+  const fits = (i) => named[i].every(([n, v]) => v === "" || params.get(n) === v);
+  const defaults = (i) => named[i].every(([n, v]) => v === "" || !params.has(n) || params.get(n) === v);
+  const most = (found) => found.sort((a, b) => named[b].length - named[a].length)[0];
+  const found = most(candidates.filter(fits)) ?? candidates.find(defaults);
+  if (found !== undefined) {
+    state.setup = found;
+    asked = params.get(named[found].find(([, v]) => v === "")[0]);
+  } else if (candidates.length) {
+    const [name] = named[candidates[0]].find(([n, v]) => v !== "" && params.has(n));
+    const known = [...new Set(candidates.map((i) => DATA.setups[i].asks[name]))].join(", ");
+    problems.push(`No setup with ${name} ${quoted(params.get(name))} was probed: pick one of ${known}.`);
   }
   const versions = setup().versions.map(([v]) => v);
   state.yours = versions[versions.length - 1];

@@ -35,6 +35,7 @@ from tfmatrix import (
     status,
 )
 from tfmatrix.errors import InputError
+from tfmatrix.kinds import OPTIONS, TRACKS
 from tfmatrix.record import write_text_atomic
 from tfmatrix.variant import Variant
 from tfmatrix.vocabulary import State
@@ -79,13 +80,7 @@ def parser() -> argparse.ArgumentParser:
         "lookup", help="what happens on your versions, and what to do, from matrix.json alone (offline)"
     )
     asking.add_argument("--matrix", type=Path, default=Path("reports/matrix.json"), help="the matrix summary")
-    asked = asking.add_mutually_exclusive_group(required=True)
-    asked.add_argument("--tensorflow", metavar="VERSION", help="your TensorFlow version (tf.keras as it ships)")
-    asked.add_argument("--keras", metavar="VERSION", help="your Keras 3 version (with --backend)")
-    asking.add_argument(
-        "--tf-keras", action="store_true", help="with --tensorflow: you use tf-keras (TF_USE_LEGACY_KERAS=1)"
-    )
-    asking.add_argument("--backend", choices=["tensorflow", "jax", "torch"], help="with --keras: KERAS_BACKEND")
+    lookup_options(asking)
     asking.add_argument(
         "--question",
         "--recipe",
@@ -223,29 +218,39 @@ def run(argv: list[str] | None) -> int:
     return run_diff(previous, loaded, known_probes)
 
 
+def lookup_options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``lookup``, as the kinds name them: one version (required), and the switches and choices
+    that go with it (``--tf-keras``, ``--backend``)."""
+    values: dict[str, list[str]] = {}
+    for track in TRACKS.values():
+        for name, value in track.asks:
+            taken = values.setdefault(name, [])
+            taken += [value] if value not in taken else []
+    version = parser.add_mutually_exclusive_group(required=True)
+    for name, taken in values.items():
+        option = OPTIONS[name]
+        if taken == [""]:
+            version.add_argument(option.flag, dest=f"ask_{name}", metavar="VERSION", help=option.help)
+        elif taken == ["1"]:
+            parser.add_argument(option.flag, dest=f"ask_{name}", action="store_const", const="1", help=option.help)
+        else:
+            parser.add_argument(option.flag, dest=f"ask_{name}", choices=taken, help=option.help)
+
+
 def run_lookup(args: argparse.Namespace) -> int:
-    if args.keras is not None and not args.backend:
-        return lookup_error("--keras needs --backend (tensorflow, jax or torch)")
-    if args.tensorflow is not None and args.backend:
-        return lookup_error("--backend goes with --keras; for tf-keras on TensorFlow, give --tf-keras")
-    if args.keras is not None and args.tf_keras:
-        return lookup_error("--tf-keras goes with --tensorflow")
+    given = {name: value for name in OPTIONS if (value := getattr(args, f"ask_{name}", None)) is not None}
     try:
-        given = "--tensorflow" if args.tensorflow is not None else "--keras"
-        wanted = lookup.parsed(args.tensorflow if args.tensorflow is not None else args.keras, given)
+        track, version = lookup.asked(given)
+        wanted = lookup.parsed(version, next(OPTIONS[n].flag for n, v in track.asks if v == ""))
     except ValueError as exc:
         return lookup_error(str(exc))
-    if args.keras is not None:
-        track, asked = f"keras-{args.backend}", f"Keras {args.keras} on {args.backend}"
-    else:
-        track = "tf-keras" if args.tf_keras else "bundled"
-        asked = f"TensorFlow {args.tensorflow}" + (" with tf-keras" if args.tf_keras else "")
+    asked = track.named.format(version)
     try:
         summary = lookup.load(args.matrix)
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
-    found = lookup.answer(summary, track, wanted, asked, args.question)
+    found = lookup.answer(summary, track.name, wanted, asked, args.question)
     if args.json:
         shown = json.dumps(found, indent=2, ensure_ascii=False).splitlines()
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ from packaging.version import Version
 from tfmatrix import results, untrusted
 from tfmatrix import vocabulary as words
 from tfmatrix.errors import InputError
+from tfmatrix.kinds import OPTIONS, TRACKS
+from tfmatrix.variant import Track
 from tfmatrix.vocabulary import State
 
 Summary = dict[str, Any]
@@ -87,6 +89,37 @@ def references(path: Path, document: Summary) -> None:
         for case, by_env in question["cases"].items():
             for env_id in by_env:
                 known(f"questions[{i}].cases.{case}", env_id)
+
+
+def asked(given: Mapping[str, str]) -> tuple[Track, str]:
+    """The track a reader's options ask about (name -> value, as the page's URL names them: ``tf``, ``tf-keras``),
+    and the version they give; a ValueError that names the options (``--keras needs --backend``) if none fits."""
+    askable = [track for track in TRACKS.values() if track.asks]
+    versioned = [t for t in askable if any(value == "" and name in given for name, value in t.asks)]
+    if not versioned:
+        flags = sorted({OPTIONS[name].flag for t in askable for name, value in t.asks if value == ""})
+        message = f"give one of {' or '.join(flags)}"
+        raise ValueError(message)
+    fitting = [
+        track
+        for track in versioned
+        if set(given) <= dict(track.asks).keys()
+        and all(value == "" or given.get(name) == value for name, value in track.asks)
+    ]
+    if fitting:
+        track = max(fitting, key=lambda t: len(t.asks))  # tf and tf-keras: the track with tf-keras
+        return track, next(given[name] for name, value in track.asks if value == "")
+    version = next(OPTIONS[name].flag for name, value in versioned[0].asks if value == "")
+    for name in given:
+        if not any(name in dict(t.asks) for t in versioned):  # an option of another setup's
+            owners = {OPTIONS[n].flag for t in askable if name in dict(t.asks) for n, v in t.asks if v == ""}
+            message = f"{OPTIONS[name].flag} goes with {' or '.join(sorted(owners))}"
+            raise ValueError(message)
+    name = next(n for t in versioned for n, v in t.asks if v and given.get(n) != v)
+    values = [dict(t.asks)[name] for t in versioned if name in dict(t.asks)]
+    choices = f"{', '.join(values[:-1])} or {values[-1]}" if len(values) > 1 else values[0]
+    message = f"{version} needs {OPTIONS[name].flag} ({choices})"
+    raise ValueError(message)
 
 
 def parsed(version: str, what: str) -> Version:

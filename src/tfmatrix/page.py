@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from packaging.version import Version
 
 from tfmatrix import lookup
+from tfmatrix.kinds import TRACKS
 from tfmatrix.lookup import Summary
 from tfmatrix.vocabulary import repro_command
 
@@ -24,15 +25,6 @@ ReleaseDates = Mapping[str, Mapping[str, str]]  # distribution -> version -> day
 FOLDER = "page"
 ASSETS = ("index.html", "page.css", "page.js")  # as the package ships them, in tfmatrix/page_assets
 DATA = "data.js"
-# How the page's URL and pickers name each track's setup: TensorFlow (with or without tf-keras), or
-# Keras with a backend. The nightly is no version one has installed: it has no setup.
-SETUPS: dict[str, dict[str, Any]] = {
-    "bundled": {"asks": {"tf": ""}, "title": "TensorFlow (tf.keras)"},
-    "tf-keras": {"asks": {"tf": "", "tf-keras": "1"}, "title": "TensorFlow with tf-keras"},
-    "keras-tensorflow": {"asks": {"keras": "", "backend": "tensorflow"}, "title": "Keras 3 on tensorflow"},
-    "keras-jax": {"asks": {"keras": "", "backend": "jax"}, "title": "Keras 3 on jax"},
-    "keras-torch": {"asks": {"keras": "", "backend": "torch"}, "title": "Keras 3 on torch"},
-}
 
 
 def assets() -> dict[str, str]:
@@ -59,14 +51,15 @@ def data(summary: Summary, dates: ReleaseDates) -> dict[str, Any]:
     answers: dict[str, int] = {}
     fixes: dict[str, int] = {}  # every fix once: the answers and the questions name them by number
     setups = []
-    for track, setup in SETUPS.items():
-        if not any(env["track"] == track for env in envs):
+    for track in (track for track in TRACKS.values() if track.asks):
+        if not any(env["track"] == track.name for env in envs):
             continue
         picks = []
-        for version in versions(summary, track, dates):
-            found = compact(lookup.answer(summary, track, Version(version), version), fixes)
+        for version in versions(summary, track.name, dates):
+            found = compact(lookup.answer(summary, track.name, Version(version), version), fixes)
             picks.append([version, interned(answers, found)])
-        setups.append({"track": track, **setup, "versions": picks})
+        setup = {"track": track.name, "asks": dict(track.asks), "title": track.title, "named": track.named}
+        setups.append({**setup, "versions": picks})
     findings: dict[str, int] = {}
     cases = {
         question["id"]: {
@@ -120,7 +113,7 @@ def compact(found: dict[str, Any], fixes: dict[str, int]) -> dict[str, Any]:
 
 def query(track: str, version: str) -> str:
     """The part of the page's URL that picks ``version`` on ``track``: ``tf=2.15.0``, ``keras=3.8.0&backend=jax``."""
-    return urlencode({name: value or version for name, value in SETUPS[track]["asks"].items()})
+    return urlencode({name: value or version for name, value in TRACKS[track].asks})
 
 
 def files(summary: Summary, dates: ReleaseDates) -> dict[str, str]:

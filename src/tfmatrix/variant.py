@@ -41,6 +41,18 @@ class Track:
     title: str  # what its versions are versions of, for the report's header
     note: str  # how its environments differ, after "Columns marked <suffix>" in the report
     not_pinpointed: str = ""  # why a change first seen on it is not pinpointed; "" where nox -s pinpoint does it
+    # How a reader asks about a release of it, as `tfmatrix lookup`'s options and the page's URL name it:
+    # (option, value) pairs, the version where the value is "" (tf=2.15.0&tf-keras=1); none: it is not asked about.
+    asks: tuple[tuple[str, str], ...] = ()
+    named: str = ""  # a release of it in an answer, the version as {}: "TensorFlow {} with tf-keras"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option a kind gives ``tfmatrix lookup`` (and the page's URL): a version, a switch or a choice."""
+
+    flag: str  # --tensorflow
+    help: str
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Kinds of environment, in one registry: each turns its table of catalog.toml into variants.
 
 A kind is a module with ``NAME``, ``TABLE`` (the catalog table it reads), ``TRACKS`` (the report's
-column groups its variants belong to), ``VIEW`` (which report shows them: "" for ``<probe>-matrix.md``,
+column groups its variants belong to, each saying how a reader asks about it), ``OPTIONS`` (the ``lookup``
+options those name), ``VIEW`` (which report shows them: "" for ``<probe>-matrix.md``,
 else ``<probe>-<VIEW>-matrix.md``), ``ACROSS_TRACKS`` (what its tracks are, if the report compares them on
 the same release, e.g. "backends"; else "") and ``load()``. Adding a kind is adding a module and its name here.
 The registry's order is the report's: tracks of earlier kinds come first.
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tfmatrix.kinds import keras, nightly, tensorflow
-from tfmatrix.variant import Track, Variant
+from tfmatrix.variant import Option, Track, Variant
 
 
 class Kind(Protocol):
@@ -23,6 +24,7 @@ class Kind(Protocol):
     TRACKS: tuple[Track, ...]
     VIEW: str
     ACROSS_TRACKS: str
+    OPTIONS: dict[str, Option]
 
     def load(self, path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:
         """The variants of the catalog's ``TABLE`` (None where the catalog has none), oldest first."""
@@ -31,6 +33,7 @@ class Kind(Protocol):
 
 KINDS: dict[str, Kind] = {kind.NAME: kind for kind in (tensorflow, nightly, keras)}
 TRACKS: dict[str, Track] = {track.name: track for kind in KINDS.values() for track in kind.TRACKS}
+OPTIONS: dict[str, Option] = {name: option for kind in KINDS.values() for name, option in kind.OPTIONS.items()}
 
 
 def label(version: str, track: str) -> str:

@@ -16,7 +16,7 @@ from packaging.version import Version
 
 from tfmatrix import entries
 from tfmatrix.errors import InputError
-from tfmatrix.variant import Install, Track, Variant
+from tfmatrix.variant import Install, Option, Track, Variant
 
 NAME = "keras"
 TABLE = "keras"
@@ -28,7 +28,10 @@ def track(backend: str) -> Track:
     note = f"ran `import keras` (Keras 3, on its own) with `KERAS_BACKEND={backend}`"
     if backend == "torch":  # the index's torch is the CUDA build; a CPU build exists for few lines
         note += ", only for the Keras lines whose catalog entry names a CPU build of torch (the newest four)"
-    return Track(f"keras-{backend}", f" {backend}", f"Keras on {backend}", note)
+    asks = (("keras", ""), ("backend", backend))
+    return Track(
+        f"keras-{backend}", f" {backend}", f"Keras on {backend}", note, asks=asks, named=f"Keras {{}} on {backend}"
+    )
 
 
 # The backend package each variant installs before Keras (CPU builds: no GPU is used).
@@ -36,6 +39,10 @@ BACKENDS = {"tensorflow": "tensorflow-cpu", "jax": "jax[cpu]", "torch": "torch"}
 VIEW = "keras3"  # a view of its own: Keras releases, per backend
 ACROSS_TRACKS = "backends"  # the report shows where they disagree on one Keras release
 TRACKS: tuple[Track, ...] = tuple(track(backend) for backend in BACKENDS)
+OPTIONS = {
+    "keras": Option("--keras", "your Keras 3 version (with --backend)"),
+    "backend": Option("--backend", "with --keras: KERAS_BACKEND"),
+}
 
 
 def load(path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from tfmatrix import entries
 from tfmatrix.errors import InputError
-from tfmatrix.variant import Install, Track, Variant
+from tfmatrix.variant import Install, Option, Track, Variant
 
 NAME = "tf-nightly"
 TABLE = "nightly"
@@ -22,6 +22,7 @@ NIGHTLY = Track(
 VIEW = ""  # beside the releases it comes after
 ACROSS_TRACKS = ""
 TRACKS: tuple[Track, ...] = (NIGHTLY,)
+OPTIONS: dict[str, Option] = {}  # a build of one day is not asked about
 DISTRIBUTIONS = ("tf-nightly", "tf-nightly-cpu")
 VERSION = "nightly"  # until installed: the result records the version the index served
 

@@ -15,17 +15,25 @@ from packaging.version import Version
 
 from tfmatrix import entries
 from tfmatrix.errors import InputError
-from tfmatrix.variant import Install, Track, Variant
+from tfmatrix.variant import Install, Option, Track, Variant
 
 NAME = "tensorflow"
 TABLE = "release"
-BUNDLED = Track("bundled", "", "TensorFlow", "ran with tf.keras as the release ships it")
+BUNDLED = Track(
+    "bundled", "", "TensorFlow", "ran with tf.keras as the release ships it", asks=(("tf", ""),), named="TensorFlow {}"
+)
 TF_KERAS = Track(
     "tf-keras",
     " tf-keras",
     "TensorFlow with tf-keras",
     "ran with the legacy Keras 2 package (`TF_USE_LEGACY_KERAS=1`), which exists from TensorFlow 2.16",
+    asks=(("tf", ""), ("tf-keras", "1")),
+    named="TensorFlow {} with tf-keras",
 )
+OPTIONS = {  # lookup's options, by the name the page's URL gives them
+    "tf": Option("--tensorflow", "your TensorFlow version (tf.keras as it ships)"),
+    "tf-keras": Option("--tf-keras", "with --tensorflow: you use tf-keras (TF_USE_LEGACY_KERAS=1)"),
+}
 VIEW = ""  # the TensorFlow view: <probe>-matrix.md
 ACROSS_TRACKS = ""
 TRACKS: tuple[Track, ...] = (BUNDLED, TF_KERAS)
