@@ -170,9 +170,9 @@ def test_releases_table(report: str) -> None:
         "Python",
         "Keras",
         "tf.keras is",
+        "tf-keras resolved as of",
         "numpy",
         "resolved as of",
-        "tf-keras resolved as of",
     ]
     assert [row[0] for row in rows] == ["1.15.5", "2.1.0", "2.1.4", "2.2.3", "2.15.1", "2.16.2", "2.16.2 tf-keras"]
     assert rows[1][1:9] == [
@@ -181,9 +181,9 @@ def test_releases_table(report: str) -> None:
         "3.7.16",
         "2.2.4-tf",
         "keras2",
+        "n/a",
         "1.18.1",
         "2020-01-15",
-        "n/a",
     ]
     assert rows[-1][4:6] == ["2.16.0", "keras2"]
     assert rows[-2][4:6] == ["3.4.1", "keras3"]

@@ -510,22 +510,16 @@ def releases_section(results: list[Result], dates: aggregate.ReleaseDates) -> st
         good = findings(result)
         env = (good or result)["environment"]
         statuses = [case["status"] for case in good["cases"]] if good else []
-        backend = result["catalog_entry"].get("backend")  # Keras 3 on its own: which backend, which version
         row = {
             "release": markdown_text(aggregate.release_label(result)),
             "distribution": markdown_text(result["release"]["distribution"]),
             "released": aggregate.released_on(dates, result) or "-",
             "Python": markdown_text(env.get("python", result["release"]["python"])),
             "Keras": markdown_text(env.get("keras", "-")),
+            **{name: markdown_text(text) for name, text in KINDS[result["kind"]].release_columns(result, env).items()},
+            "numpy": markdown_text(env.get("numpy", env["packages"].get("numpy", "-"))),
+            "resolved as of": markdown_text(env["resolved_as_of"]),
         }
-        if backend:
-            row["backend"] = markdown_text(f"{backend} {installed(env, backend)}")
-        else:
-            row["tf.keras is"] = markdown_text(env.get("keras_flavour", "-"))
-        row["numpy"] = markdown_text(env.get("numpy", env["packages"].get("numpy", "-")))
-        row["resolved as of"] = markdown_text(env["resolved_as_of"])
-        if not backend:
-            row["tf-keras resolved as of"] = markdown_text(env.get("tf_keras_resolved_as_of") or "n/a")
         rows.append(
             {
                 **row,
@@ -544,10 +538,4 @@ def releases_section(results: list[Result], dates: aggregate.ReleaseDates) -> st
                 ),
             }
         )
-    return "\n".join(["## Releases", "", table(pd.DataFrame(rows))])
-
-
-def installed(environment: dict[str, Any], package: str) -> str:
-    """The version of ``package`` (or of its ``-cpu`` build) in the environment, as installed."""
-    packages = environment["packages"]
-    return next((packages[name] for name in (package, f"{package}-cpu") if name in packages), "-")
+    return "\n".join(["## Releases", "", table(pd.DataFrame(rows).fillna("-"))])  # a column of another kind: "-"

@@ -4,13 +4,14 @@ A kind is a module with ``NAME``, ``TABLE`` (the catalog table it reads), ``TRAC
 column groups its variants belong to, each saying how a reader asks about it), ``OPTIONS`` (the ``lookup``
 options those name), ``VIEW`` (which report shows them: "" for ``<probe>-matrix.md``,
 else ``<probe>-<VIEW>-matrix.md``), ``ACROSS_TRACKS`` (what its tracks are, if the report compares them on
-the same release, e.g. "backends"; else "") and ``load()``. Adding a kind is adding a module and its name here.
+the same release, e.g. "backends"; else ""), ``load()`` and ``release_columns()``. Adding a kind is adding a module and its name here.
 The registry's order is the report's: tracks of earlier kinds come first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,6 +29,10 @@ class Kind(Protocol):
 
     def load(self, path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:
         """The variants of the catalog's ``TABLE`` (None where the catalog has none), oldest first."""
+        ...
+
+    def release_columns(self, result: Mapping[str, Any], environment: Mapping[str, Any]) -> dict[str, str]:
+        """The report's Releases columns of this kind's own, for one result and the environment it ran in."""
         ...
 
 

@@ -9,6 +9,7 @@ is what Keras 3.0's own instructions said to do.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,14 @@ OPTIONS = {
     "keras": Option("--keras", "your Keras 3 version (with --backend)"),
     "backend": Option("--backend", "with --keras: KERAS_BACKEND"),
 }
+
+
+def release_columns(result: Mapping[str, Any], environment: Mapping[str, Any]) -> dict[str, str]:
+    """The backend, and its version as installed (or its -cpu build's)."""
+    backend = result["catalog_entry"]["backend"]
+    packages = environment["packages"]
+    version = next((packages[name] for name in (backend, f"{backend}-cpu") if name in packages), "-")
+    return {"backend": f"{backend} {version}"}
 
 
 def load(path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:

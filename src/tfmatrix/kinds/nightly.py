@@ -8,6 +8,7 @@ from typing import Any
 
 from tfmatrix import entries
 from tfmatrix.errors import InputError
+from tfmatrix.kinds import tensorflow
 from tfmatrix.variant import Install, Option, Track, Variant
 
 NAME = "tf-nightly"
@@ -24,6 +25,7 @@ ACROSS_TRACKS = ""
 TRACKS: tuple[Track, ...] = (NIGHTLY,)
 OPTIONS: dict[str, Option] = {}  # a build of one day is not asked about
 DISTRIBUTIONS = ("tf-nightly", "tf-nightly-cpu")
+release_columns = tensorflow.release_columns  # a build of the same TensorFlow, beside its releases
 VERSION = "nightly"  # until installed: the result records the version the index served
 
 

@@ -7,6 +7,7 @@ TF_USE_LEGACY_KERAS=1) makes a second variant of the same release, on its own tr
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,16 @@ VIEW = ""  # the TensorFlow view: <probe>-matrix.md
 ACROSS_TRACKS = ""
 TRACKS: tuple[Track, ...] = (BUNDLED, TF_KERAS)
 DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu")
+
+
+def release_columns(result: Mapping[str, Any], environment: Mapping[str, Any]) -> dict[str, str]:  # noqa: ARG001
+    """Which Keras tf.keras is, and the day tf-keras was resolved as of."""
+    return {
+        "tf.keras is": environment.get("keras_flavour", "-"),
+        "tf-keras resolved as of": environment.get("tf_keras_resolved_as_of") or "n/a",
+    }
+
+
 FIELDS = {"version", "distribution", "python", "resolved_as_of", "tf_keras", "timeout_seconds"}
 TF_KERAS_FROM = Version("2.16")
 
