@@ -13,6 +13,7 @@ import pytest
 
 from conftest import RECORDED, ROOT, every_python, nox_env, unfolded
 from tfmatrix import catalog, explanations, pinpoint, probes, publish, results, summary
+from tfmatrix.kinds import KINDS
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -105,7 +106,8 @@ def test_bisection_on_recorded_results_stops_at_a_third_behaviour(
 def test_a_release_between_is_the_newer_one_at_another_version_resolved_a_week_after_its_upload(
     target: pinpoint.Target,
 ) -> None:
-    between = pinpoint.variant_at(target.newer, "2.16.0rc0", pinpoint.resolution_day("2024-02-16", TODAY))
+    day = pinpoint.resolution_day("2024-02-16", TODAY)
+    between = KINDS[target.newer.kind].between(target.newer, "2.16.0rc0", day, {})
     assert between.id == "tensorflow-cpu-2.16.0rc0"
     (install,) = between.installs
     assert install.requirement == "tensorflow-cpu==2.16.0rc0"
@@ -215,7 +217,7 @@ def test_a_tf_keras_release_between_gets_the_tf_keras_of_its_line_by_its_day() -
     days = {"tf-keras": {"2.16.0": "2024-03-09", "2.17.0rc0": "2024-06-04", "2.17.0": "2024-07-15"}}
     day = pinpoint.resolution_day("2024-06-18", TODAY)  # tensorflow-cpu 2.17.0rc0's upload
     assert pinpoint.companions(newer, "2.17.0rc0", day, days) == {"tf-keras": "2.17.0rc0"}  # 2.17.0 came later
-    between = pinpoint.variant_at(newer, "2.17.0rc0", day, {"tf-keras": "2.17.0rc0"})
+    between = KINDS[newer.kind].between(newer, "2.17.0rc0", day, {"tf-keras": "2.17.0rc0"})
     assert between.id == "tensorflow-cpu-2.17.0rc0-tf-keras"
     assert [i.requirement for i in between.installs] == ["tensorflow-cpu==2.17.0rc0", "tf-keras==2.17.0rc0"]
     assert between.environment == (("TF_USE_LEGACY_KERAS", "1"),)

@@ -27,16 +27,13 @@ from packaging.version import InvalidVersion, Version
 
 from tfmatrix import aggregate, attempt, probes, record, release_dates, repro, results, untrusted
 from tfmatrix.errors import InputError, read_json_object
-from tfmatrix.kinds import TRACKS
+from tfmatrix.kinds import KINDS, TRACKS
 from tfmatrix.probes import Probe
 from tfmatrix.results import Result
 from tfmatrix.variant import Variant
 from tfmatrix.vocabulary import State, pinpoint_key
 
 OLD, NEW, NEITHER = "old", "new", "neither"  # how a release between behaves, judged on the change's cases
-# Installed beside a TensorFlow release, one release per TensorFlow minor line: a release between gets
-# the newest of its line uploaded by its resolution day.
-LINE_COMPANIONS = ("tf-keras",)
 SETTLE_DAYS = 7  # dependencies resolved a week after the upload, as the catalog's releases are
 VERDICTS = "pinpoint.json"
 SCHEMA = "pinpoint.schema.json"
@@ -96,8 +93,9 @@ def resolution_day(uploaded: str, today: dt.date) -> dt.date:
 
 
 def companion_names(newer: Variant) -> list[str]:
-    """The line companions ``newer`` pins (tf-keras for a tf-keras variant)."""
-    return [n for n in LINE_COMPANIONS if any(i.requirement.startswith(f"{n}==") for i in newer.installs)]
+    """The line companions ``newer`` pins (tf-keras for a tf-keras variant), as its kind names them."""
+    named = KINDS[newer.kind].COMPANIONS
+    return [n for n in named if any(i.requirement.startswith(f"{n}==") for i in newer.installs)]
 
 
 def companions(newer: Variant, version: str, day: dt.date, days: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
@@ -114,44 +112,6 @@ def companions(newer: Variant, version: str, day: dt.date, days: Mapping[str, Ma
         if mine:
             found[name] = max(mine, key=Version)
     return found
-
-
-def variant_at(newer: Variant, version: str, day: dt.date, with_: Mapping[str, str] | None = None) -> Variant:
-    """``newer`` with its package at ``version`` (and each line companion at the version ``with_`` names),
-    resolved as of ``day``."""
-    pinned = f"{newer.distribution}=={newer.version}"
-    if not any(install.requirement == pinned for install in newer.installs):
-        message = f"{newer.id}: no install pins {pinned}: the release between cannot be made from it"
-        raise ValueError(message)
-    chosen = {newer.distribution: version, **(with_ or {})}
-
-    def requirement(text: str) -> str:
-        name = text.partition("==")[0]
-        return f"{name}=={chosen[name]}" if "==" in text and name in chosen else text
-
-    installs = tuple(
-        dataclasses.replace(
-            install,
-            requirement=requirement(install.requirement),
-            resolved_as_of=day if install.resolved_as_of else None,
-            prerelease=install.prerelease or any(Version(v).is_prerelease for v in chosen.values()),
-        )
-        for install in newer.installs
-    )
-    entry = {**newer.entry, "version": version, "resolved_as_of": day.isoformat()}
-    facts = {**newer.facts, "resolved_as_of": day.isoformat()}
-    if entry.get("tf_keras"):
-        entry["tf_keras"] = {"version": chosen.get("tf-keras"), "resolved_as_of": day.isoformat()}
-        facts["tf_keras_resolved_as_of"] = day.isoformat()
-    return dataclasses.replace(
-        newer,
-        id=newer.id.replace(newer.version, version, 1),
-        version=version,
-        installs=installs,
-        entry=entry,
-        facts=facts,
-        origin=f"between {newer.origin} and the release before it",
-    )
 
 
 def judge(result: Result, probe: Probe, target: Target) -> str:
@@ -355,7 +315,7 @@ def run(
             missing = [name for name in companion_names(target.newer) if name not in with_]
             if missing:  # nothing of its line had been released: that release cannot be made as the others are
                 return f"no {missing[0]} of its line by {day}"
-            variant = variant_at(target.newer, version, day, with_)
+            variant = KINDS[target.newer.kind].between(target.newer, version, day, with_)
             result = made[version] = probe_release(
                 variant, sources[target.probe], known, uv=uv, probes_dir=probes_dir, out_dir=out_dir, log=log
             )

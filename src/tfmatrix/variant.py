@@ -1,7 +1,7 @@
 """What the rest of tfmatrix knows of an environment to probe: a Python, what to install, some variables.
 
 Kinds (``tfmatrix.kinds``) make variants from the catalog; nothing outside them knows what a
-TensorFlow release or a tf-keras package is. Standard library only: the noxfile imports it.
+TensorFlow release or a tf-keras package is. Standard library and packaging: the noxfile imports it.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from packaging.version import Version
 
 REQUIREMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[a-z]+\])?(==[0-9][A-Za-z0-9.+]*)?")
 
@@ -75,3 +77,35 @@ class Variant:
     # How the run goes, not what it finds: neither takes part in comparisons or the cache key.
     timeout_seconds: float = field(default=900.0, compare=False)
     origin: str = field(default="", compare=False)  # where the catalog declares it, e.g. release[3]
+
+    def at(self, version: str, day: dt.date, companions: Mapping[str, str] | None = None) -> Variant:
+        """This variant with its package at ``version`` (and each companion it installs at the version
+        ``companions`` names), resolved as of ``day``: a release between two of the catalog's."""
+        pinned = f"{self.distribution}=={self.version}"
+        if not any(install.requirement == pinned for install in self.installs):
+            message = f"{self.id}: no install pins {pinned}: the release between cannot be made from it"
+            raise ValueError(message)
+        chosen = {self.distribution: version, **(companions or {})}
+
+        def requirement(text: str) -> str:
+            name = text.partition("==")[0]
+            return f"{name}=={chosen[name]}" if "==" in text and name in chosen else text
+
+        installs = tuple(
+            replace(
+                install,
+                requirement=requirement(install.requirement),
+                resolved_as_of=day if install.resolved_as_of else None,
+                prerelease=install.prerelease or any(Version(v).is_prerelease for v in chosen.values()),
+            )
+            for install in self.installs
+        )
+        return replace(
+            self,
+            id=self.id.replace(self.version, version, 1),
+            version=version,
+            installs=installs,
+            entry={**self.entry, "version": version, "resolved_as_of": day.isoformat()},
+            facts={**self.facts, "resolved_as_of": day.isoformat()},
+            origin=f"between {self.origin} and the release before it",
+        )

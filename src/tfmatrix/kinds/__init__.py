@@ -4,7 +4,8 @@ A kind is a module with ``NAME``, ``TABLE`` (the catalog table it reads), ``TRAC
 column groups its variants belong to, each saying how a reader asks about it), ``OPTIONS`` (the ``lookup``
 options those name), ``VIEW`` (which report shows them: "" for ``<probe>-matrix.md``,
 else ``<probe>-<VIEW>-matrix.md``), ``ACROSS_TRACKS`` (what its tracks are, if the report compares them on
-the same release, e.g. "backends"; else ""), ``load()`` and ``release_columns()``. Adding a kind is adding a module and its name here.
+the same release, e.g. "backends"; else ""), ``COMPANIONS``, ``load()``, ``between()`` (a release between
+two of the catalog's, for ``nox -s pinpoint``) and ``release_columns()``. Adding a kind is adding a module and its name here.
 The registry's order is the report's: tracks of earlier kinds come first.
 """
 
@@ -29,6 +30,13 @@ class Kind(Protocol):
 
     def load(self, path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:
         """The variants of the catalog's ``TABLE`` (None where the catalog has none), oldest first."""
+        ...
+
+    COMPANIONS: tuple[str, ...]  # packages installed beside its release, one per minor line (tf-keras)
+
+    def between(self, newer: Variant, version: str, day: dt.date, companions: Mapping[str, str]) -> Variant:
+        """The variant of ``version``, a release between two of the catalog's, made from ``newer``'s (the one
+        after it), resolved as of ``day``, with each companion at the version ``companions`` names."""
         ...
 
     def release_columns(self, result: Mapping[str, Any], environment: Mapping[str, Any]) -> dict[str, str]:

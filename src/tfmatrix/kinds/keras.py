@@ -46,6 +46,14 @@ OPTIONS = {
 }
 
 
+COMPANIONS: tuple[str, ...] = ()  # the backend is resolved as of the day, as Keras is
+
+
+def between(newer: Variant, version: str, day: dt.date, companions: Mapping[str, str]) -> Variant:
+    """The Keras release between on the same backend, resolved as of ``day``."""
+    return newer.at(version, day, companions)
+
+
 def release_columns(result: Mapping[str, Any], environment: Mapping[str, Any]) -> dict[str, str]:
     """The backend, and its version as installed (or its -cpu build's)."""
     backend = result["catalog_entry"]["backend"]

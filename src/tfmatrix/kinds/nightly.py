@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,15 @@ ACROSS_TRACKS = ""
 TRACKS: tuple[Track, ...] = (NIGHTLY,)
 OPTIONS: dict[str, Option] = {}  # a build of one day is not asked about
 DISTRIBUTIONS = ("tf-nightly", "tf-nightly-cpu")
+COMPANIONS: tuple[str, ...] = ()
 release_columns = tensorflow.release_columns  # a build of the same TensorFlow, beside its releases
 VERSION = "nightly"  # until installed: the result records the version the index served
+
+
+def between(newer: Variant, version: str, day: dt.date, companions: Mapping[str, str]) -> Variant:  # noqa: ARG001
+    """None: the builds between two nightlies are not kept (Track.not_pinpointed says so)."""
+    message = f"{newer.id}: the nightly builds between two cannot be installed"
+    raise ValueError(message)
 
 
 def load(path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:

@@ -41,6 +41,24 @@ TRACKS: tuple[Track, ...] = (BUNDLED, TF_KERAS)
 DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu")
 
 
+# Installed beside a release, one release per TensorFlow minor line: a release between gets the newest of its
+# line uploaded by its resolution day.
+COMPANIONS = ("tf-keras",)
+
+
+def between(newer: Variant, version: str, day: dt.date, companions: Mapping[str, str]) -> Variant:
+    """The release between, with tf-keras of its line where ``newer`` has it, each resolved as of ``day``."""
+    made = newer.at(version, day, companions)
+    if not made.entry.get("tf_keras"):
+        return made
+    tf_keras = {"version": companions.get("tf-keras"), "resolved_as_of": day.isoformat()}
+    return replace(
+        made,
+        entry={**made.entry, "tf_keras": tf_keras},
+        facts={**made.facts, "tf_keras_resolved_as_of": day.isoformat()},
+    )
+
+
 def release_columns(result: Mapping[str, Any], environment: Mapping[str, Any]) -> dict[str, str]:  # noqa: ARG001
     """Which Keras tf.keras is, and the day tf-keras was resolved as of."""
     return {
