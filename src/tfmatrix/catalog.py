@@ -26,6 +26,9 @@ def load(path: Path, today: dt.date | None = None) -> list[Variant]:
     timeout = entries.timeout(path, "timeout_seconds", document.get("timeout_seconds", TIMEOUT_SECONDS))
     today = today or dt.date.today()
     found = [v for kind in KINDS.values() for v in kind.load(path, document.get(kind.TABLE), timeout, today)]
+    if not found:
+        named = " or ".join(f"[[{kind.TABLE}]]" for kind in KINDS.values())
+        raise InputError(path, "", f"declares nothing to probe: expected a {named} table")
     order = list(TRACKS)
     return sorted(found, key=lambda variant: order.index(variant.track))
 

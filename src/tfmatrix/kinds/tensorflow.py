@@ -72,6 +72,8 @@ TF_KERAS_FROM = Version("2.16")
 
 
 def load(path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:
+    if value is None:
+        return []
     if not isinstance(value, list) or not value:
         raise InputError(path, TABLE, "expected one or more [[release]] tables")
     releases = [release(path, index, entry, timeout, today) for index, entry in enumerate(value)]
