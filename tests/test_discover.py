@@ -256,6 +256,18 @@ def test_a_new_keras_line_takes_python_and_torch_from_the_newest_entry(tmp_path:
     assert catalog.load(tmp_path / "catalog.toml", TODAY)  # what it wrote loads
 
 
+def test_a_new_keras_line_goes_after_the_last_keras_entry_wherever_that_table_is(tmp_path: Path) -> None:
+    """The catalog's tables in another order: the [[keras]] entries first, the TensorFlow releases after them."""
+    first_keras = CATALOG.index("[[keras]]")
+    reordered = CATALOG[first_keras:].rstrip("\n") + "\n\n" + CATALOG[:first_keras]
+    update = updated(tmp_path, index_like_today(keras={"3.11": {"3.16.0"}}), reordered)
+    assert update.changes == ["added Keras 3.16.0"]
+    assert keras_entries(update.text)[-1]["version"] == "3.16.0"
+    before, after = update.text.split('version = "3.16.0"')
+    assert "[[release]]" not in before
+    assert after.count("[[keras]]") == 0
+
+
 def test_a_newer_keras_patch_moves_its_entry_and_leaves_the_rest(tmp_path: Path) -> None:
     update = updated(tmp_path, index_like_today(keras={"3.11": {"3.8.1", "2.15.1"}}))
     assert update.changes == ["moved Keras 3.8.0 to 3.8.1"]

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import DATA, PROBES, RECORDED, ROOT, failure_keeping, load_recorded, table_rows, unfolded
 from tfmatrix import catalog, cli, explanations, page, probes, publish, release_dates, render, results, status
+from tfmatrix.kinds import KINDS, report_name
 from tfmatrix.variant import Variant
 
 GOLDEN = DATA / "golden"
@@ -73,7 +74,7 @@ def test_every_file_made_has_a_golden_one(published: dict[str, str]) -> None:
 
 
 def test_every_probe_has_a_golden_report_for_each_view() -> None:
-    expected = [f"{n}{view}-matrix.md" for n in probes.names(PROBES) for view in ("", "-keras3")]
+    expected = {report_name(n, kind) for n in probes.names(PROBES) for kind in KINDS}  # the nightly shares a view
     assert sorted(p.name for p in GOLDEN.glob("*-matrix.md")) == sorted(expected)
 
 
@@ -216,7 +217,7 @@ def test_cli_writes_one_report_per_probe_with_results(
 ) -> None:
     assert cli.main(report_command(RECORDED, tmp_path)) == status.OK
     recorded = sorted(p.name for p in RECORDED.iterdir())
-    reports = [f"{name}{view}-matrix" for name in recorded for view in ("", "-keras3")]  # a file per view
+    reports = {report_name(name, kind).removesuffix(".md") for name in recorded for kind in KINDS}  # one per view
     written = [f"{report}.{ext}" for report in reports for ext in ("md", "svg")]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [*written, "changes.atom", "page", *publish.MATRIX_FILES]
