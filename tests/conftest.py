@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import html
+import io
 import re
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ import cmarkgfm
 import pytest
 from hypothesis import settings
 
-from tfmatrix import catalog, probes, results, runner
+from tfmatrix import attempt, catalog, probes, results, runner
 from tfmatrix.kinds import KINDS
 from tfmatrix.variant import Variant
 
@@ -263,6 +264,26 @@ def unfolded(markdown: str) -> str:
         lines.append(line)
         prose = bool(line.strip()) and not re.match(r"[|#<]|```", line)
     return "\n".join(lines)
+
+
+def attempted_here(variant: Variant, probes_dir: Path, *names: str) -> dict[str, results.Result]:
+    """Each named probe's result of a real attempt at ``variant`` in this interpreter (the harness in a child
+    process), for a variant that installs nothing."""
+    sources = probes.sources(probes_dir)
+    uv = shutil.which("uv")
+    assert uv is not None
+    found, _ = attempt.attempt(
+        variant,
+        uv=uv,
+        python=Path(sys.executable),
+        probes_dir=probes_dir,
+        probes=[sources[name] for name in names],
+        env={"PYTHONFAULTHANDLER": "1"},  # as the probe session runs it
+        timeout=60,
+        repeat=1,
+        out=io.StringIO(),
+    )
+    return found
 
 
 def table_rows(text: str) -> list[list[str]]:

@@ -5,14 +5,11 @@ judged per probe. Nothing is installed: the variant names no package, and the in
 from __future__ import annotations
 
 import importlib
-import io
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import DATA, PROBES, probes_with
+from conftest import DATA, PROBES, attempted_here, probes_with
 from tfmatrix import attempt, probes
 from tfmatrix.variant import Variant
 
@@ -87,21 +84,7 @@ def stub_dir(tmp_path: Path, *names: str) -> Path:
 
 
 def run(directory: Path, *names: str) -> dict[str, dict[str, object]]:
-    sources = probes.sources(directory)
-    uv = shutil.which("uv")
-    assert uv is not None
-    found, _ = attempt.attempt(
-        VARIANT,
-        uv=uv,
-        python=Path(sys.executable),
-        probes_dir=directory,
-        probes=[sources[name] for name in names],
-        env={"PYTHONFAULTHANDLER": "1"},  # as the probe session runs it
-        timeout=60,
-        repeat=1,
-        out=io.StringIO(),
-    )
-    return found
+    return attempted_here(VARIANT, directory, *names)
 
 
 def test_probes_run_in_order_and_their_exceptions_are_findings(tmp_path: Path) -> None:

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import io
 import json
-import shutil
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from conftest import DATA, probes_with, unfolded
-from tfmatrix import attempt, catalog, cli, kinds, page, pinpoint, probes, publish, record, results, status
+from conftest import DATA, attempted_here, probes_with, unfolded
+from tfmatrix import catalog, cli, kinds, page, pinpoint, probes, publish, record, results, status
 from tfmatrix.variant import Variant
 
 STANDIN = DATA / "standin"
@@ -57,20 +54,7 @@ def standin(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
 
 def probed(variant: Variant, probes_dir: Path) -> dict[str, Any]:
     """The stand-in probe's result in ``variant``, run for real in the harness."""
-    uv = shutil.which("uv")
-    assert uv is not None
-    found, _ = attempt.attempt(
-        variant,
-        uv=uv,
-        python=Path(sys.executable),
-        probes_dir=probes_dir,
-        probes=[probes.sources(probes_dir)["toggle"]],
-        env={},
-        timeout=60,
-        repeat=1,
-        out=io.StringIO(),
-    )
-    return found["toggle"]
+    return attempted_here(variant, probes_dir, "toggle")["toggle"]
 
 
 @pytest.mark.usefixtures("standin")

@@ -241,7 +241,7 @@ def run_lookup(args: argparse.Namespace) -> int:
     given = {name: value for name in OPTIONS if (value := getattr(args, f"ask_{name}", None)) is not None}
     try:
         track, version = lookup.asked(given)
-        wanted = lookup.parsed(version, next(OPTIONS[n].flag for n, v in track.asks if v == ""))
+        wanted = lookup.parsed(version, OPTIONS[track.version_option].flag)
     except ValueError as exc:
         return lookup_error(str(exc))
     asked = track.named.format(version)

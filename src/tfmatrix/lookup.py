@@ -95,9 +95,9 @@ def asked(given: Mapping[str, str]) -> tuple[Track, str]:
     """The track a reader's options ask about (name -> value, as the page's URL names them: ``tf``, ``tf-keras``),
     and the version they give; a ValueError that names the options (``--keras needs --backend``) if none fits."""
     askable = [track for track in TRACKS.values() if track.asks]
-    versioned = [t for t in askable if any(value == "" and name in given for name, value in t.asks)]
+    versioned = [t for t in askable if t.version_option in given]
     if not versioned:
-        flags = sorted({OPTIONS[name].flag for t in askable for name, value in t.asks if value == ""})
+        flags = sorted({OPTIONS[t.version_option].flag for t in askable})
         message = f"give one of {' or '.join(flags)}"
         raise ValueError(message)
     fitting = [
@@ -108,11 +108,11 @@ def asked(given: Mapping[str, str]) -> tuple[Track, str]:
     ]
     if fitting:
         track = max(fitting, key=lambda t: len(t.asks))  # tf and tf-keras: the track with tf-keras
-        return track, next(given[name] for name, value in track.asks if value == "")
-    version = next(OPTIONS[name].flag for name, value in versioned[0].asks if value == "")
+        return track, given[track.version_option]
+    version = OPTIONS[versioned[0].version_option].flag
     for name in given:
         if not any(name in dict(t.asks) for t in versioned):  # an option of another setup's
-            owners = {OPTIONS[n].flag for t in askable if name in dict(t.asks) for n, v in t.asks if v == ""}
+            owners = {OPTIONS[t.version_option].flag for t in askable if name in dict(t.asks)}
             message = f"{OPTIONS[name].flag} goes with {' or '.join(sorted(owners))}"
             raise ValueError(message)
     name = next(n for t in versioned for n, v in t.asks if v and given.get(n) != v)

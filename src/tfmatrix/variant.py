@@ -48,6 +48,11 @@ class Track:
     asks: tuple[tuple[str, str], ...] = ()
     named: str = ""  # a release of it in an answer, the version as {}: "TensorFlow {} with tf-keras"
 
+    @property
+    def version_option(self) -> str:
+        """The name of the option that gives the version (``tf``, ``keras``); "" where it is not asked about."""
+        return next((name for name, value in self.asks if value == ""), "")
+
 
 @dataclass(frozen=True)
 class Option:
