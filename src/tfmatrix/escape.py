@@ -23,6 +23,7 @@ CODE_SPAN = re.compile(
 )  # as CommonMark: a run of backticks to the next run as long
 # What starts a block when it leads a line, or a list item's text: a heading, a quote, a list, a fence, a rule.
 BLOCK_START = re.compile(r"^(?:#|>|[-+*](?=\s|$)|([-*_]) *\1 *\1|~~~|```|\d{1,9}(?=[.)](?:\s|$)))")
+RULE_CHARACTERS = re.compile(r"[-*_ ]+")
 WORD = {"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Pc"}  # Ruby's \p{Word}, which GitHub's anchors keep
 # XML 1.0 allows tab, line feed and carriage return, and no other control character.
 NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -60,7 +61,7 @@ def markdown_prose(text: object) -> str:
         end = span.end()
     parts.append(prose_text(line[end:]))
     joined = "".join(parts)
-    lead = BLOCK_START.match(joined)
+    lead = BLOCK_START.match(joined) or RULE_CHARACTERS.fullmatch(joined)  # "--" after a list's "- " is a rule
     at = 0 if lead is None or not joined[0].isdigit() else lead.end()  # "1." starts a list: escape the dot
     return joined if lead is None else joined[:at] + "\\" + joined[at:]
 
