@@ -4,7 +4,7 @@ Measures, each from the same starting point every time:
   cold       empty uv cache, no results: `nox -s matrix`
   warm       uv cache filled by the cold run, no results
   no-change  results present: nothing to do
-X
+  baseline   the same variants' probes, every one the matrix runs, with plain nox and its default venv
              backend, one session per release, run one after another, installing the same
              package versions the matrix resolved; timed on its second run (pip's cache warm)
 and, per variant, the split between venv creation, install, TensorFlow import and the probe's
@@ -40,6 +40,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))  # run by nox's interpreter, as the noxfile is
+
+from tfmatrix import catalog
+
 HARNESS = ROOT / "probes" / "_harness.py"
 DEFAULT_ONLY = ["tensorflow-1.15.5", "tensorflow-cpu-2.10.1", "tensorflow-cpu-2.21.0"]
 
@@ -51,10 +55,10 @@ RELEASES = json.loads({releases!r})
 
 
 @nox.session(venv_backend="venv")
-@nox.parametrize(("python", "packages"), [(r["python"], r["packages"]) for r in RELEASES], ids=[r["id"] for r in RELEASES])
-def probe(session, packages):
-    session.install(*packages)
-    session.run("python", {harness!r}, "--out", session.create_tmp(), "freeze")
+@nox.parametrize(("python", "release"), [(r["python"], r) for r in RELEASES], ids=[r["id"] for r in RELEASES])
+def probe(session, release):
+    session.install(*release["packages"])
+    session.run("python", {harness!r}, "--out", session.create_tmp(), *release["probes"], env=release["env"])
 '''
 
 
@@ -108,11 +112,24 @@ def matrix(only: list[str], jobs: int, results: Path, env: dict[str, str], log: 
 
 
 def baseline(results: Path, scratch: Path, env: dict[str, str]) -> float:
+    """Plain nox + pip doing what the matrix did: each variant's packages as it resolved them, every probe it
+    ran, with the variables its kind sets (the framework module among them)."""
+    variants = {variant.id: variant for variant in catalog.load(ROOT / "catalog.toml")}
     releases = []
     for path in sorted(results.glob("freeze/*.json")):
         result = json.loads(path.read_text(encoding="utf-8"))
         packages = [f"{name}=={version}" for name, version in result["environment"]["packages"].items()]
-        releases.append({"id": path.stem, "python": result["release"]["python"], "packages": packages})
+        ran = sorted(found.parent.name for found in results.glob(f"*/{path.name}"))
+        variables = dict(variants[path.stem].variables)
+        releases.append(
+            {
+                "id": path.stem,
+                "python": result["release"]["python"],
+                "packages": packages,
+                "probes": ran,
+                "env": variables,
+            }
+        )
     noxfile = scratch / "noxfile.py"
     noxfile.write_text(BASELINE_NOXFILE.format(releases=json.dumps(releases), harness=str(HARNESS)), encoding="utf-8")
     args = ["-f", str(noxfile), "--envdir", str(scratch / "envs")]

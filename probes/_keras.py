@@ -1,90 +1,65 @@
-"""Which TensorFlow and Keras this environment has, imported on demand, and what probes ask of them.
+"""What probes ask of the framework under test, which the kind names (TFMATRIX_FRAMEWORK), imported on demand.
 
-``load()`` imports the framework; until then ``tf`` and ``keras`` are None, so that probes can be
-described (and the report can read their metadata) where no framework is installed.
+Each framework is a module ``_fw_<name>.py`` beside this one: ``tf_keras`` (TensorFlow's tf.keras, eagerly),
+``tf_graph`` (tf.keras in TF 1.x graph mode), ``keras3`` (Keras 3 on its own, on a backend) and ``keras2``
+(standalone Keras 2 on TF 1.x). ``load()`` imports it; until then ``tf``, ``keras`` and ``framework`` are
+None, so that probes can be described (and the report can read their metadata) where nothing is installed.
 Standard library, numpy and the framework only; valid Python 3.7.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
+import inspect
 import os
 import platform
 import re
-import sys
 
 import _harness
 import numpy as np
 
+FRAMEWORK_VARIABLE = "TFMATRIX_FRAMEWORK"  # set by the harness's caller from the variant's kind
 tf = None
 keras = None
+framework = None  # the _fw_<name> module
 FACTS = {}  # the environment's facts, found by the first load()
 
 
 def load():
-    """Import the framework (once); the environment's facts as a probe result records them.
-
-    With KERAS_BACKEND set, that is Keras 3 on its own (``import keras``) on that backend, and
-    TensorFlow only if it is the backend; otherwise TensorFlow and its ``tf.keras``.
-    """
-    global tf, keras  # noqa: PLW0603 - imported on demand, so that probes can be described without it
+    """Import the framework (once); the environment's facts as a probe result records them."""
+    global tf, keras, framework  # noqa: PLW0603 - imported on demand, so that probes can be described without it
     if not FACTS:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # C++ start-up banners are not findings
         os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
-        backend = os.environ.get("KERAS_BACKEND")
-        if backend:
-            import keras
-
-            if backend == "tensorflow":
-                import tensorflow as tf
-            framework = "keras %s (%s %s)" % (keras.__version__, backend, backend_version(backend))
-        else:
-            import tensorflow as tf
-
-            keras = tf.keras
-            framework = "tensorflow %s" % tf.__version__
+        name = os.environ.get(FRAMEWORK_VARIABLE)
+        if not name:
+            raise RuntimeError("%s names no framework: the variant's kind sets it" % FRAMEWORK_VARIABLE)
+        framework = importlib.import_module("_fw_" + name)
+        tf, keras, description, facts = framework.load()
         gc.freeze()  # see fresh_session
-        _harness.framework_imported(framework)
+        _harness.framework_imported(description)
         FACTS.update(
             python=platform.python_version(),
             tensorflow=tf.__version__ if tf else None,
             keras=keras_version(),
             keras_flavour=keras_major(),  # which Keras tf.keras is; the key predates the word "track"
             numpy=np.__version__,
-            eager_enabled_by_probe=enable_eager() if tf else False,
+            **facts,
         )
-        if backend:
-            FACTS.update(backend=backend, backend_version=backend_version(backend))
     return dict(FACTS)
-
-
-def backend():
-    """Keras's backend: tensorflow for tf.keras."""
-    return keras.backend.backend()
-
-
-def backend_version(name):
-    return sys.modules[name].__version__
 
 
 def keras_version():
     version = getattr(keras, "__version__", None)
     if version is None:  # from TF 2.13, tf.keras is an API module of the keras (or tf_keras) package
-        package = sys.modules.get(keras.__name__.split(".")[0])
+        package = importlib.import_module(keras.__name__.split(".")[0])
         version = getattr(package, "__version__", None)
     return str(version)
 
 
 def keras_major():
     return "keras3" if keras_version().startswith("3.") else "keras2"
-
-
-def enable_eager():
-    """TF 1.x builds graphs by default; probes read weights eagerly."""
-    if tf.executing_eagerly():
-        return False
-    tf.compat.v1.enable_eager_execution()
-    return True
 
 
 def fresh_session(seed):
@@ -145,10 +120,12 @@ def weight_labels(model):
 
 
 def value(variable):
-    """A variable's value as a numpy array, on every release."""
-    if hasattr(variable, "numpy"):
-        return np.array(variable.numpy())
-    return np.array(variable)
+    """A variable's value as a numpy array."""
+    return framework.value(variable)
+
+
+def assign(variable, new):
+    framework.assign(variable, new)
 
 
 def values(refs):
@@ -188,7 +165,9 @@ def train_step(model, x, y, train_api):
 
 def optimizer_state(optimizer):
     """What an optimizer has done so far: its step count and how many variables (step, slots, ...) it holds."""
-    variables = optimizer.variables
+    variables = getattr(optimizer, "variables", None)
+    if variables is None:  # Keras before 2.3 and TF 1.13: the optimizer's weights
+        variables = optimizer.weights
     if callable(variables):  # a method in Keras 2's OptimizerV2, a property from the 2.11 optimizer on
         variables = variables()
     return {"iterations": int(value(optimizer.iterations)), "variables": len(variables)}
@@ -199,6 +178,8 @@ def compile_model(model, optimizer, run_eagerly, loss="mse"):
     if run_eagerly != "true":
         model.compile(loss=loss, optimizer=optimizer)
         return
+    if framework.GRAPH:
+        raise _harness.NotApplicable("graph mode: there is no eager execution to run in")
     try:
         model.compile(loss=loss, optimizer=optimizer, run_eagerly=True)
     except TypeError as exc:
@@ -209,45 +190,23 @@ def compile_model(model, optimizer, run_eagerly, loss="mse"):
         raise _harness.NotApplicable("Model.compile ignored run_eagerly=True")
 
 
-def gradient_step(model, optimizer, loss, x, y):
-    """One step of a hand-written training loop over ``model.trainable_variables``, the backend's own way.
-
-    TensorFlow: a ``tf.GradientTape``. torch: ``backward()``. jax: ``jax.grad`` of the model's
-    ``stateless_call``. Each then hands the gradients to the optimizer (``apply_gradients``, or
-    Keras 3's ``apply``), so what differs between backends is what Keras does, not the loop.
-    """
-    variables = list(model.trainable_variables)
-    name = backend()
-    if name == "tensorflow":
-        with tf.GradientTape() as tape:
-            value_ = loss(y, model(x, training=True))
-        if variables:
-            optimizer.apply_gradients(zip(tape.gradient(value_, variables), variables))
-    elif name == "torch":
-        import torch
-
-        model.zero_grad()
-        loss(y, model(x, training=True)).backward()
-        if variables:
-            with torch.no_grad():
-                optimizer.apply([v.value.grad for v in variables], variables)
-    elif name == "jax":
-        import jax
-
-        non_trainable = [v.value for v in model.non_trainable_variables]
-
-        def loss_of(trainable):
-            predicted, _ = model.stateless_call(trainable, non_trainable, x, training=True)
-            return loss(y, predicted)
-
-        if variables:
-            optimizer.apply(jax.grad(loss_of)([v.value for v in variables]), variables)
-    else:
-        raise _harness.NotApplicable("no hand-written training loop for the %s backend" % name)
+def gradient_step(model, optimizer, x, y):
+    """One step of a hand-written training loop over ``model.trainable_variables`` on the mean squared error,
+    the framework's own way."""
+    framework.gradient_step(model, optimizer, x, y)
 
 
-def to_numpy(tensor):
-    """A model's output as a numpy array, on every backend (a torch tensor may need grad detached)."""
-    if keras_major() == "keras3":
-        return np.array(keras.ops.convert_to_numpy(tensor))
-    return np.array(tensor)
+def create_weights(model, x):
+    """A subclassed model's weights, created for inputs like the numpy array ``x``."""
+    framework.create_weights(model, x)
+
+
+def outputs(model, x, training=None):
+    """``model(x)`` (with ``training`` where it is given) as a numpy array."""
+    return framework.outputs(model, x, training)
+
+
+def rated(optimizer_class, learning_rate, **options):
+    """``optimizer_class`` at ``learning_rate``, which Keras before 2.3 and TF 1.13 called ``lr``."""
+    named = "learning_rate" if "learning_rate" in inspect.signature(optimizer_class.__init__).parameters else "lr"
+    return optimizer_class(**{named: learning_rate}, **options)

@@ -304,7 +304,7 @@ def make_model(axes):
         return keras.models.Model(inputs=x, outputs=y)
     if api == "subclassed":
         model = subclassed_model_class()()
-        model(np.zeros((1, 3), dtype="float32"))  # creates the weights
+        fw.create_weights(model, np.zeros((1, 3), dtype="float32"))
         return model
     return keras.models.Sequential([Dense(7, input_dim=3), middle_layer(kind, target), Dense(1)])
 
@@ -373,7 +373,7 @@ def summary_text(model):
 def make_optimizer(name):
     optimizers = fw.keras.optimizers
     if name == "sgd_momentum":
-        return optimizers.SGD(learning_rate=0.01, momentum=0.9)
+        return fw.rated(optimizers.SGD, 0.01, momentum=0.9)
     return optimizers.Adam()
 
 
@@ -386,7 +386,6 @@ class Trainer:
         self.optimizer = None
         self.rng = np.random.RandomState(_harness.SEED)
         self.batch_size = batch_size
-        self.loss = fw.keras.losses.MeanSquaredError()
         self.optimizer_name = axes.get("optimizer", "adam")
 
     def step(self):
@@ -403,17 +402,17 @@ class Trainer:
         # The compiled optimizer if there is one, so momentum carries over between steps.
         if self.optimizer is None:
             self.optimizer = getattr(self.model, "optimizer", None) or make_optimizer(self.optimizer_name)
-        fw.gradient_step(self.model, self.optimizer, self.loss, x, y)
+        fw.gradient_step(self.model, self.optimizer, x, y)
 
 
 def batchnorm_check(model, layer, batch_size):
     """Does the frozen BatchNormalization normalise with moving statistics even when training=True?"""
     x = np.random.RandomState(_harness.SEED + 1).standard_normal((batch_size, 3)).astype("float32") * 3 + 1
     before = [fw.value(v) for v in layer.weights]
-    training = fw.to_numpy(model(x, training=True))
-    inference = fw.to_numpy(model(x, training=False))
+    training = fw.outputs(model, x, training=True)
+    inference = fw.outputs(model, x, training=False)
     for variable, value in zip(layer.weights, before):  # a training-mode call may update moving stats
-        variable.assign(value)
+        fw.assign(variable, value)
     return {"inference_mode_in_training": bool(np.allclose(training, inference))}
 
 

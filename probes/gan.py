@@ -152,7 +152,7 @@ def run_case(spec, record):
 
     for round_number in range(1, ROUNDS + 1):
         noise = rng.standard_normal((BATCH, 2)).astype("float32")
-        fake = fw.to_numpy(generator(noise))
+        fake = fw.outputs(generator, noise)
         if toggling:
             discriminator.trainable = True
 

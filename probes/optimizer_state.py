@@ -111,19 +111,19 @@ def make_optimizer(name):
     """The case's optimizer; not applicable where the release lacks it or the option."""
     optimizers = fw.keras.optimizers
     if name == "adam":
-        return optimizers.Adam(learning_rate=LEARNING_RATE)
+        return fw.rated(optimizers.Adam, LEARNING_RATE)
     if name == "adamw":
         found = getattr(optimizers, "AdamW", None) or getattr(getattr(optimizers, "experimental", None), "AdamW", None)
         if found is None:
             raise _harness.NotApplicable("keras.optimizers has no AdamW")
-        return found(learning_rate=LEARNING_RATE, weight_decay=DECAY)
+        return fw.rated(found, LEARNING_RATE, weight_decay=DECAY)
     if name == "sgd_weight_decay":
         if not takes(optimizers.SGD, "weight_decay"):
             raise _harness.NotApplicable("SGD takes no weight_decay")
-        return optimizers.SGD(learning_rate=LEARNING_RATE, weight_decay=DECAY)
+        return fw.rated(optimizers.SGD, LEARNING_RATE, weight_decay=DECAY)
     if not takes(optimizers.Adam, "use_ema"):
         raise _harness.NotApplicable("Adam takes no use_ema")
-    return optimizers.Adam(learning_rate=LEARNING_RATE, use_ema=True)
+    return fw.rated(optimizers.Adam, LEARNING_RATE, use_ema=True)
 
 
 def build():

@@ -9,6 +9,7 @@ harness (``_harness.py``): standard library, numpy and the framework only, valid
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import sys
@@ -150,6 +151,8 @@ def save(model, form, folder):
     elif form == "savedmodel":
         if fw.keras_major() == "keras3":
             raise _harness.NotApplicable("Keras 3 saves .keras and .h5 only; a SavedModel comes from export()")
+        if "save_format" not in inspect.signature(model.save).parameters:
+            raise _harness.NotApplicable("Model.save takes no save_format: it saves HDF5 only")
         path = os.path.join(folder, "model")
         model.save(path, save_format="tf")
     else:
@@ -178,14 +181,20 @@ def run_case(spec, record):
         middle.trainable = False
     record["flags_at_save"] = flags(model)
     folder = tempfile.mkdtemp(prefix="tfmatrix-saving-")
-    try:
-        record["phase_reached"] = "save"
-        path = save(model, axes["format"], folder)
-        record["phase_reached"] = "load"
-        uncompiled = axes.get("load") == "compile_false"
-        loaded = fw.keras.models.load_model(path, compile=False) if uncompiled else fw.keras.models.load_model(path)
+    try:  # kept to the end: in graph mode, a SavedModel's variables are restored when first read
+        loaded_and_trained(model, axes, folder, (x, y), record)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def loaded_and_trained(model, axes, folder, batch, record):
+    """Save ``model`` under ``folder``, load it, and record how one training step on the loaded model went."""
+    x, y = batch
+    record["phase_reached"] = "save"
+    path = save(model, axes["format"], folder)
+    record["phase_reached"] = "load"
+    uncompiled = axes.get("load") == "compile_false"
+    loaded = fw.keras.models.load_model(path, compile=False) if uncompiled else fw.keras.models.load_model(path)
     record["flags_loaded"] = flags(loaded)
     record["loaded_compiled"] = getattr(loaded, "optimizer", None) is not None
     if uncompiled or not record["loaded_compiled"]:

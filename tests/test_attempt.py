@@ -21,6 +21,7 @@ VARIANT = Variant(
     version="0",
     python="3.11",
     installs=(),
+    framework="none",  # the stand-in probes import no framework module
     entry={"here": True},
     facts={"resolved_as_of": "2026-11-26"},
 )

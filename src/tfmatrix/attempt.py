@@ -76,7 +76,7 @@ def attempt(
     with tempfile.TemporaryDirectory(prefix="tfmatrix-") as scratch:
         started = time.perf_counter()
         harness = [str(python), str(probes_dir / HARNESS), "--out", scratch, "--repeat", str(repeat)]
-        env = {**env, **dict(variant.environment)}
+        env = {**env, **dict(variant.variables)}
         probed = run_step([*harness, *(p.name for p in probes)], timeout=timeout, out=out, env=env)
         out.write(f"{MARK} probes took {time.perf_counter() - started:.1f} s, framework import included\n")
         results = {p.name: finished(Path(scratch), variant, packages, p, repeat, probed) for p in probes}

@@ -2,7 +2,7 @@
 
 Whatever the environment is (a conda build, a GPU build, a fork), the harness runs there as in
 every matrix environment, with its variables as they are (``KERAS_BACKEND``,
-``TF_USE_LEGACY_KERAS``). Each case is judged as the report judges it (its verdict, why, and every
+``TF_USE_LEGACY_KERAS``), on the framework the user names (``--framework``, as a kind names its variants'). Each case is judged as the report judges it (its verdict, why, and every
 aspect behind them), then compared with every environment of ``matrix.json``: the closest ones, and
 the cases where they differ, in whatever differs.
 """
@@ -10,6 +10,7 @@ the cases where they differ, in whatever differs.
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ import jsonschema
 from tfmatrix import aggregate, process, record, results, untrusted
 from tfmatrix.errors import InputError
 from tfmatrix.probes import HARNESS, Probe
+from tfmatrix.variant import FRAMEWORK_VARIABLE
 from tfmatrix.vocabulary import State
 
 Findings = dict[str, Any]  # a case on an environment, as matrix.json has it: verdict, why, aspects
@@ -27,15 +29,16 @@ Outcomes = dict[tuple[str, str], Findings]  # (probe, case) -> its findings
 
 
 def run(
-    python: str, probes_dir: Path, known: Mapping[str, Probe], names: Sequence[str], timeout: float
+    python: str, probes_dir: Path, known: Mapping[str, Probe], names: Sequence[str], timeout: float, framework: str
 ) -> list[dict[str, Any]]:
-    """The harness's output for ``names``, run by ``python`` as it is, each checked as a result's cases are;
-    RuntimeError in one line if it fails, ends past ``timeout`` seconds (everything it started killed) or
-    writes something else."""
+    """The harness's output for ``names``, run by ``python`` as it is on ``framework`` (the probes' module,
+    ``tf_keras`` ...), each checked as a result's cases are; RuntimeError in one line if it fails, ends past
+    ``timeout`` seconds (everything it started killed) or writes something else."""
     with tempfile.TemporaryDirectory(prefix="tfmatrix-check-") as scratch:
         command = [python, str(probes_dir / HARNESS), "--out", scratch, *names]
+        env = {**os.environ, FRAMEWORK_VARIABLE: framework}
         try:
-            step = process.run_step(command, timeout=timeout, out=io.StringIO())
+            step = process.run_step(command, timeout=timeout, out=io.StringIO(), env=env)
         except OSError as exc:
             message = f"{python} could not run the probes: {exc.strerror or exc}"
             raise RuntimeError(message) from None

@@ -35,7 +35,7 @@ from tfmatrix import (
     status,
 )
 from tfmatrix.errors import InputError
-from tfmatrix.kinds import OPTIONS, TRACKS
+from tfmatrix.kinds import KINDS, OPTIONS, TRACKS
 from tfmatrix.record import write_text_atomic
 from tfmatrix.variant import Variant
 from tfmatrix.vocabulary import State
@@ -113,6 +113,14 @@ def parser() -> argparse.ArgumentParser:
     checking.add_argument("--only", nargs="+", metavar="PROBE", help="run only these probes (default: all)")
     checking.add_argument("--matrix", type=Path, default=Path("reports/matrix.json"), help="the matrix summary")
     checking.add_argument("--timeout", type=seconds, default=1800, help="seconds the probes may take")
+    checking.add_argument(
+        "--framework",
+        choices=sorted({kind.FRAMEWORK for kind in KINDS.values()}),
+        default="keras3" if os.environ.get("KERAS_BACKEND") else "tf_keras",
+        help="what your code runs: tf_keras (tf.keras, eagerly), tf_graph (tf.keras in TF 1.x graph mode), "
+        "keras3 (Keras 3 on its own), keras2 (standalone Keras 2); default: keras3 where KERAS_BACKEND is set, "
+        "else tf_keras",
+    )
     finder = commands.add_parser("discover", help="add the releases the configured package index has to the catalog")
     finder.add_argument("--results", type=Path, default=Path("reports/results"), help="where retired results are")
     finder.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
@@ -276,7 +284,7 @@ def run_check(args: argparse.Namespace, known_probes: dict[str, probes.Probe]) -
     names = list(probes.selected(args.probes, args.only))
     summary = lookup.load(args.matrix)
     try:
-        documents = check.run(args.python, args.probes.resolve(), known_probes, names, args.timeout)
+        documents = check.run(args.python, args.probes.resolve(), known_probes, names, args.timeout, args.framework)
     except RuntimeError as exc:  # its message quotes the environment's own output
         print(escape.visible(f"tfmatrix: error: {exc}"), file=sys.stderr)
         return status.ERROR

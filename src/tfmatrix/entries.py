@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from packaging.version import InvalidVersion, Version
 
 from tfmatrix.errors import InputError
+from tfmatrix.variant import Variant
 
 PYTHON_PATTERN = re.compile(r"3\.\d{1,2}")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")  # a package name, nothing more
@@ -52,13 +53,27 @@ def version(path: Path, where: str, value: Any, name: str, example: str) -> Vers
 
 
 def final_version(
-    path: Path, where: str, entry: dict[str, Any], name: str, example: str, first: Version | None = None
+    path: Path,
+    where: str,
+    entry: dict[str, Any],
+    name: str,
+    example: str,
+    first: Version | None = None,
+    before: Version | None = None,
 ) -> Version:
-    """The entry's ``version``: a final release (of ``first`` or later), ``name`` saying of what."""
+    """The entry's ``version``: a final release (of ``first`` or later, before ``before``), ``name`` saying of what."""
     parsed = version(path, f"{where}.version", required(path, where, entry, "version", str), name, example)
-    if parsed.is_prerelease or parsed.is_devrelease or (first is not None and parsed < first):
+    outside = (first is not None and parsed < first) or (before is not None and parsed >= before)
+    if parsed.is_prerelease or parsed.is_devrelease or outside:
         raise InputError(path, f"{where}.version", f"expected a final {name}, got {entry['version']!r}")
     return parsed
+
+
+def each(path: Path, table: str, value: Any) -> list[tuple[str, Any]]:
+    """The entries of ``[[table]]``, each with where it is (``table[0]``); an InputError where there are none."""
+    if not isinstance(value, list) or not value:
+        raise InputError(path, table, f"expected one or more [[{table}]] tables")
+    return [(f"{table}[{index}]", entry) for index, entry in enumerate(value)]
 
 
 def package_names(path: Path, where: str, value: Any) -> list[str]:
@@ -88,3 +103,16 @@ def timeout(path: Path, where: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:  # nan: no limit
         raise InputError(path, where, f"expected a positive number of seconds, got {value!r}")
     return float(value)
+
+
+def distinct(path: Path, variants: list[Variant]) -> list[Variant]:
+    """``variants``, oldest first on each track in the order found; an InputError where two are one release
+    of one track (2.1 and 2.1.0 are one), whichever package it comes as."""
+    seen: dict[tuple[str, Version], Variant] = {}
+    for variant in variants:
+        key = (variant.track, Version(variant.version))
+        if key in seen:
+            raise InputError(path, variant.origin, f"duplicates {seen[key].origin} ({seen[key].id})")
+        seen[key] = variant
+    tracks = list(dict.fromkeys(variant.track for variant in variants))
+    return sorted(variants, key=lambda v: (tracks.index(v.track), Version(v.version)))

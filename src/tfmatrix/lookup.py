@@ -95,7 +95,7 @@ def asked(given: Mapping[str, str]) -> tuple[Track, str]:
     """The track a reader's options ask about (name -> value, as the page's URL names them: ``tf``, ``tf-keras``),
     and the version they give; a ValueError that names the options (``--keras needs --backend``) if none fits."""
     askable = [track for track in TRACKS.values() if track.asks]
-    versioned = [t for t in askable if t.version_option in given]
+    versioned = [t for t in askable if t.version_option in given and t.answers(given[t.version_option])]
     if not versioned:
         flags = sorted({OPTIONS[t.version_option].flag for t in askable})
         message = f"give one of {' or '.join(flags)}"

@@ -17,7 +17,7 @@ from typing import Any
 from packaging.version import Version
 
 from tfmatrix import escape, page
-from tfmatrix.kinds import report_name
+from tfmatrix.kinds import KINDS, report_name
 from tfmatrix.lookup import Summary
 from tfmatrix.probes import Probe
 from tfmatrix.vocabulary import SYMBOLS, State
@@ -50,8 +50,8 @@ PAGE = "reports/page/index.html"
 
 
 def setups(summary: Summary) -> list[tuple[dict[str, Any], str]]:
-    """(environment, column title) of the common setups the matrix has: the first and the last TensorFlow of
-    each Keras (tf.keras 2 up to 2.15, Keras 3 from 2.16), the newest with tf-keras, the newest Keras on jax
+    """(environment, column title) of the common setups the matrix has: the newest TF 1.x in graph mode, the
+    first and the last TensorFlow of each Keras (tf.keras 2 up to 2.15, Keras 3 from 2.16), the newest with tf-keras, the newest Keras on jax
     and on torch."""
     envs = [env for env in summary["environments"] if env["status"] == State.OK or env["findings_from"]]
 
@@ -60,6 +60,7 @@ def setups(summary: Summary) -> list[tuple[dict[str, Any], str]]:
         return sorted(found, key=lambda env: Version(env["version"]))
 
     runs = [
+        ("TF {} graph", on("graph")[-1:]),
         *(("TF {}", run) for run in (on("bundled")[:1], on("bundled", "2.")[-1:], on("bundled")[-1:])),
         ("TF + tf-keras {}", on("tf-keras")[-1:]),
         *((f"Keras {{}} {backend}", on(f"keras-{backend}")[-1:]) for backend in ("jax", "torch")),
@@ -95,11 +96,11 @@ def grid(summary: Summary) -> str:
 
 def probes_table(probes: Mapping[str, Probe], summary: Summary) -> str:
     """One row per probe: what it asks, how many questions, and its reports (one per view it has results in)."""
-    kinds = {env["kind"] for env in summary["environments"]}
+    kinds = [kind for kind in KINDS if kind in {env["kind"] for env in summary["environments"]}]
     lines = ["| Probe | What it asks | Questions | Reports |", "|---|---|---|---|"]
     for name, probe in probes.items():
-        reports = sorted({report_name(name, kind) for kind in kinds})
-        links = ", ".join(f"[{'Keras 3' if 'keras3' in r else 'TensorFlow'}](reports/{r})" for r in reports)
+        reports = {report_name(name, kind): KINDS[kind].VIEW_TITLE for kind in kinds}
+        links = ", ".join(f"[{title}](reports/{report})" for report, title in reports.items())
         lines.append(f"| `{name}` | {escape.markdown_prose(probe.title)} | {len(probe.groups)} | {links} |")
     return "\n".join(lines)
 

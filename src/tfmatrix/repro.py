@@ -57,7 +57,7 @@ def commands(variant: Variant, probe: str, case: str) -> list[str]:
     python = venv / "bin" / "python"
     lines = [shlex.join(["uv", "venv", "--clear", "--python", variant.python, str(venv)])]
     lines += [shlex.join(attempt.install_command("uv", python, install)) for install in variant.installs]
-    variables = [f"{name}={shlex.quote(value)}" for name, value in (*ENVIRONMENT, *variant.environment)]
+    variables = [f"{name}={shlex.quote(value)}" for name, value in (*ENVIRONMENT, *variant.variables)]
     lines.append(" ".join(["env", *variables, shlex.join([str(python), str(RUNNER), probe, case])]))
     return lines
 

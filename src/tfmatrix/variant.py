@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from packaging.version import Version
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
 
+FRAMEWORK_VARIABLE = "TFMATRIX_FRAMEWORK"  # what probes/_keras.py reads to import the framework
 REQUIREMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[a-z]+\])?(==[0-9][A-Za-z0-9.+]*)?")
 
 
@@ -47,6 +49,15 @@ class Track:
     # (option, value) pairs, the version where the value is "" (tf=2.15.0&tf-keras=1); none: it is not asked about.
     asks: tuple[tuple[str, str], ...] = ()
     named: str = ""  # a release of it in an answer, the version as {}: "TensorFlow {} with tf-keras"
+    versions: str = ""  # the versions it answers for, where its options are another track's too: "<3"
+
+    def answers(self, version: str) -> bool:
+        """Whether ``version`` (as asked) is one this track answers for; a version that is no version is left
+        to be refused where it is read."""
+        try:
+            return Version(version) in SpecifierSet(self.versions)
+        except InvalidVersion:
+            return True
 
     @property
     def version_option(self) -> str:
@@ -73,7 +84,8 @@ class Variant:
     version: str
     python: str
     installs: tuple[Install, ...]
-    environment: tuple[tuple[str, str], ...] = ()  # variables the probe runs with
+    framework: str  # the probes' framework module it runs (probes/_fw_<framework>.py): the kind names it
+    environment: tuple[tuple[str, str], ...] = ()  # variables the probe runs with, besides the framework's
     floating: bool = False  # resolved on the day of the run: the version is whatever was installed
     opt_in: bool = False  # probed only when asked for
     # The catalog entry as it stood (part of the cache key), and facts the result records.
@@ -82,6 +94,11 @@ class Variant:
     # How the run goes, not what it finds: neither takes part in comparisons or the cache key.
     timeout_seconds: float = field(default=900.0, compare=False)
     origin: str = field(default="", compare=False)  # where the catalog declares it, e.g. release[3]
+
+    @property
+    def variables(self) -> tuple[tuple[str, str], ...]:
+        """Every variable the probes run with: the framework the kind named, then its own."""
+        return ((FRAMEWORK_VARIABLE, self.framework), *self.environment)
 
     def at(self, version: str, day: dt.date, companions: Mapping[str, str] | None = None) -> Variant:
         """This variant with its package at ``version`` (and each companion it installs at the version

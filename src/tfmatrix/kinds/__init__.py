@@ -2,8 +2,9 @@
 
 A kind is a module with ``NAME``, ``TABLE`` (the catalog table it reads), ``TRACKS`` (the report's
 column groups its variants belong to, each saying how a reader asks about it), ``OPTIONS`` (the ``lookup``
-options those name), ``VIEW`` (which report shows them: "" for ``<probe>-matrix.md``,
-else ``<probe>-<VIEW>-matrix.md``), ``ACROSS_TRACKS`` (what its tracks are, if the report compares them on
+options those name), ``FRAMEWORK`` (the probes' framework module its variants run, ``probes/_fw_<FRAMEWORK>.py``),
+``VIEW`` (which report shows them: "" for ``<probe>-matrix.md``, else ``<probe>-<VIEW>-matrix.md``) and
+``VIEW_TITLE`` (what that report is of, where the README links it), ``ACROSS_TRACKS`` (what its tracks are, if the report compares them on
 the same release, e.g. "backends"; else ""), ``COMPANIONS``, ``load()``, ``between()`` (a release between
 two of the catalog's, for ``nox -s pinpoint``) and ``release_columns()``. Adding a kind is adding a module and its name here.
 The registry's order is the report's: tracks of earlier kinds come first.
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from tfmatrix.kinds import keras, nightly, tensorflow
+from tfmatrix.kinds import graph, keras, keras2, nightly, tensorflow
 from tfmatrix.variant import Option, Track, Variant
 
 
@@ -24,7 +25,9 @@ class Kind(Protocol):
     NAME: str
     TABLE: str
     TRACKS: tuple[Track, ...]
+    FRAMEWORK: str
     VIEW: str
+    VIEW_TITLE: str
     ACROSS_TRACKS: str
     OPTIONS: dict[str, Option]
 
@@ -44,7 +47,7 @@ class Kind(Protocol):
         ...
 
 
-KINDS: dict[str, Kind] = {kind.NAME: kind for kind in (tensorflow, nightly, keras)}
+KINDS: dict[str, Kind] = {kind.NAME: kind for kind in (graph, tensorflow, nightly, keras2, keras)}
 TRACKS: dict[str, Track] = {track.name: track for kind in KINDS.values() for track in kind.TRACKS}
 OPTIONS: dict[str, Option] = {name: option for kind in KINDS.values() for name, option in kind.OPTIONS.items()}
 

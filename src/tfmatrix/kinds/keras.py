@@ -16,7 +16,6 @@ from typing import Any
 from packaging.version import Version
 
 from tfmatrix import entries
-from tfmatrix.errors import InputError
 from tfmatrix.variant import Install, Option, Track, Variant
 
 NAME = "keras"
@@ -31,13 +30,21 @@ def track(backend: str) -> Track:
         note += ", only for the Keras lines whose catalog entry names a CPU build of torch (the newest four)"
     asks = (("keras", ""), ("backend", backend))
     return Track(
-        f"keras-{backend}", f" {backend}", f"Keras on {backend}", note, asks=asks, named=f"Keras {{}} on {backend}"
+        f"keras-{backend}",
+        f" {backend}",
+        f"Keras on {backend}",
+        note,
+        asks=asks,
+        named=f"Keras {{}} on {backend}",
+        versions=f">={FIRST}",
     )
 
 
 # The backend package each variant installs before Keras (CPU builds: no GPU is used).
 BACKENDS = {"tensorflow": "tensorflow-cpu", "jax": "jax[cpu]", "torch": "torch"}
+FRAMEWORK = "keras3"  # probes/_fw_keras3.py
 VIEW = "keras3"  # a view of its own: Keras releases, per backend
+VIEW_TITLE = "Keras 3"
 ACROSS_TRACKS = "backends"  # the report shows where they disagree on one Keras release
 TRACKS: tuple[Track, ...] = tuple(track(backend) for backend in BACKENDS)
 OPTIONS = {
@@ -65,22 +72,17 @@ def release_columns(result: Mapping[str, Any], environment: Mapping[str, Any]) -
 def load(path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:
     if value is None:
         return []
-    if not isinstance(value, list) or not value:
-        raise InputError(path, TABLE, "expected one or more [[keras]] tables")
-    found = [variant for index, entry in enumerate(value) for variant in release(path, index, entry, timeout, today)]
-    seen: dict[tuple[str, Version], Variant] = {}
-    for variant in found:
-        key = (variant.track, Version(variant.version))  # 3.8 and 3.8.0 are one release
-        if key in seen:
-            raise InputError(path, variant.origin, f"duplicates {seen[key].origin} ({seen[key].id})")
-        seen[key] = variant
+    found = [
+        variant
+        for where, entry in entries.each(path, TABLE, value)
+        for variant in release(path, where, entry, timeout, today)
+    ]
     order = [t.name for t in TRACKS]
-    return sorted(found, key=lambda v: (order.index(v.track), Version(v.version)))
+    return entries.distinct(path, sorted(found, key=lambda v: order.index(v.track)))
 
 
-def release(path: Path, index: int, value: Any, timeout: float, today: dt.date) -> list[Variant]:
+def release(path: Path, where: str, value: Any, timeout: float, today: dt.date) -> list[Variant]:
     """One entry's variants: tensorflow, jax, and torch where the entry names a torch build."""
-    where = f"{TABLE}[{index}]"
     entry = entries.table(path, where, value, FIELDS)
     entries.final_version(path, where, entry, "Keras 3 release", "3.8.0", first=FIRST)
     version = entry["version"]
@@ -109,6 +111,7 @@ def release(path: Path, index: int, value: Any, timeout: float, today: dt.date) 
                 distribution="keras",
                 version=version,
                 python=python,
+                framework=FRAMEWORK,
                 installs=(backend_install, keras, *extras),
                 environment=(("KERAS_BACKEND", backend),),
                 entry={

@@ -21,10 +21,12 @@ NIGHTLY = Track(
     "ran the newest nightly build on the day of the run (opt-in: `--nightly`)",
     "not pinpointed, as no change on this track is: the builds between cannot be installed alone",
 )
-VIEW = ""  # beside the releases it comes after
-ACROSS_TRACKS = ""
+VIEW = tensorflow.VIEW  # beside the releases it comes after
+VIEW_TITLE = tensorflow.VIEW_TITLE
+ACROSS_TRACKS = tensorflow.ACROSS_TRACKS
 TRACKS: tuple[Track, ...] = (NIGHTLY,)
 OPTIONS: dict[str, Option] = {}  # a build of one day is not asked about
+FRAMEWORK = "tf_keras"  # probes/_fw_tf_keras.py
 DISTRIBUTIONS = ("tf-nightly", "tf-nightly-cpu")
 COMPANIONS: tuple[str, ...] = ()
 release_columns = tensorflow.release_columns  # a build of the same TensorFlow, beside its releases
@@ -61,6 +63,7 @@ def load(path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant
         distribution=distribution,
         version=VERSION,
         python=python,
+        framework=FRAMEWORK,
         installs=(Install(distribution, None, prerelease=True),),
         floating=True,
         opt_in=True,

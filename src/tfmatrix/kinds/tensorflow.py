@@ -36,8 +36,10 @@ OPTIONS = {  # lookup's options, by the name the page's URL gives them
     "tf-keras": Option("--tf-keras", "with --tensorflow: you use tf-keras (TF_USE_LEGACY_KERAS=1)"),
 }
 VIEW = ""  # the TensorFlow view: <probe>-matrix.md
-ACROSS_TRACKS = ""
+VIEW_TITLE = "TensorFlow"
+ACROSS_TRACKS = "tracks"  # 1.15 in graph mode and eagerly; tf.keras as shipped and tf-keras
 TRACKS: tuple[Track, ...] = (BUNDLED, TF_KERAS)
+FRAMEWORK = "tf_keras"  # probes/_fw_tf_keras.py
 DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu")
 
 
@@ -74,22 +76,13 @@ TF_KERAS_FROM = Version("2.16")
 def load(path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:
     if value is None:
         return []
-    if not isinstance(value, list) or not value:
-        raise InputError(path, TABLE, "expected one or more [[release]] tables")
-    releases = [release(path, index, entry, timeout, today) for index, entry in enumerate(value)]
-    seen: dict[Version, Variant] = {}
-    for bundled, _ in releases:
-        key = Version(bundled.version)  # 2.1 and 2.1.0 are one release, whichever package it comes as
-        if key in seen:
-            raise InputError(path, bundled.origin, f"duplicates {seen[key].origin} ({seen[key].id})")
-        seen[key] = bundled
-    releases.sort(key=lambda pair: Version(pair[0].version))
-    return [bundled for bundled, _ in releases] + [tf_keras for _, tf_keras in releases if tf_keras]
+    releases = [release(path, where, entry, timeout, today) for where, entry in entries.each(path, TABLE, value)]
+    bundled = entries.distinct(path, [bundled for bundled, _ in releases])
+    return bundled + entries.distinct(path, [tf_keras for _, tf_keras in releases if tf_keras])
 
 
-def release(path: Path, index: int, value: Any, timeout: float, today: dt.date) -> tuple[Variant, Variant | None]:
+def release(path: Path, where: str, value: Any, timeout: float, today: dt.date) -> tuple[Variant, Variant | None]:
     """One entry as its bundled variant, and its tf-keras variant where it names one."""
-    where = f"{TABLE}[{index}]"
     entry = entries.table(path, where, value, FIELDS)
     parsed = entries.final_version(path, where, entry, "release", "2.1.0")
     version = entry["version"]
@@ -116,6 +109,7 @@ def release(path: Path, index: int, value: Any, timeout: float, today: dt.date) 
         distribution=distribution,
         version=version,
         python=python,
+        framework=FRAMEWORK,
         installs=(Install(f"{distribution}=={version}", resolved_as_of, origin=f"{where}.version"),),
         entry=catalog_entry,
         facts={"resolved_as_of": resolved_as_of.isoformat(), "tf_keras_resolved_as_of": None},

@@ -27,6 +27,8 @@ TRACKS = (
     ),
 )
 VIEW = "standin"
+VIEW_TITLE = "Stand-in"
+FRAMEWORK = "standin"  # its probe reads no framework module
 ACROSS_TRACKS = ""
 OPTIONS = {"standin": Option("--standin", "your stand-in version")}
 COMPANIONS: tuple[str, ...] = ()
@@ -53,6 +55,7 @@ def made(version: str, day: dt.date, origin: str, timeout: float) -> Variant:
         version=version,
         python="3.11",
         installs=(),
+        framework=FRAMEWORK,
         environment=(("STANDIN_VERSION", version),),
         entry={"version": version, "resolved_as_of": day.isoformat()},
         facts={"resolved_as_of": day.isoformat()},
