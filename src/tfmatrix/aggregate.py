@@ -232,6 +232,29 @@ def run_label(frame: pd.DataFrame, run: list[int]) -> str:
     return f"{name} (last good run: {first['last_good_run']})" if first["last_good_run"] else name
 
 
+def watched_warnings(results: Sequence[Result], watched: str) -> dict[str, list[str]]:
+    """Each warning a case was given whose first line mentions ``watched``, with the runs of releases (in the
+    order of ``results``, on one track) whose cases were given it, ``2.0.9 keras2 – 2.3.1 keras2``."""
+    good = [(result, findings(result)) for result in results]
+    seen: dict[str, set[int]] = {}
+    for position, (_, found) in enumerate(good):
+        for case in found["cases"] if found else []:
+            for warning in case["warnings"]:
+                text = f"{warning['category']}: {str(warning['message']).strip().splitlines()[0]}"
+                if watched in text:
+                    seen.setdefault(text, set()).add(position)
+    labels = [release_label(result) for result, _ in good]
+    tracks = [result["release"]["track"] for result, _ in good]
+
+    def spans(positions: set[int]) -> list[str]:
+        def chained(first: int, later: int) -> bool:  # every release from the first to it, on one track
+            return tracks[first] == tracks[later] and set(range(first, later + 1)) <= positions
+
+        return [span(labels[run[0]], labels[run[-1]]) for run in runs(sorted(positions), chained)]
+
+    return {text: spans(positions) for text, positions in seen.items()}
+
+
 def release_ranges(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """Rows = cases, columns = runs of consecutive variants on one track in which every case has the same ``column``.
 
@@ -271,7 +294,7 @@ def disagreements(frame: pd.DataFrame, column: str, lead: str) -> pd.DataFrame:
         return pd.DataFrame()
     texts = shared.apply(describe, axis=1).unstack("version").fillna("")
     texts = texts[sorted(texts.columns, key=lambda version: Version(str(version)))]
-    texts = texts[(texts != "").any(axis=1)]
+    texts = texts.loc[(texts != "").any(axis=1), (texts != "").any(axis=0)]  # where some case differs
     groups = runs(list(texts.columns), lambda a, b: texts[a].equals(texts[b]))
     merged = pd.DataFrame({span(g[0], g[-1]): texts[g[0]] for g in groups}, index=texts.index)
     case_order = [case for case in dict.fromkeys(frame["case"]) if case in merged.index]

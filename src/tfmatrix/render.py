@@ -36,6 +36,7 @@ STATE_SYMBOLS = aggregate.STATE_SYMBOLS
 WIDTH, CELL_PADDING, CHAR_WIDTH, WIDE_WIDTH, EMOJI_WIDTH = 860, 27, 7.6, 11, 21
 SHOWN_AS = re.compile(r"\[(?P<label>[^\]]*)\]\([^)]*\)|\\(?P<escaped>.)|(?P<entity>&\w+;)|`")
 BEHAVIOURS = {"neither": "behaves neither way"}  # how pinpointing says a third behaviour
+WATCHED = "trainable"  # the subject of every probe: a warning that names it is a finding beside the cells
 # tf-keras pairs a TensorFlow release with a tf-keras one; a nightly has no releases between.
 FLAKY_LEGEND = "the outcome differed between repeats of the case (`--repeat N`); never counted as a change"
 ERROR_LINE = re.compile(r"^\s*(cause: |error: |Fatal Python error|[\w.]*(Error|Exception|Exit):)")
@@ -125,6 +126,7 @@ def render(
             grid_section(frame, probe),
             *[question_section(frame, probe, group, to_do[group]) for group in probe.groups if group in present],
             *([disagreements_section(frame, probe, across)] if across else []),
+            *([warnings_section(warned)] if (warned := aggregate.watched_warnings(mine, WATCHED)) else []),
             *[aspect_section(frame, probe, aspect) for aspect, spec in probe.aspects.items() if "section" in spec],
         ]
     sections.append(releases_section(mine, dates or {}))
@@ -485,13 +487,28 @@ def disagreements_section(frame: pd.DataFrame, probe: Probe, across: str) -> str
         f"## Where the {across} disagree",
         "",
         f"For each release probed on more than one of the {across}, the cases whose outcome differs between them, "
-        f"each {across.removesuffix('s')}'s outcome in the cell (an empty cell: they agree). A failed attempt or a "
-        "flaky outcome takes no part.",
+        f"each {across.removesuffix('s')}'s outcome in the cell (an empty cell: they agree). A failed attempt, a "
+        "flaky outcome or a case not applicable on one of them takes no part.",
         "",
     ]
     if matrix.empty:
         return "\n".join([*lines, f"The {across} agree in every case."])
     return "\n".join([*lines, axes_table(frame, matrix.map(markdown_text), probe)])
+
+
+def warnings_section(warned: dict[str, list[str]]) -> str:
+    """The warnings about ``trainable`` the framework gave, and in which releases."""
+    lines = [
+        f"## Warnings about `{WATCHED}`",
+        "",
+        f"What the framework warned, in any case, where the warning's first line mentions `{WATCHED}` (the "
+        "releases whose cases were given it; the results hold every warning, case by case).",
+        "",
+    ]
+    lines += [
+        f"- {markdown_text(text[:300])}: {', '.join(markdown_text(s) for s in spans)}" for text, spans in warned.items()
+    ]
+    return "\n".join(lines)
 
 
 def aspect_section(frame: pd.DataFrame, probe: Probe, aspect: str) -> str:
