@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -190,9 +190,21 @@ def failure_keeping(failure: results.Result, good: results.Result, day: str = "2
     return {**copy.deepcopy(failure), **moved, "last_good": kept}
 
 
-def load_recorded(variants: list[Variant], known: dict[str, probes.Probe], view: str = "") -> list[results.Result]:
-    """The recorded results of one view: the TensorFlow releases' by default, "keras3" for Keras on its own."""
-    return [r for r in results.load_all(RECORDED, variants, known) if view == KINDS[r["kind"]].VIEW]
+def load_recorded(
+    variants: list[Variant], known: dict[str, probes.Probe], view: str = "", kinds: Collection[str] = ()
+) -> list[results.Result]:
+    """The recorded results of one view: the TensorFlow releases' by default, "keras3" for Keras on its own;
+    only those of ``kinds``, where it names some."""
+    return [
+        r
+        for r in results.load_all(RECORDED, variants, known)
+        if view == KINDS[r["kind"]].VIEW and (not kinds or r["kind"] in kinds)
+    ]
+
+
+# The tests that read the TensorFlow releases' recorded outcomes one by one: the tf-graph kind's, in the same
+# view, have golden reports and tests of their own.
+TENSORFLOW_KINDS = ("tensorflow", "tf-nightly")
 
 
 def recorded_case(known: dict[str, probes.Probe], probe: str, variant: str, case_id: str) -> dict[str, Any]:

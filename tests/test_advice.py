@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from conftest import DATA, ROOT, table_rows, unfolded
+from conftest import DATA, PROBES, ROOT, table_rows, unfolded
 from tfmatrix import advice, aggregate, probes, render, results
+from tfmatrix.kinds import KINDS, report_name
 from tfmatrix.variant import Variant
 
 GOLDEN = DATA / "golden"
@@ -59,7 +60,7 @@ def glance_rows(report: str) -> list[dict[str, str]]:
 @pytest.mark.parametrize("directory", [GOLDEN, ROOT / "reports"])
 def test_every_cell_at_a_glance_that_does_not_work_has_what_to_do(directory: Path) -> None:
     reports = sorted(directory.glob("*-matrix.md"))
-    assert len(reports) == 12
+    assert {path.name for path in reports} == {report_name(n, kind) for n in probes.names(PROBES) for kind in KINDS}
     for path in reports:
         rows = glance_rows(path.read_text(encoding="utf-8"))
         for row in rows:

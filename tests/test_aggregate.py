@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from conftest import failure_keeping, load_recorded
+from conftest import TENSORFLOW_KINDS, failure_keeping, load_recorded
 from tfmatrix import aggregate, probes, results
 from tfmatrix.variant import Variant
 
@@ -20,7 +20,7 @@ SEED_COMPILE_THEN_FREEZE = [
 
 @pytest.fixture
 def loaded(variants: list[Variant], known: dict[str, probes.Probe]) -> list[results.Result]:
-    return [r for r in load_recorded(variants, known) if r["probe"]["name"] == "freeze"]
+    return [r for r in load_recorded(variants, known, kinds=TENSORFLOW_KINDS) if r["probe"]["name"] == "freeze"]
 
 
 @pytest.fixture
@@ -261,3 +261,19 @@ def test_a_failure_that_kept_the_last_good_findings_stands_for_them(
     merged = aggregate.release_ranges(as_ok[as_ok["group"] == "seed"], "weights")
     assert "2.1.0 – 2.2.3" in merged.columns  # alike in the seed cases: one column
     assert list(ranges.columns) == ["2.1.0", "2.1.4 (last good run: 2026-11-19)", "2.2.3"]  # but it stands alone
+
+
+def test_the_warnings_that_name_trainable_and_the_releases_given_them(
+    variants: list[Variant], known: dict[str, probes.Probe]
+) -> None:
+    """The GAN FAQ's warning, recorded on every standalone Keras 2 release: one run of releases on its track."""
+    gan = [r for r in load_recorded(variants, known, "keras2") if r["probe"]["name"] == "gan"]
+    warned = aggregate.watched_warnings(gan, "trainable")
+    discrepancy = next(text for text in warned if "Discrepancy between trainable weights" in text)
+    assert discrepancy.startswith("UserWarning: ")
+    assert warned[discrepancy] == ["2.0.9 keras2 – 2.2.0 keras2"]
+    quiet = copy.deepcopy(next(r for r in gan if r["release"]["version"] == "2.1.6"))
+    for case in quiet["cases"]:
+        case["warnings"] = []
+    with_a_gap = [quiet if r["release"]["version"] == "2.1.6" else r for r in gan]
+    assert aggregate.watched_warnings(with_a_gap, "trainable")[discrepancy] == ["2.0.9 keras2", "2.2.0 keras2"]

@@ -201,10 +201,10 @@ def test_lookup_of_tf_1_in_graph_mode_and_of_standalone_keras_2(capsys: pytest.C
     matrix = ROOT / "reports" / "matrix.json"
     graph = answered(capsys, matrix, "--tensorflow", "1.14.0", "--graph")
     assert (graph["asked"], graph["track"]) == ("TensorFlow 1.14.0 in graph mode", "graph")
-    assert graph["probed"] == "probed as 1.14.0 graph"
+    assert graph["probed"] == "probed as 1.14.0 graph (released 2019-06-19)"
     standalone = answered(capsys, matrix, "--keras", "2.2.4")
     assert (standalone["asked"], standalone["track"]) == ("standalone Keras 2.2.4", "keras2")
-    assert standalone["probed"] == "probed as 2.2.4 keras2"
+    assert standalone["probed"] == "probed as 2.2.4 keras2 (released 2018-10-03)"
     assert recipe(standalone, GAN)["counts"]  # the FAQ's GAN recipe, as its readers ran it
     assert answered(capsys, matrix, "--tensorflow", "1.15.5")["track"] == "bundled"  # eagerly, without --graph
 

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, PROBES, RECORDED, ROOT, failure_keeping, load_recorded, table_rows, unfolded
+from conftest import (
+    DATA,
+    PROBES,
+    RECORDED,
+    ROOT,
+    TENSORFLOW_KINDS,
+    failure_keeping,
+    load_recorded,
+    table_rows,
+    unfolded,
+)
 from tfmatrix import catalog, cli, explanations, page, probes, publish, release_dates, render, results, status
 from tfmatrix.kinds import KINDS, report_name
 from tfmatrix.variant import Variant
@@ -22,7 +32,7 @@ def freeze(known: dict[str, probes.Probe]) -> probes.Probe:
 
 @pytest.fixture
 def loaded(variants: list[Variant], known: dict[str, probes.Probe]) -> list[results.Result]:
-    return load_recorded(variants, known)
+    return load_recorded(variants, known, kinds=TENSORFLOW_KINDS)
 
 
 DATES = release_dates.load(release_dates.beside(RECORDED))  # what the index said of the recorded releases
@@ -87,8 +97,9 @@ def test_sections_come_in_the_probes_order(report: str, freeze: probes.Probe) ->
     # The recorded results predate the constructor cases: a question without cases has no section.
     questions = [group["question"] for name, group in freeze.groups.items() if name != "constructor"]
     apart = [spec["section"]["title"] for spec in freeze.aspects.values() if "section" in spec]
-    across = f"Where the {KINDS['tensorflow'].ACROSS_TRACKS} disagree"  # TF 1.15 and 1.15 graph, tf-keras
-    assert titles == ["At a glance", "Change points", "Grid", *questions, across, *apart, "Releases"]
+    across = f"Where the {KINDS['tensorflow'].ACROSS_TRACKS} disagree"  # tf.keras as shipped and tf-keras
+    warned = f"Warnings about `{render.WATCHED}`"
+    assert titles == ["At a glance", "Change points", "Grid", *questions, across, warned, *apart, "Releases"]
 
 
 def test_change_points_name_release_case_and_values(
@@ -214,7 +225,7 @@ def report_command(results_dir: Path, out_dir: Path) -> list[str]:
 
 
 def test_cli_writes_one_report_per_probe_with_results(
-    tmp_path: Path, report: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, variants: list[Variant], known: dict[str, probes.Probe], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(report_command(RECORDED, tmp_path)) == status.OK
     recorded = sorted(p.name for p in RECORDED.iterdir())
@@ -224,9 +235,14 @@ def test_cli_writes_one_report_per_probe_with_results(
         [*written, "changes.atom", "page", *publish.MATRIX_FILES]
     )
     assert sorted(p.name for p in (tmp_path / "page").iterdir()) == sorted([*page.ASSETS, page.DATA])
-    assert unfolded((tmp_path / "freeze-matrix.md").read_text(encoding="utf-8")) == report
+    everything = load_recorded(variants, known)  # the view's every kind, TF 1.x in graph mode too
+    known_explanations = explanations.load(ROOT / "explanations.toml", known)
+    report = render.render(everything, known["freeze"], known_explanations, DATES, picture="freeze-matrix.svg")
+    assert unfolded((tmp_path / "freeze-matrix.md").read_text(encoding="utf-8")) == unfolded(report)
     printed = capsys.readouterr().out
-    assert f"wrote 31 files to {tmp_path} from 96 results, 0 failed attempts" in printed
+    files = len(written) + 1 + len(publish.MATRIX_FILES) + len(page.ASSETS) + 1  # the feed; the page and its data
+    results_read = sum(1 for _ in RECORDED.glob("*/*.json"))
+    assert f"wrote {files} files to {tmp_path} from {results_read} results, 0 failed attempts" in printed
 
 
 def test_cli_bad_input_is_one_line_exit_2_and_keeps_the_old_report(

@@ -274,7 +274,7 @@ def named(track: str) -> str:
 def disagreements(frame: pd.DataFrame, column: str, lead: str) -> pd.DataFrame:
     """Rows = cases, columns = versions on more than one track: where the tracks disagree, each one's ``column``.
 
-    A cell reads ``jax: A · torch: B`` where the tracks' values differ on that version, and is empty
+    A cell reads ``jax: A``, a line, ``torch: B`` where the tracks' values differ on that version, and is empty
     where they agree. Consecutive versions alike in every case merge into one column (``3.0.5 – 3.4.1``).
     A failed attempt, a flaky ``lead`` or one not applicable says nothing about behaviour and takes no part.
     Only cases that differ somewhere are rows.
@@ -287,7 +287,7 @@ def disagreements(frame: pd.DataFrame, column: str, lead: str) -> pd.DataFrame:
         present = row.dropna()
         if present.nunique() < 2:
             return ""
-        return " · ".join(f"{named(track)}: {present[track]}" for track in tracks if track in present)
+        return "\n".join(f"{named(track)}: {present[track]}" for track in tracks if track in present)
 
     shared = wide[wide.notna().sum(axis=1) > 1]
     if shared.empty:

@@ -58,7 +58,13 @@ def data(summary: Summary, dates: ReleaseDates) -> dict[str, Any]:
         for version in versions(summary, track.name, dates):
             found = compact(lookup.answer(summary, track.name, Version(version), version), fixes)
             picks.append([version, interned(answers, found)])
-        setup = {"track": track.name, "asks": dict(track.asks), "title": track.title, "named": track.named}
+        setup = {
+            "track": track.name,
+            "asks": dict(track.asks),
+            "answers": track.versions,  # the versions it answers for: "<3" (standalone Keras 2); "": any
+            "title": track.title,
+            "named": track.named,
+        }
         setups.append({**setup, "versions": picks})
     findings: dict[str, int] = {}
     cases = {

@@ -6,6 +6,7 @@ Titles, questions, axes, aspects and their symbols all come from the probe's met
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,6 +37,7 @@ STATE_SYMBOLS = aggregate.STATE_SYMBOLS
 WIDTH, CELL_PADDING, CHAR_WIDTH, WIDE_WIDTH, EMOJI_WIDTH = 860, 27, 7.6, 11, 21
 SHOWN_AS = re.compile(r"\[(?P<label>[^\]]*)\]\([^)]*\)|\\(?P<escaped>.)|(?P<entity>&\w+;)|`")
 BEHAVIOURS = {"neither": "behaves neither way"}  # how pinpointing says a third behaviour
+CELL_LINE = 36  # characters a line of a disagreement's cell holds
 WATCHED = "trainable"  # the subject of every probe: a warning that names it is a finding beside the cells
 # tf-keras pairs a TensorFlow release with a tf-keras one; a nightly has no releases between.
 FLAKY_LEGEND = "the outcome differed between repeats of the case (`--repeat N`); never counted as a change"
@@ -493,7 +495,24 @@ def disagreements_section(frame: pd.DataFrame, probe: Probe, across: str) -> str
     ]
     if matrix.empty:
         return "\n".join([*lines, f"The {across} agree in every case."])
-    return "\n".join([*lines, axes_table(frame, matrix.map(markdown_text), probe)])
+    # A table per question: each shows only its own axes, so that it fits beside the outcomes.
+    group_of = frame.drop_duplicates("case").set_index("case")["group"]
+    for group, spec in probe.groups.items():
+        mine = [case for case in matrix.index if group_of[case] == group]
+        if mine:
+            lines += [
+                f"*{markdown_prose(spec['question'])}*",
+                "",
+                axes_table(frame, matrix.loc[mine].map(track_lines), probe),
+                "",
+            ]
+    return "\n".join(lines).rstrip("\n")
+
+
+def track_lines(cell: str) -> str:
+    """A disagreement's cell, one track a line, each folded at spaces: the table fits beside many axes."""
+    folded = [part for line in cell.split("\n") for part in textwrap.wrap(line, CELL_LINE)]
+    return "<br>".join(markdown_text(part) for part in folded)
 
 
 def warnings_section(warned: dict[str, list[str]]) -> str:
