@@ -42,6 +42,16 @@ function tone(verdict) {
 function parts(version) {
   return String(version).split(/[+ ]/)[0].split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));  // "+" reads as " " in a query
 }
+// Whether a version asked for is one a setup answers for: its track's clauses, "<3" or ">=3" ("": any). A version
+// that is no version is left to be refused as unknown.
+function admits(spec, version) {
+  if (!spec || parts(version).some(Number.isNaN)) return true;
+  const held = { "<": (c) => c < 0, "<=": (c) => c <= 0, ">": (c) => c > 0, ">=": (c) => c >= 0, "==": (c) => c === 0, "!=": (c) => c !== 0 };
+  return spec.split(",").every((clause) => {
+    const [, op, bound] = clause.trim().match(/^(<=|>=|==|!=|<|>)\s*(.+)$/) || [];
+    return !op || held[op](compare(version, bound));
+  });
+}
 function same(a, b) {
   const x = parts(a), y = parts(b);
   if (x.some(Number.isNaN) || y.some(Number.isNaN)) return false;
@@ -73,14 +83,15 @@ function fromUrl() {
   const problems = [];
   let asked = null;
   const named = DATA.setups.map((s) => Object.entries(s.asks));
-  const candidates = DATA.setups.map((s, i) => i).filter((i) => named[i].some(([n, v]) => v === "" && params.has(n)));
+  const asksFor = (i) => named[i].find(([, v]) => v === "")[0];  // the name that gives its version
+  const candidates = DATA.setups.map((s, i) => i).filter((i) => params.has(asksFor(i)) && admits(DATA.setups[i].answers, params.get(asksFor(i))));
   const fits = (i) => named[i].every(([n, v]) => v === "" || params.get(n) === v);
   const defaults = (i) => named[i].every(([n, v]) => v === "" || !params.has(n) || params.get(n) === v);
   const most = (found) => found.sort((a, b) => named[b].length - named[a].length)[0];
   const found = most(candidates.filter(fits)) ?? candidates.find(defaults);
   if (found !== undefined) {
     state.setup = found;
-    asked = params.get(named[found].find(([, v]) => v === "")[0]);
+    asked = params.get(asksFor(found));
   } else if (candidates.length) {
     const [name] = named[candidates[0]].find(([n, v]) => v !== "" && params.has(n));
     const known = [...new Set(candidates.map((i) => DATA.setups[i].asks[name]))].join(", ");
