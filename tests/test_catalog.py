@@ -243,3 +243,16 @@ def test_variants_lists_only_stale_ones_on_request(
 def test_an_install_is_one_requirement_and_never_an_option(requirement: str) -> None:
     with pytest.raises(ValueError, match="not a single requirement"):
         Install(requirement, None)
+
+
+def test_a_standalone_keras_2_between_is_resolved_no_earlier_than_its_tensorflow() -> None:
+    """Keras 2.1.3 (January 2018) between 2.0.9 and 2.1.6, which run on TF 1.13.1 (February 2019): as of its own
+    day TF 1.13.1 did not exist, so it is resolved as of 2.1.6's day, as the catalog's entries are."""
+    variants = {variant.id: variant for variant in catalog.load(ROOT / "catalog.toml")}
+    newer = variants["keras-2.1.6-tensorflow-1.13.1"]
+    made = KINDS[newer.kind].between(newer, "2.1.3", dt.date(2018, 1, 18), {})
+    assert made.id == "keras-2.1.3-tensorflow-1.13.1"
+    assert [install.requirement for install in made.installs] == ["tensorflow==1.13.1", "keras==2.1.3"]
+    assert {install.resolved_as_of for install in made.installs} == {newer.installs[0].resolved_as_of}
+    later = KINDS[newer.kind].between(newer, "2.1.3", dt.date(2019, 6, 1), {})
+    assert {install.resolved_as_of for install in later.installs} == {dt.date(2019, 6, 1)}

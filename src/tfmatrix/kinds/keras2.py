@@ -44,8 +44,10 @@ TENSORFLOW_2 = Version("2")
 
 
 def between(newer: Variant, version: str, day: dt.date, companions: Mapping[str, str]) -> Variant:
-    """The Keras 2 release between, on the TensorFlow of ``newer``'s entry, resolved as of ``day``."""
-    return newer.at(version, day, companions)
+    """The Keras 2 release between, on the TensorFlow of ``newer``'s entry, resolved as of ``day`` or, where that
+    is earlier, as of ``newer``'s day: as the catalog's entries, it cannot be resolved before its TensorFlow was
+    uploaded (Keras 2.1.0 to 2.1.5 came out before TF 1.13.1, the first with Python 3.7 wheels)."""
+    return newer.at(version, max(day, dt.date.fromisoformat(newer.entry["resolved_as_of"])), companions)
 
 
 def release_columns(result: Mapping[str, Any], environment: Mapping[str, Any]) -> dict[str, str]:  # noqa: ARG001
