@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -103,6 +104,14 @@ def timeout(path: Path, where: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:  # nan: no limit
         raise InputError(path, where, f"expected a positive number of seconds, got {value!r}")
     return float(value)
+
+
+def variants(path: Path, table: str, value: Any, made: Callable[[str, Any], Variant]) -> list[Variant]:
+    """The variants of a ``[[table]]`` whose every entry is one variant, ``made(where, entry)``: none where the
+    catalog has no such table, else as ``distinct`` gives them."""
+    if value is None:
+        return []
+    return distinct(path, [made(where, entry) for where, entry in each(path, table, value)])
 
 
 def distinct(path: Path, variants: list[Variant]) -> list[Variant]:

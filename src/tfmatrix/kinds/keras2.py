@@ -56,11 +56,7 @@ def release_columns(result: Mapping[str, Any], environment: Mapping[str, Any]) -
 
 
 def load(path: Path, value: Any, timeout: float, today: dt.date) -> list[Variant]:
-    if value is None:
-        return []
-    return entries.distinct(
-        path, [release(path, where, entry, timeout, today) for where, entry in entries.each(path, TABLE, value)]
-    )
+    return entries.variants(path, TABLE, value, lambda where, entry: release(path, where, entry, timeout, today))
 
 
 def release(path: Path, where: str, value: Any, timeout: float, today: dt.date) -> Variant:
