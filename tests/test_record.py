@@ -4,6 +4,7 @@ import datetime as dt
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,7 +100,47 @@ def test_a_failed_attempt_is_a_valid_result_that_says_why(
     loaded = results.load_one(out, KNOWN)  # the schema accepts it
     assert (loaded["status"], loaded["failure"]) == (state, {"phase": phase, "exit": exit, "message": step.excerpt()})
     assert (loaded["cases"], loaded["probe"]["name"]) == ([], "freeze")
-    assert not record.is_current(out, VARIANT, FREEZE)  # tried again on the next run
+    assert not current(out, VARIANT, FREEZE)  # tried again on the next run
+
+
+def current(path: Path, *args: Any, **options: Any) -> bool:
+    return record.is_current(record.current_schema(path), *args, **options)
+
+
+def test_a_failure_that_persists_is_tried_again_after_as_long_as_it_has_persisted(tmp_path: Path) -> None:
+    """The weekly run's back-off: a week after a first failure, then after as long as the failures in a row
+    have lasted, at most every eight weeks. A run without back-off (a local one) always tries again."""
+    out = record.result_path(tmp_path, "freeze", VARIANT.id)
+    timeout = Step(None, "", 60).failure("probe")
+    tries = []
+    day = dt.date(2026, 1, 5)  # a Monday
+    for _ in range(60):  # the Mondays of a bit over a year
+        if not current(out, VARIANT, FREEZE, backoff_on=day):
+            assert not current(out, VARIANT, FREEZE)  # without back-off: due at once
+            failure = record.build_failure(VARIANT, {}, FREEZE, 1, "timeout", timeout)
+            record.write_json_atomic(out, record.keeping_last_good({**failure, "probed_on": day.isoformat()}, out))
+            tries.append((day - dt.date(2026, 1, 5)).days // 7)
+        day += dt.timedelta(days=7)
+    assert tries == [0, 1, 2, 4, 8, 16, 24, 32, 40, 48, 56]  # weeks after the first failure
+    assert json.loads(out.read_text(encoding="utf-8"))["failure"]["failing_since"] == "2026-01-05"
+    assert results.load_one(out, KNOWN)["status"] == "timeout"  # the schema accepts the day
+
+
+def test_a_failure_is_tried_again_at_once_when_its_probe_changed(tmp_path: Path) -> None:
+    out = record.result_path(tmp_path, "freeze", VARIANT.id)
+    failure = record.build_failure(VARIANT, {}, FREEZE, 1, "timeout", Step(None, "", 60).failure("probe"))
+    record.write_json_atomic(out, failure)
+    assert current(out, VARIANT, FREEZE, backoff_on=dt.date.today())
+    assert not current(out, VARIANT, replace(FREEZE, sha256="f" * 64), backoff_on=dt.date.today())
+
+
+def test_an_ok_result_ends_the_failures_in_a_row(tmp_path: Path) -> None:
+    out = record.result_path(tmp_path, "freeze", VARIANT.id)
+    failure = record.build_failure(VARIANT, {}, FREEZE, 1, "timeout", Step(None, "", 60).failure("probe"))
+    record.write_json_atomic(out, {**failure, "probed_on": "2026-01-05"})
+    assert record.keeping_last_good(failure, out)["failure"]["failing_since"] == "2026-01-05"
+    record.write_json_atomic(out, record.build_result(probe_output_from_recorded(tmp_path), VARIANT, {}, FREEZE))
+    assert "failing_since" not in record.keeping_last_good(failure, out)["failure"]
 
 
 def test_failed_write_leaves_the_previous_file(tmp_path: Path) -> None:
@@ -113,16 +154,16 @@ def test_failed_write_leaves_the_previous_file(tmp_path: Path) -> None:
 
 def test_is_current_only_for_the_same_entry_probe_harness_and_runner(tmp_path: Path) -> None:
     out = record.result_path(tmp_path, "freeze", VARIANT.id)
-    assert not record.is_current(out, VARIANT, FREEZE)  # no file
+    assert not current(out, VARIANT, FREEZE)  # no file
     record.write_json_atomic(out, record.build_result(probe_output_from_recorded(tmp_path), VARIANT, {}, FREEZE))
-    assert record.is_current(out, VARIANT, FREEZE)
-    assert record.is_current(out, entry_of_2_1_0(dt.date(2020, 1, 15)), FREEZE)  # the same entry, read again
-    assert not record.is_current(out, VARIANT, FREEZE, repeat=3)  # made with fewer repeats than asked for
-    assert not record.is_current(out, VARIANT, replace(FREEZE, sha256="f" * 64))  # the probe changed
-    assert not record.is_current(out, VARIANT, replace(FREEZE, harness_sha256="f" * 64))  # the harness changed
-    assert not record.is_current(out, entry_of_2_1_0(dt.date(2020, 2, 1)), FREEZE)  # the catalog entry changed
+    assert current(out, VARIANT, FREEZE)
+    assert current(out, entry_of_2_1_0(dt.date(2020, 1, 15)), FREEZE)  # the same entry, read again
+    assert not current(out, VARIANT, FREEZE, repeat=3)  # made with fewer repeats than asked for
+    assert not current(out, VARIANT, replace(FREEZE, sha256="f" * 64))  # the probe changed
+    assert not current(out, VARIANT, replace(FREEZE, harness_sha256="f" * 64))  # the harness changed
+    assert not current(out, entry_of_2_1_0(dt.date(2020, 2, 1)), FREEZE)  # the catalog entry changed
     out.write_text(out.read_text(encoding="utf-8")[:100], encoding="utf-8")
-    assert not record.is_current(out, VARIANT, FREEZE)  # truncated
+    assert not current(out, VARIANT, FREEZE)  # truncated
 
 
 def test_a_nightly_result_carries_the_version_the_index_served(tmp_path: Path) -> None:
@@ -155,7 +196,7 @@ def test_a_failure_keeps_the_last_good_findings_it_replaces(tmp_path: Path) -> N
     assert again["last_good"] == first["last_good"]
     record.write_json_atomic(out, again)
     assert record.keeping_last_good(good, out) == good  # a success replaces them
-    assert not record.is_current(out, VARIANT, FREEZE)  # and the failed variant is tried again
+    assert not current(out, VARIANT, FREEZE)  # and the failed variant is tried again
 
 
 def test_a_failure_keeps_no_findings_of_another_probe_or_harness(tmp_path: Path) -> None:

@@ -266,10 +266,16 @@ def test_failed_attempts_get_a_section_and_a_row_in_releases(
 ) -> None:
     text = render.render([loaded[0], failed, *loaded[1:]], freeze)
     header, *rows = table_rows(section(text, "Failed attempts"))
-    assert header == ["release", "released", "state", "on", "step", "how it ended", "error", "findings shown"]
+    assert header == [
+        "release", "released", "state", "on", "step", "how it ended", "error", "failing since", "next weekly try",
+        "findings shown",
+    ]  # fmt: skip
     assert rows == [
-        ["2.0.4", "-", "**import-failed**", "a day not recorded", "import", "exit status 1", rows[0][6], "none"]
-    ]  # rendered without release dates: "-"
+        [
+            "2.0.4", "-", "**import-failed**", "a day not recorded", "import", "exit status 1", rows[0][6], "-",
+            "the next run", "none",
+        ]
+    ]  # rendered without release dates: "-"; no day recorded: tried at once
     assert rows[0][6].startswith("TypeError: Descriptors cannot")
     assert "| 2.0.4 " in section(text, "Releases")
     assert "none: **import-failed**" in section(text, "Releases")
@@ -336,6 +342,8 @@ def test_a_failure_that_kept_the_last_good_findings_shows_them_marked_with_their
             "step": "import",
             "how it ended": "exit status 1",
             "error": rows[0][header.index("error")],
+            "failing since": "2026-11-26",
+            "next weekly try": "2026-12-03",
             "findings shown": "last good run: 2026-11-19",
         }
     ]

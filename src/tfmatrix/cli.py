@@ -62,13 +62,16 @@ def parser() -> argparse.ArgumentParser:
         help="a file remembering which results passed validation, by content: those are not validated again",
     )
     listing = commands.add_parser(
-        "variants", help="print the catalog's variants as JSON, for CI: [{id, python, probes}] (probes to run)"
+        "variants",
+        help="print the catalog's variants as JSON, for CI: "
+        "[{id, python, probes (to run), timeout_minutes (for the job), find_links (it installs a local build)}]",
     )
     listing.add_argument("--nightly", action="store_true", help="include the opt-in variants (the nightly)")
     listing.add_argument(
         "--stale",
         action="store_true",
-        help="only those with a probe whose result is missing, failed or not current, and only those probes",
+        help="only those with a probe whose result is missing, not current, or a failure due to be tried again "
+        "(a week after it, or after as long as it has been failing, up to eight weeks), and only those probes",
     )
     listing.add_argument("--results", type=Path, default=Path("reports/results"), help="for --stale: the results")
     compare = commands.add_parser("diff", help="what changed between two directories of results")
@@ -140,6 +143,8 @@ def seconds(text: str) -> float:
 
 
 REPORT_EXTRA = ("pandas", "matplotlib", "tabulate")  # pyproject.toml's [report] extra
+# A probe job's own steps around the tool's: checkout, Pythons (an image to pull), tools, venv, upload.
+CI_SETUP_MINUTES = 20
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,8 +166,12 @@ def run(argv: list[str] | None) -> int:
         if args.command == "variants":
             chosen = variants if args.nightly else catalog.regular(variants)
             sources = probes.sources(args.probes.resolve())
-            todo = {v.id: runner.stale(v, sources, args.results, repeat=1, forced=not args.stale) for v in chosen}
-            print(json.dumps([{"id": v.id, "python": v.python, "probes": todo[v.id]} for v in chosen if todo[v.id]]))
+            backoff_on = dt.date.today() if args.stale else None  # a failure that keeps failing: not every week
+            todo = {
+                v.id: runner.stale(v, sources, args.results, repeat=1, forced=not args.stale, backoff_on=backoff_on)
+                for v in chosen
+            }
+            print(json.dumps([ci_job(v, todo[v.id]) for v in chosen if todo[v.id]]))
             return status.OK
         if args.command == "discover":
             return run_discover(args.catalog, args.results, variants, dry_run=args.dry_run)
@@ -386,11 +395,25 @@ def run_discover(path: Path, results_dir: Path, variants: list[Variant], *, dry_
     return status.OK
 
 
+def ci_job(variant: Variant, stale: list[str]) -> dict[str, object]:
+    """What the workflow's probe job of ``variant`` needs: its Python, its probes, a time limit that holds the
+    tool's own limits and the job's setup (so a step that runs out is recorded as a timeout, not cut off
+    unrecorded), and whether to give uv the find-links that hold its local builds."""
+    minutes = math.ceil(variant.budget_seconds / 60) + CI_SETUP_MINUTES
+    return {
+        "id": variant.id,
+        "python": variant.python,
+        "probes": stale,
+        "timeout_minutes": minutes,
+        "find_links": variant.local_builds,
+    }
+
+
 def run_diff(old: list[results.Result], new: list[results.Result], known_probes: dict[str, probes.Probe]) -> int:
     from tfmatrix import diff  # noqa: PLC0415 - as render: pandas only where it is used
 
     lines = diff.semantic_changes(old, new, known_probes)
-    printed([*lines, *diff.replaced_ok(old, new)])
+    printed([*lines, *diff.replaced_ok(old, new), *diff.persisting(old, new)])
     print(f"tfmatrix: {len(lines)} semantic changes" if lines else "tfmatrix: no semantic change")
     return status.CHANGED if lines else status.OK
 

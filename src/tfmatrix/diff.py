@@ -5,7 +5,7 @@ Used to alert on change: ``tfmatrix diff`` exits 0 when nothing changed, 4 when 
 
 from __future__ import annotations
 
-from tfmatrix import aggregate
+from tfmatrix import aggregate, record
 from tfmatrix.probes import Probe
 from tfmatrix.results import Result
 from tfmatrix.vocabulary import State
@@ -49,3 +49,18 @@ def replaced_ok(old: list[Result], new: list[Result]) -> list[str]:
         for r in new
         if r["status"] != State.OK and (r["probe"]["name"], r["variant"]) in ok
     ]
+
+
+def persisting(old: list[Result], new: list[Result]) -> list[str]:
+    """One line per failed attempt in ``new`` that repeats a failure ``old`` had for the same probe and variant:
+    how long it has lasted, and when the weekly run tries it again (``record.next_try``)."""
+    failed = {(r["probe"]["name"], r["variant"]) for r in old if r["status"] != State.OK}
+    lines = []
+    for r in new:
+        if r["status"] != State.OK and (r["probe"]["name"], r["variant"]) in failed:
+            since, due = record.failing_since(r), record.next_try(r)
+            lines.append(
+                f"persistent failure: {r['variant']} {r['probe']['name']}: {r['status']} ({r['failure']['exit']}), "
+                f"failing since {since or 'a day not recorded'}; next weekly try on or after {due or 'the next run'}"
+            )
+    return lines

@@ -75,6 +75,16 @@ def upgrade(document: Document) -> Document:
     return document
 
 
+def upgraded(path: Path) -> Document | None:
+    """The result at ``path`` in today's schema, upgraded in memory as ``migrate`` would write it; None if it
+    cannot be read or is of no known schema. So an old file that only needs upgrading is not probed again."""
+    try:
+        document = upgrade(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, RecursionError, AttributeError, KeyError, TypeError, InputError):
+        return None
+    return document if document.get("schema_version") == SCHEMA_VERSION else None
+
+
 def migrate(results_dir: Path) -> list[tuple[Path, Path]]:
     """Upgrade every older result file under ``results_dir`` and move it to where the current layout keeps it.
 

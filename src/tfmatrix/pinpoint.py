@@ -233,7 +233,7 @@ def probe_release(
     """The result of ``source`` in ``variant``: the one kept in ``out_dir`` while current, else made now
     in a venv of its own (deleted after), written whole, a failure keeping the last good findings."""
     path = record.result_path(out_dir, source.name, variant.id)
-    if record.is_current(path, variant, source, 1):
+    if record.is_current(record.current_schema(path), variant, source, 1):
         try:
             return results.load_one(path, known)
         except InputError as exc:  # checked like any result: one that is not is probed again

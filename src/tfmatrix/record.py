@@ -21,6 +21,9 @@ from tfmatrix.vocabulary import State
 
 SCHEMA_VERSION = 6
 PROBE_KEYS = ("probe", "environment", "repeat", "cases")
+# The weekly run tries a failed attempt again a week later; one that keeps failing, after as long as it
+# has been failing, at most every eight weeks: a release that never installs stops filling each week.
+RETRY_WAIT_DAYS = (7, 56)
 
 
 def result_path(results_dir: Path, probe: str, variant_id: str) -> Path:
@@ -40,22 +43,51 @@ def runner() -> dict[str, str]:
     return {"tfmatrix": __version__}
 
 
-def is_current(path: Path, variant: Variant, probe: Source, repeat: int = 1) -> bool:
-    """Does ``path`` hold a successful result made from this catalog entry, this probe, harness and runner?
+def is_current(
+    document: dict[str, Any] | None,
+    variant: Variant,
+    probe: Source,
+    repeat: int = 1,
+    backoff_on: dt.date | None = None,
+) -> bool:
+    """Is ``document`` (a result of today's schema) a successful one made from this catalog entry, this probe,
+    harness and runner?
 
-    A failed attempt is never current: the next run tries again. A result made with more
-    repeats than asked for serves a run that asks for fewer.
+    A failed attempt is never current, so the next run tries again; with ``backoff_on`` (the weekly run's
+    day) one of the same entry, probe and runner is current until ``next_try`` says it is due. A result
+    made with more repeats than asked for serves a run that asks for fewer.
     """
-    document = current_schema(path)
-    return (
-        document is not None
-        and document.get("status") == State.OK
-        and isinstance(document.get("repeat"), int)
-        and document["repeat"] >= repeat
-        and document.get("catalog_entry") == dict(variant.entry)
+    if document is None or not (
+        document.get("catalog_entry") == dict(variant.entry)
         and document.get("runner") == runner()
         and document.get("probe") == probe.identity()
-    )
+    ):
+        return False
+    if document.get("status") != State.OK:
+        due = next_try(document)
+        return backoff_on is not None and due is not None and backoff_on < due
+    return isinstance(document.get("repeat"), int) and document["repeat"] >= repeat
+
+
+def failing_since(document: dict[str, Any]) -> dt.date | None:
+    """The day the failures in a row that ``document`` ends began (its own day for a first failure)."""
+    failure = document.get("failure")
+    day = (failure.get("failing_since") if isinstance(failure, dict) else None) or document.get("probed_on")
+    try:
+        return dt.date.fromisoformat(day) if isinstance(day, str) else None
+    except ValueError:
+        return None
+
+
+def next_try(document: dict[str, Any]) -> dt.date | None:
+    """When the weekly run tries the failed attempt ``document`` again (RETRY_WAIT_DAYS); None if its days
+    are not recorded: then at once."""
+    since, tried = failing_since(document), document.get("probed_on")
+    if since is None or not isinstance(tried, str):
+        return None
+    last = dt.date.fromisoformat(tried)
+    shortest, longest = RETRY_WAIT_DAYS
+    return last + dt.timedelta(days=min(max((last - since).days, shortest), longest))
 
 
 def current_schema(path: Path) -> dict[str, Any] | None:
@@ -147,7 +179,8 @@ def envelope(variant: Variant, packages: dict[str, str], probe: Source, repeat: 
 
 
 def keeping_last_good(result: dict[str, Any], path: Path) -> dict[str, Any]:
-    """``result``, and if it is a failure, the findings of the successful result it replaces at ``path``.
+    """``result``, and if it is a failure, the findings of the successful result it replaces at ``path``,
+    and since when the attempts have been failing in a row.
 
     A transient failure (no network, a time limit) must not erase what is known. Only findings of
     the same probe and harness are kept: another probe's cases answer other questions. What ``path``
@@ -156,8 +189,13 @@ def keeping_last_good(result: dict[str, Any], path: Path) -> dict[str, Any]:
     previous = current_schema(path) if result["status"] != State.OK else None
     if previous is None or (previous.get("variant"), previous.get("probe")) != (result["variant"], result["probe"]):
         return result
+    kept = dict(result)
+    if previous.get("status") != State.OK and (since := failing_since(previous)):
+        kept["failure"] = {**result["failure"], "failing_since": since.isoformat()}
     good = previous if previous.get("status") == State.OK else previous.get("last_good")
-    return {**result, "last_good": good} if isinstance(good, dict) else result
+    if isinstance(good, dict):
+        kept["last_good"] = good
+    return kept
 
 
 def write_json_atomic(path: Path, document: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from tabulate import tabulate
 
-from tfmatrix import advice, aggregate, escape, summary, wrap
+from tfmatrix import advice, aggregate, escape, record, summary, wrap
 from tfmatrix.escape import markdown_prose, markdown_text
 from tfmatrix.explanations import Explanation
 from tfmatrix.kinds import KINDS, TRACKS, report_name
@@ -216,6 +216,8 @@ def failures_section(failed: list[Result], dates: aggregate.ReleaseDates) -> str
             "step": result["failure"]["phase"],
             "how it ended": markdown_text(result["failure"]["exit"]),
             "error": markdown_text(headline(result["failure"]["message"])),
+            "failing since": markdown_text(str(record.failing_since(result) or "-")),
+            "next weekly try": markdown_text(str(record.next_try(result) or "the next run")),
             "findings shown": markdown_text(f"last good run: {day(good)}" if (good := result["last_good"]) else "none"),
         }
         for result in failed
@@ -228,7 +230,9 @@ def failures_section(failed: list[Result], dates: aggregate.ReleaseDates) -> str
                 "Installing, importing or probing these variants failed. Where an earlier attempt of the same probe "
                 "succeeded, the matrices keep showing its findings, in a column marked *last good run* with its day; "
                 "else the variant has no findings in this report. The result files in `reports/results/` hold up "
-                "to 20 lines of the error. A failed attempt is tried again on the next run."
+                "to 20 lines of the error. The weekly run tries a failed attempt again a week later, and one that keeps "
+                "failing after as long as it has been failing, at most every eight weeks; a run of your own tries "
+                "it every time."
             ),
             "",
             table(pd.DataFrame(rows)),

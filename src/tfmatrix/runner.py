@@ -13,6 +13,7 @@ Standard library only: the noxfile calls it in nox's own interpreter.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -27,7 +28,7 @@ from pathlib import Path
 from subprocess import Popen
 from typing import TextIO
 
-from tfmatrix import probes, record
+from tfmatrix import migrations, probes, record
 from tfmatrix.process import MARK
 from tfmatrix.variant import Variant
 from tfmatrix.vocabulary import State
@@ -161,13 +162,21 @@ def select(variants: Sequence[Variant], only: Sequence[str] | None, force: Seque
 
 
 def stale(
-    variant: Variant, sources: dict[str, probes.Source], results_dir: Path, repeat: int, forced: bool
+    variant: Variant,
+    sources: dict[str, probes.Source],
+    results_dir: Path,
+    repeat: int,
+    forced: bool,
+    backoff_on: dt.date | None = None,
 ) -> list[str]:
-    """The probes whose results for ``variant`` must be made (again)."""
+    """The probes whose results for ``variant`` must be made (again); ``backoff_on``: see ``record.is_current``."""
     return [
         name
         for name, source in sources.items()
-        if forced or not record.is_current(record.result_path(results_dir, name, variant.id), variant, source, repeat)
+        if forced
+        or not record.is_current(
+            migrations.upgraded(record.result_path(results_dir, name, variant.id)), variant, source, repeat, backoff_on
+        )
     ]
 
 

@@ -96,6 +96,17 @@ class Variant:
     origin: str = field(default="", compare=False)  # where the catalog declares it, e.g. release[3]
 
     @property
+    def budget_seconds(self) -> float:
+        """The longest an attempt may take by its own limits: each install, then the probes, one limit each."""
+        return self.timeout_seconds * (len(self.installs) + 1)
+
+    @property
+    def local_builds(self) -> bool:
+        """Does it install a local version (``torch==2.13.0+cpu``), which no public index serves: only the
+        find-links pip and uv are configured with?"""
+        return any("+" in install.requirement.partition("==")[2] for install in self.installs)
+
+    @property
     def variables(self) -> tuple[tuple[str, str], ...]:
         """Every variable the probes run with: the framework the kind named, then its own."""
         return ((FRAMEWORK_VARIABLE, self.framework), *self.environment)
