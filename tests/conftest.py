@@ -224,6 +224,13 @@ def recorded(tmp_path: Path) -> Path:
     return Path(shutil.copytree(RECORDED, tmp_path / "results"))
 
 
+def judged_outcomes(result: results.Result, probe: probes.Probe) -> dict[str, tuple[str, dict[str, str]]]:
+    """Each case's state and what the probe judges of it: what a fresh run must reproduce of a committed one.
+    Not the raw values (how far a weight moved, a loss): another CPU's vector code rounds those in the last
+    digits (seen with torch: 0.0009999902686104178 on one machine, 0.0009999900357797742 on another)."""
+    return {case["id"]: (case["status"], probe.judge(case)) for case in result["cases"]}
+
+
 def run_probe_session(
     variant_id: str, tmp_path: Path, *options: str, probes_dir: Path = PROBES
 ) -> tuple[dict[str, results.Result], str]:

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
+import tomllib
 import types
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 from packaging.version import Version
 
 from conftest import ROOT
-from tfmatrix import catalog, cli, probes
+from tfmatrix import catalog, cli, probes, runner
 from tfmatrix.errors import InputError
 from tfmatrix.kinds import KINDS, TRACKS
 from tfmatrix.variant import Install, Variant
@@ -229,12 +231,47 @@ def test_variants_lists_only_stale_ones_on_request(
     assert listed() == {v.id: every for v in catalog.regular(catalog.load(ROOT / "catalog.toml", recorded_on))}
     assert listed("--stale", "--nightly") == {}
     (results / "gan" / "tensorflow-cpu-2.5.3.json").unlink()  # one probe's result missing
-    failed = results / "saving" / "tf-nightly.json"  # a failed attempt is never current
-    failed.write_text(
-        json.dumps({**json.loads(failed.read_text(encoding="utf-8")), "status": "crashed"}), encoding="utf-8"
-    )
+    failed = results / "saving" / "tf-nightly.json"
+    crashed = {**json.loads(failed.read_text(encoding="utf-8")), "status": "crashed"}
+    failed.write_text(json.dumps({**crashed, "probed_on": recorded_on.isoformat()}), encoding="utf-8")
+    assert listed("--stale", "--nightly") == {"tensorflow-cpu-2.5.3": ["gan"]}  # failed today: tried in a week
+    a_week_ago = (recorded_on - dt.timedelta(days=7)).isoformat()
+    failed.write_text(json.dumps({**crashed, "probed_on": a_week_ago}), encoding="utf-8")
     assert listed("--stale") == {"tensorflow-cpu-2.5.3": ["gan"]}
     assert listed("--stale", "--nightly") == {"tensorflow-cpu-2.5.3": ["gan"], "tf-nightly": ["saving"]}
+
+
+def test_a_result_that_only_needs_upgrading_is_not_probed_again(tmp_path: Path) -> None:
+    """A schema bump alone fans out no job: the report job upgrades the files (aggregate.sh migrates)."""
+    results = Path(shutil.copytree(ROOT / "reports" / "results", tmp_path / "results"))
+    variants = {variant.id: variant for variant in catalog.load(ROOT / "catalog.toml")}
+    variant, sources = variants["tensorflow-cpu-2.1.0"], probes.sources(ROOT / "probes")
+    assert runner.stale(variant, sources, results, repeat=1, forced=False) == []
+    path = results / "freeze" / "tensorflow-cpu-2.1.0.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    del document["last_good"], document["probed_on"]  # as schema 5 had it (migrations.update_to_6)
+    path.write_text(json.dumps({**document, "schema_version": 5}), encoding="utf-8")
+    assert runner.stale(variant, sources, results, repeat=1, forced=False) == []
+    path.write_text(json.dumps({**document, "schema_version": 99}), encoding="utf-8")  # no known schema
+    assert runner.stale(variant, sources, results, repeat=1, forced=False) == ["freeze"]
+
+
+def test_each_probe_job_gets_a_time_limit_above_the_tools_own_and_find_links_only_for_local_builds(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """When the job's limit fired first, the upload step was skipped and no timeout was recorded."""
+    command = ["--catalog", str(ROOT / "catalog.toml"), "--probes", str(ROOT / "probes"), "variants", "--nightly"]
+    assert cli.main(command) == 0
+    jobs = {job["id"]: job for job in json.loads(capsys.readouterr().out)}
+    for variant in catalog.load(ROOT / "catalog.toml"):
+        job = jobs[variant.id]
+        assert job["timeout_minutes"] * 60 >= variant.timeout_seconds * (len(variant.installs) + 1) + 15 * 60
+        assert job["find_links"] == any("+cpu" in install.requirement for install in variant.installs)
+    assert any(job["find_links"] for job in jobs.values())
+    assert not all(job["find_links"] for job in jobs.values())
+    workflow = (ROOT / ".github" / "workflows" / "matrix.yml").read_text(encoding="utf-8")
+    assert "timeout-minutes: ${{ matrix.variant.timeout_minutes }}" in workflow
+    assert "matrix.variant.find_links && secrets.UV_FIND_LINKS" in workflow
 
 
 @pytest.mark.parametrize(
@@ -256,3 +293,31 @@ def test_a_standalone_keras_2_between_is_resolved_no_earlier_than_its_tensorflow
     assert {install.resolved_as_of for install in made.installs} == {newer.installs[0].resolved_as_of}
     later = KINDS[newer.kind].between(newer, "2.1.3", dt.date(2019, 6, 1), {})
     assert {install.resolved_as_of for install in later.installs} == {dt.date(2019, 6, 1)}
+
+
+def pinned(path: Path) -> dict[str, str]:
+    """{name: version} of a requirements file's ``name==version`` lines (names normalised)."""
+    pins = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name, sep, version = line.partition("==")
+        if sep and not line.startswith("#"):
+            pins[re.sub(r"[-_.]+", "-", name.split("[")[0].strip()).lower()] = version.split(";")[0].strip()
+    return pins
+
+
+def test_every_dependency_of_the_project_is_locked_and_every_session_installs_within_the_lock() -> None:
+    locked = pinned(ROOT / ".github" / "locked-requirements.txt")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    wanted = [
+        *project["project"]["dependencies"],
+        *(r for extra in project["project"]["optional-dependencies"].values() for r in extra),
+        *(r for group in project["dependency-groups"].values() for r in group),
+    ]
+    names = {re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[ ;]", r, maxsplit=1)[0]).lower() for r in wanted}
+    assert names <= set(locked), names - set(locked)
+    tools = pinned(ROOT / ".github" / "ci-requirements.txt")
+    assert {name: locked[name] for name in tools} == tools  # nox and uv: one version everywhere
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    installs = re.findall(r"session\.install\((.*)\)", noxfile)
+    assert installs
+    assert all("*LOCKED" in found for found in installs if '"."' in found or '".[' in found)
