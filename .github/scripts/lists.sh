@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Sourced by aggregate.sh and pull_request.sh. GitHub caps both places these lists go: a step summary
+# above 1 MiB is dropped whole, and a pull request body above 65,536 characters is refused. So each
+# list shows its count and its first LIST_LINES lines, each cut to LINE_CHARS characters: at most
+# about 13 KB a list, whatever a release changes. The whole file is in the run's `report` artifact.
+LIST_LINES=${LIST_LINES:-40}
+LINE_CHARS=300
+
+# listing TITLE FILE: markdown for one list, "None." when FILE is empty or missing.
+listing() {
+  local lines=0
+  if [ -s "$2" ]; then lines=$(wc -l < "$2"); fi
+  if [ "$lines" -eq 0 ] && [ -s "$2" ]; then lines=1; fi # one line with no newline at its end
+  echo "**$1:** $lines"
+  echo
+  if [ "$lines" -eq 0 ]; then return; fi
+  # An indented code block: no line of the file can end it, as a line of backticks would end a fenced one.
+  head -n "$LIST_LINES" "$2" | cut -c "1-$LINE_CHARS" | sed 's/^/    /'
+  echo
+  if [ "$lines" -gt "$LIST_LINES" ]; then
+    echo "... and $((lines - LIST_LINES)) more lines: \`$(basename "$2")\` in the run's \`report\` artifact has them all."
+  fi
+  echo
+}
