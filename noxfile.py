@@ -395,9 +395,10 @@ def pinpoint(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def migrate(session: nox.Session) -> None:
-    """Upgrade result files of older schemas in reports/results in place (the matrix does it too)."""
-    for old, new in migrations.migrate(RESULTS):
-        session.log(f"upgraded {old} -> {new}")
+    """Upgrade results of older schemas in place, in reports/results or the folders given (the matrix does it too)."""
+    for directory in [Path(folder).resolve() for folder in session.posargs] or [RESULTS]:
+        for old, new in migrations.migrate(directory):
+            session.log(f"upgraded {old} -> {new}")
 
 
 @nox.session(name="discover", python="3.11")

@@ -18,11 +18,10 @@ import contextlib
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from conftest import DATA, RECORDED, ROOT, copy_checkout, nox_env, probes_with, run_nox, table_rows
+from conftest import DATA, RECORDED, ROOT, copy_checkout, judged_outcomes, nox_env, probes_with, run_nox, table_rows
 from tfmatrix import catalog, probes, results
 
 EARLIER = "tensorflow-cpu-2.15.1"  # a finished result from before the run, which must stay as it was
@@ -67,13 +66,6 @@ EXPECTED = {  # variant: (the stand-in probe's status, failed step, how it ended
 }
 
 
-def without_warnings(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The findings without the warnings: a module TensorFlow imports lazily warns once per process, in
-    the first case that imports it, so they depend on the probes that ran before in that process
-    (in the committed results callback and finetune ran first; here freeze runs first)."""
-    return [{key: value for key, value in case.items() if key != "warnings"} for case in cases]
-
-
 @pytest.mark.slow
 def test_every_failure_becomes_a_result_and_the_others_still_run(
     tmp_path: Path, misbehaving_dir: Path, misbehaving_probes: dict[str, probes.Probe]
@@ -102,7 +94,8 @@ def test_every_failure_becomes_a_result_and_the_others_still_run(
             committed = results.load_one(
                 ROOT / "reports" / "results" / "freeze" / f"{variant}.json", misbehaving_probes
             )
-            assert without_warnings(freeze["cases"]) == without_warnings(committed["cases"])
+            freeze_probe = misbehaving_probes["freeze"]
+            assert judged_outcomes(freeze, freeze_probe) == judged_outcomes(committed, freeze_probe)
             assert all(isinstance(case["warnings"], list) for case in freeze["cases"])
         else:  # before any probe ran: the failure is every probe's
             assert (freeze["status"], freeze["failure"]) == (result["status"], result["failure"])

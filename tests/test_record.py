@@ -143,6 +143,36 @@ def test_an_ok_result_ends_the_failures_in_a_row(tmp_path: Path) -> None:
     assert "failing_since" not in record.keeping_last_good(failure, out)["failure"]
 
 
+@pytest.mark.parametrize(
+    ("probed_on", "failing_since"),
+    [("2026-02-30", "2026-01-05"), ("9999-12-30", "9999-12-01"), (None, "2026-01-05"), ("2026-01-05", 7)],
+)
+def test_odd_days_in_a_failure_mean_try_again_never_a_crash(probed_on: Any, failing_since: Any) -> None:
+    """A result file is untrusted: no day it holds may stop the listing with a traceback."""
+    failure = record.build_failure(VARIANT, {}, FREEZE, 1, "timeout", Step(None, "", 60).failure("probe"))
+    document = {**failure, "probed_on": probed_on, "failure": {**failure["failure"], "failing_since": failing_since}}
+    assert record.next_try(document) is None
+    assert not record.is_current(document, VARIANT, FREEZE, backoff_on=dt.date(2026, 3, 2))
+
+
+def test_failures_in_a_row_start_afresh_when_the_catalog_entry_changed(tmp_path: Path) -> None:
+    """A fixed catalog entry is tried at once; its failure is a new one, not ten weeks of the old."""
+    out = record.result_path(tmp_path, "freeze", VARIANT.id)
+    failure = record.build_failure(VARIANT, {}, FREEZE, 1, "timeout", Step(None, "", 60).failure("probe"))
+    record.write_json_atomic(out, {**failure, "probed_on": "2026-01-05"})
+    fixed = entry_of_2_1_0(dt.date(2020, 2, 1))
+    again = record.build_failure(fixed, {}, FREEZE, 1, "timeout", Step(None, "", 60).failure("probe"))
+    assert "failing_since" not in record.keeping_last_good(again, out)["failure"]
+
+
+def test_a_failing_since_that_is_no_day_is_refused(tmp_path: Path) -> None:
+    out = record.result_path(tmp_path, "freeze", VARIANT.id)
+    failure = record.build_failure(VARIANT, {}, FREEZE, 1, "timeout", Step(None, "", 60).failure("probe"))
+    record.write_json_atomic(out, {**failure, "failure": {**failure["failure"], "failing_since": "2026-02-30"}})
+    with pytest.raises(InputError, match=r"failure\.failing_since: expected a real day"):
+        results.load_one(out, KNOWN)
+
+
 def test_failed_write_leaves_the_previous_file(tmp_path: Path) -> None:
     out = tmp_path / "result.json"
     out.write_text("previous\n", encoding="utf-8")

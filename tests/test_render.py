@@ -272,8 +272,16 @@ def test_failed_attempts_get_a_section_and_a_row_in_releases(
     ]  # fmt: skip
     assert rows == [
         [
-            "2.0.4", "-", "**import-failed**", "a day not recorded", "import", "exit status 1", rows[0][6], "-",
-            "the next run", "none",
+            "2.0.4",
+            "-",
+            "**import-failed**",
+            "a day not recorded",
+            "import",
+            "exit status 1",
+            rows[0][6],
+            "-",
+            "the next run",
+            "none",
         ]
     ]  # rendered without release dates: "-"; no day recorded: tried at once
     assert rows[0][6].startswith("TypeError: Descriptors cannot")

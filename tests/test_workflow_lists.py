@@ -22,6 +22,7 @@ from conftest import ROOT
 PYTHON_STAND_IN = f"""#!/usr/bin/env bash
 if [ "$1" = -m ] && [ "$2" = nox ]; then
   echo "$4" >> "$CALLS"
+  echo "$*" >> "$CALLS.args"
   case "$4" in
     diff) cat "$FAKE_DIFF"; exit "${{FAKE_DIFF_STATUS:-0}}" ;;
     pinpoint) exit "${{FAKE_PINPOINT:-0}}" ;;
@@ -35,7 +36,9 @@ exec {sys.executable} "$@"
 CHANGED = "changed tensorflow-cpu-2.16.1 (freeze) nested_freeze: trains -> holds\n"
 
 
-def report_job(tmp_path: Path, diff: str, pinpoint: int = 0) -> tuple[subprocess.CompletedProcess[str], Path]:
+def report_job(
+    tmp_path: Path, diff: str, pinpoint: int = 0, *, main: Path | None = None
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     """aggregate.sh in a checkout of the scripts alone, with one fresh result downloaded; its run and folder."""
     job = tmp_path / "job"
     shutil.copytree(ROOT / ".github" / "scripts", job / ".github" / "scripts")
@@ -57,7 +60,7 @@ def report_job(tmp_path: Path, diff: str, pinpoint: int = 0) -> tuple[subprocess
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
     }
     done = subprocess.run(
-        [job / ".github" / "scripts" / "aggregate.sh", str(tmp_path / "artifacts")],
+        [job / ".github" / "scripts" / "aggregate.sh", str(tmp_path / "artifacts"), *([str(main)] if main else [])],
         cwd=job,
         env=env,
         capture_output=True,
@@ -74,7 +77,7 @@ def sessions(tmp_path: Path) -> list[str]:
 def test_without_a_change_point_the_reports_are_rendered_and_nothing_pinpointed(tmp_path: Path) -> None:
     done, job = report_job(tmp_path, diff="")
     assert done.returncode == 0, done.stderr
-    assert sessions(tmp_path) == ["migrate", "diff", "dates", "report"]
+    assert sessions(tmp_path) == ["migrate", "diff", "diff", "dates", "report"]
     assert (job / "reports" / "freeze-matrix.md").exists()
 
 
@@ -83,7 +86,7 @@ def test_pinpoint_renders_the_reports_itself_even_when_it_skips_a_change_point(t
     exited (noxfile.py), so they are not rendered twice; the run goes on to the pull request."""
     done, _ = report_job(tmp_path, diff=CHANGED + "2 semantic changes\n", pinpoint=3)
     assert done.returncode == 0, done.stderr
-    assert sessions(tmp_path) == ["migrate", "diff", "dates", "pinpoint"]
+    assert sessions(tmp_path) == ["migrate", "diff", "diff", "dates", "pinpoint"]
     assert "::warning::pinpoint did not pinpoint every change point" in done.stdout
 
 
@@ -91,7 +94,7 @@ def test_pinpoint_renders_the_reports_itself_even_when_it_skips_a_change_point(t
 def test_when_pinpoint_stops_before_rendering_the_job_renders_the_reports(tmp_path: Path, status: int) -> None:
     done, job = report_job(tmp_path, diff=CHANGED + "1 semantic changes\n", pinpoint=status)
     assert done.returncode == 0, done.stderr
-    assert sessions(tmp_path) == ["migrate", "diff", "dates", "pinpoint", "report"]
+    assert sessions(tmp_path) == ["migrate", "diff", "diff", "dates", "pinpoint", "report"]
     assert (job / "reports" / "freeze-matrix.md").read_text(encoding="utf-8") == "rendered\n"
 
 
@@ -111,3 +114,21 @@ def test_a_listed_line_cannot_end_its_code_block(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert "\n    changed x (freeze) a: ```\n" in summary  # indented: inside the block, whatever it holds
+
+
+def test_the_semantic_changes_are_main_s_not_those_of_the_results_the_run_started_from(tmp_path: Path) -> None:
+    """The run starts from the open bot pull request's results; its description must still list every change
+    it carries against main, so the changes come from comparing with main's results (a copy, upgraded)."""
+    main = tmp_path / "main-results" / "freeze"
+    main.mkdir(parents=True)
+    (main / "tensorflow-cpu-2.16.1.json").write_text('{"main": true}', encoding="utf-8")
+    done, job = report_job(tmp_path, diff=CHANGED + "1 semantic changes\n", main=tmp_path / "main-results")
+    assert done.returncode == 0, done.stderr
+    calls = (tmp_path / "calls.args").read_text(encoding="utf-8").splitlines()
+    migrate, started_from, against_main = calls[0], calls[1], calls[2]
+    compared = Path(against_main.split("--old ")[1].split()[0])
+    assert migrate == f"-m nox -s migrate -- reports/results {compared}"
+    assert started_from.startswith("-m nox -s diff -- --old reports/results --new ")
+    assert against_main.endswith(" --new reports/results")
+    assert (compared / "freeze" / "tensorflow-cpu-2.16.1.json").read_text(encoding="utf-8") == '{"main": true}'
+    assert (job / "changes.txt").read_text(encoding="utf-8") == CHANGED

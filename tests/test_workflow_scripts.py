@@ -257,6 +257,7 @@ variant=$7
 [ "$8" = --no-report ] || {{ echo "probe.sh must leave the reports to the report job" >&2; exit 9; }}
 mkdir -p .nox/logs
 echo "probed $variant" > ".nox/logs/$variant.log"
+echo '{{"unwritten": []}}' > ".nox/logs/$variant.report.json"
 for path in $FAKE_WRITES; do mkdir -p "$(dirname "$path")"; echo "${{FAKE_CONTENT:-fresh}}" > "$path"; done
 exit "${{FAKE_STATUS:-0}}"
 """
@@ -306,7 +307,7 @@ def test_probe_job_uploads_its_results_even_when_a_later_step_failed(tmp_path: P
     written = "reports/results/freeze/tensorflow-cpu-2.1.0.json reports/results/gan/tensorflow-cpu-2.1.0.json"
     job, status = probe_job(tmp_path, "tensorflow-cpu-2.1.0", written, 2)
     assert status == 2
-    laid_out = sorted(str(p.relative_to(job / "upload")) for p in (job / "upload").rglob("*.json"))
+    laid_out = sorted(str(p.relative_to(job / "upload")) for p in (job / "upload" / "results").rglob("*.json"))
     assert laid_out == ["results/freeze/tensorflow-cpu-2.1.0.json", "results/gan/tensorflow-cpu-2.1.0.json"]
 
 
@@ -490,6 +491,7 @@ def test_the_publish_job_takes_only_what_the_pull_request_carries_from_the_artif
     (artifact / "reports" / "freeze-matrix.md").write_text("regenerated\n", encoding="utf-8")
     (artifact / "reports" / "results" / "freeze" / "tensorflow-cpu-2.1.0.json").unlink()  # retired
     shutil.copy(job / "catalog.toml", artifact / "catalog.toml")
+    shutil.copy(job / "README.md", artifact / "README.md")
     (artifact / "changes.txt").write_text("changed: 2.15.1 some/case weights: ignored -> held\n", encoding="utf-8")
     planted = artifact / ".github" / "scripts" / "pull_request.sh"
     planted.parent.mkdir(parents=True)
@@ -510,6 +512,7 @@ def test_the_publish_job_refuses_a_link_or_a_git_file_in_the_artifact(tmp_path: 
     artifact = tmp_path / "report"
     shutil.copytree(job / "reports", artifact / "reports")
     shutil.copy(job / "catalog.toml", artifact / "catalog.toml")
+    shutil.copy(job / "README.md", artifact / "README.md")
     if planted == "link":
         (artifact / "reports" / "page" / "elsewhere.html").symlink_to("/etc/passwd")
     elif planted == "list-link":  # the pull request would quote the file it points to
@@ -537,6 +540,11 @@ def bot_branch(tmp_path: Path) -> Path:
         source = results / "freeze" / "tensorflow-cpu-2.1.0.json"
         document = json.loads(source.read_text(encoding="utf-8"))
         path.write_text(json.dumps({**document, "probed_on": day}), encoding="utf-8")
+    pinpoint = remote / "reports" / "pinpoint"
+    shutil.copy(results / "freeze" / "tensorflow-cpu-2.1.0.json", pinpoint / "freeze" / "tensorflow-cpu-2.0.9.json")
+    verdicts = json.loads((pinpoint / "pinpoint.json").read_text(encoding="utf-8"))
+    some = next(iter(verdicts.values()))
+    (pinpoint / "pinpoint.json").write_text(json.dumps({**verdicts, "freeze/bot@found": some}), encoding="utf-8")
     subprocess.run(["git", "add", "-A"], cwd=remote, check=True)
     who = ["-c", "user.name=bot", "-c", "user.email=bot@example.invalid"]
     subprocess.run(["git", *who, "commit", "--quiet", "-m", "bot"], cwd=remote, check=True)
@@ -544,14 +552,23 @@ def bot_branch(tmp_path: Path) -> Path:
     return remote
 
 
-def test_the_discover_job_starts_from_the_newer_results_of_the_bots_branch(tmp_path: Path) -> None:
+def test_the_discover_job_starts_from_the_newer_results_of_the_bots_open_pull_request(tmp_path: Path) -> None:
     """While the bot's pull request waits, a week does not probe again what the week before probed."""
     remote = bot_branch(tmp_path)
     job = tmp_path / "discover"
     subprocess.run(["git", "clone", "--quiet", str(remote), str(job)], check=True)
-    done = script(job, "start_from_bot_branch.sh", env=os.environ | {"PYTHON": sys.executable})
+    env = pull_request_env(tmp_path) | {"PYTHON": sys.executable}
+    Path(env["GH_PRS"]).write_text(json.dumps([{"number": 1, "head": "matrix/update", "state": "OPEN"}]))
+    done = script(job, "start_from_bot_branch.sh", env=env)
     assert done.returncode == 0, done.stderr
-    assert "1 results from matrix/update" in done.stdout
+    assert "3 taken from matrix/update" in done.stdout  # a result, a release probed between, a verdict
+    pinpoint = job / "reports" / "pinpoint"
+    assert (pinpoint / "freeze" / "tensorflow-cpu-2.0.9.json").exists()
+    verdicts = json.loads((pinpoint / "pinpoint.json").read_text(encoding="utf-8"))
+    assert "freeze/bot@found" in verdicts
+    assert {k: v for k, v in verdicts.items() if k != "freeze/bot@found"} == json.loads(
+        (ROOT / "reports" / "pinpoint" / "pinpoint.json").read_text(encoding="utf-8")
+    )  # main's own verdicts as they were
     results = job / "reports" / "results"
     assert (
         json.loads((results / "freeze" / "tensorflow-cpu-2.1.0.json").read_text(encoding="utf-8"))["probed_on"]
@@ -563,11 +580,20 @@ def test_the_discover_job_starts_from_the_newer_results_of_the_bots_branch(tmp_p
     assert not (results / "freeze" / "tensorflow-cpu-2.0.0.json").exists()  # not in the catalog
 
 
-def test_without_a_bot_branch_the_discover_job_starts_from_the_checkout(tmp_path: Path) -> None:
-    job = clone(tmp_path, "discover")
-    done = script(job, "start_from_bot_branch.sh", env=os.environ | {"PYTHON": sys.executable})
+@pytest.mark.parametrize("pull_request", ["CLOSED", "MERGED", "none"])
+def test_without_an_open_bot_pull_request_the_discover_job_starts_from_the_checkout(
+    tmp_path: Path, pull_request: str
+) -> None:
+    """A pull request closed unmerged was rejected: its results are not proposed again."""
+    remote = bot_branch(tmp_path)
+    job = tmp_path / "discover"
+    subprocess.run(["git", "clone", "--quiet", str(remote), str(job)], check=True)
+    env = pull_request_env(tmp_path) | {"PYTHON": sys.executable}
+    if pull_request != "none":
+        Path(env["GH_PRS"]).write_text(json.dumps([{"number": 1, "head": "matrix/update", "state": pull_request}]))
+    done = script(job, "start_from_bot_branch.sh", env=env)
     assert done.returncode == 0, done.stderr
-    assert "no branch matrix/update" in done.stdout
+    assert "no open pull request from matrix/update" in done.stdout
     assert subprocess.run(["git", "status", "--porcelain"], cwd=job, capture_output=True, check=True).stdout == b""
 
 

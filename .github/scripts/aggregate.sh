@@ -9,9 +9,11 @@
 #   not_probed.txt  every variant and probe the fan-out was to probe but has no result from this run
 # Results not probed in this run keep the file the job started from (start_from_discover.sh).
 # Needs: VARIANTS, the fan-out's list, as `tfmatrix variants` prints it: [{"id", "python", "probes"}].
-# Usage: .github/scripts/aggregate.sh ARTIFACTS
+# Usage: .github/scripts/aggregate.sh ARTIFACTS [MAIN]   (MAIN: main's results as discover left them;
+# default: the results the job starts from)
 set -euo pipefail
 artifacts=$1
+main=${2:-}
 python=${PYTHON:-python3.11}
 summary=${GITHUB_STEP_SUMMARY:-/dev/null}
 new="$artifacts/results"
@@ -19,6 +21,9 @@ if [ -z "$(find "$new" -name '*.json' 2> /dev/null)" ]; then
   echo "aggregate.sh: $new holds no result files: no fan-out job uploaded any" >&2
   exit 2
 fi
+# A copy: upgraded below, as the results are.
+compared=$(mktemp -d)
+cp -R "${main:-reports/results}/." "$compared"
 : > not_probed.txt
 # Assigned first: a failing python inside the for line would not stop the script.
 expected=$(VARIANTS=$VARIANTS "$python" -c 'import json, os
@@ -30,18 +35,26 @@ while read -r variant probe; do
 done <<< "$expected"
 # Results of an older schema are upgraded here, once: a schema bump alone fans out no probe job
 # (`tfmatrix variants --stale` judges them as upgraded).
-"$python" -m nox -s migrate
-status=0
-# Against the results the job started from: the committed ones, less those discover retired.
-"$python" -m nox -s diff -- --old reports/results --new "$new" > diff.txt 2>&1 || status=$?
-grep -E '^(changed|new release)' diff.txt > changes.txt || true
+"$python" -m nox -s migrate -- reports/results "$compared"
+# diff_into FILE OLD NEW: `nox -s diff` into FILE; its exit status 4 only says the behaviour changed.
+diff_into() {
+  local status=0
+  "$python" -m nox -s diff -- --old "$2" --new "$3" > "$1" 2>&1 || status=$?
+  if [ "$status" -ne 0 ] && ! grep -q 'semantic changes$' "$1"; then
+    cat "$1" >&2
+    exit "$status" # bad input, not a semantic change
+  fi
+}
+# This run's failed attempts, against the results the job started from.
+diff_into diff.txt reports/results "$new"
 grep -E '^failed attempt' diff.txt > failures.txt || true
 grep -E '^persistent failure' diff.txt > persistent.txt || true
-if [ "$status" -ne 0 ] && ! grep -q 'semantic changes$' diff.txt; then
-  cat diff.txt >&2
-  exit "$status" # bad input, not a semantic change
-fi
 cp -R "$new"/. reports/results/
+# The semantic changes against main's results (less those discover retired), not against the ones the run
+# started from: those include the open bot pull request's, and its description must list every change it
+# still carries, week after week.
+diff_into main-diff.txt "$compared" reports/results
+grep -E '^(changed|new release)' main-diff.txt > changes.txt || true
 "$python" -m nox -s dates # the upload day of each new release; one the index does not give is a warning
 # A cell flipped, or a new release behaves differently: pinpoint the change (releases probed before are
 # reused), which renders the reports at its end even when it skips a change point it cannot pinpoint here

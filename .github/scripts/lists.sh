@@ -6,11 +6,11 @@
 LIST_LINES=${LIST_LINES:-40}
 LINE_CHARS=300
 
-# listing TITLE FILE: markdown for one list, "None." when FILE is empty or missing.
+# listing TITLE FILE: markdown for one list: "**TITLE:** N", then its first lines (none when FILE is empty
+# or missing).
 listing() {
   local lines=0
-  if [ -s "$2" ]; then lines=$(wc -l < "$2"); fi
-  if [ "$lines" -eq 0 ] && [ -s "$2" ]; then lines=1; fi # one line with no newline at its end
+  if [ -s "$2" ]; then lines=$(grep -c '' "$2"); fi # the last line counts without its newline too
   echo "**$1:** $lines"
   echo
   if [ "$lines" -eq 0 ]; then return; fi

@@ -28,11 +28,15 @@ for log in ".nox/logs/$variant.log" ".nox/logs/$variant.report.json"; do
 done
 # A failed attempt that only repeats an earlier failure (its failure has a failing_since) leaves the job
 # green: the report lists it among the persistent failures, and a new failure stands out in red.
+# Not when a result could not be written at all (the session's report lists it under "unwritten").
 repeated_only() {
-  "$python" - upload/results << 'PY'
+  "$python" - upload/results ".nox/logs/$variant.report.json" << 'PY'
 import json, pathlib, sys
-failures = [r.get("failure") or {} for r in (json.loads(p.read_text()) for p in pathlib.Path(sys.argv[1]).glob("*/*.json")) if r.get("status") != "ok"]
-sys.exit(0 if failures and all(f.get("failing_since") for f in failures) else 1)
+written = [json.loads(p.read_text()) for p in pathlib.Path(sys.argv[1]).glob("*/*.json")]
+failures = [r.get("failure") or {} for r in written if r.get("status") != "ok"]
+report = pathlib.Path(sys.argv[2])
+unwritten = json.loads(report.read_text()).get("unwritten") if report.exists() else ["no session report"]
+sys.exit(0 if failures and not unwritten and all(f.get("failing_since") for f in failures) else 1)
 PY
 }
 case "$status" in

@@ -6,14 +6,14 @@
 # Needs: PUSH_URL (a git remote URL; in CI gh lends git the token), and gh authenticated (GH_TOKEN)
 # with contents, pull-requests and actions (to dispatch the tests) write permissions.
 set -euo pipefail
-if git diff --quiet -- reports catalog.toml && [ -z "$(git status --porcelain -- reports catalog.toml)" ]; then
-  echo "reports/ and catalog.toml unchanged: no pull request"
+if git diff --quiet -- reports catalog.toml README.md && [ -z "$(git status --porcelain -- reports catalog.toml README.md)" ]; then
+  echo "reports/, catalog.toml and README.md unchanged: no pull request"
   exit 0
 fi
 git config user.name "tfmatrix bot"
 git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
 git switch -C matrix/update
-git add reports catalog.toml
+git add reports catalog.toml README.md
 git commit --quiet -m "Regenerate reports/ from the scheduled matrix run"
 git push --quiet --force "$PUSH_URL" matrix/update
 # shellcheck source=.github/scripts/lists.sh

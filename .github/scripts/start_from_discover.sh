@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every job after discover starts from what discover left: its catalog.toml and reports/results/,
-# in which a release moved to a newer patch no longer has results (discover retired them). Starting
+# in which a release moved to a newer patch no longer has results (discover retired them), and
+# reports/pinpoint/ (with what the bot's open pull request had pinpointed). Starting
 # from the committed results instead, the old patch's results would name a release the new catalog
 # lacks, and every report would stop there ("... is not in the catalog").
 # Usage: .github/scripts/start_from_discover.sh DISCOVERED (the discover job's artifact, downloaded)
@@ -13,3 +14,7 @@ fi
 rm -rf reports/results
 cp "$discovered/catalog.toml" catalog.toml
 cp -R "$discovered/reports/results" reports/results
+if [ -d "$discovered/reports/pinpoint" ]; then
+  rm -rf reports/pinpoint
+  cp -R "$discovered/reports/pinpoint" reports/pinpoint
+fi

@@ -64,30 +64,40 @@ def is_current(
     ):
         return False
     if document.get("status") != State.OK:
+        if backoff_on is None:  # a run of one's own tries every failure again
+            return False
         due = next_try(document)
-        return backoff_on is not None and due is not None and backoff_on < due
+        return due is not None and backoff_on < due
     return isinstance(document.get("repeat"), int) and document["repeat"] >= repeat
+
+
+def recorded_day(value: Any) -> dt.date | None:
+    """A day a result records, or None where it records none, or none that is a day."""
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def failing_since(document: dict[str, Any]) -> dt.date | None:
     """The day the failures in a row that ``document`` ends began (its own day for a first failure)."""
     failure = document.get("failure")
-    day = (failure.get("failing_since") if isinstance(failure, dict) else None) or document.get("probed_on")
-    try:
-        return dt.date.fromisoformat(day) if isinstance(day, str) else None
-    except ValueError:
-        return None
+    return recorded_day(
+        (failure.get("failing_since") if isinstance(failure, dict) else None) or document.get("probed_on")
+    )
 
 
 def next_try(document: dict[str, Any]) -> dt.date | None:
     """When the weekly run tries the failed attempt ``document`` again (RETRY_WAIT_DAYS); None if its days
     are not recorded: then at once."""
-    since, tried = failing_since(document), document.get("probed_on")
-    if since is None or not isinstance(tried, str):
+    since, last = failing_since(document), recorded_day(document.get("probed_on"))
+    if since is None or last is None:
         return None
-    last = dt.date.fromisoformat(tried)
     shortest, longest = RETRY_WAIT_DAYS
-    return last + dt.timedelta(days=min(max((last - since).days, shortest), longest))
+    try:
+        return last + dt.timedelta(days=min(max((last - since).days, shortest), longest))
+    except OverflowError:  # a day near the end of the calendar: nothing to wait for
+        return None
 
 
 def current_schema(path: Path) -> dict[str, Any] | None:
@@ -190,7 +200,9 @@ def keeping_last_good(result: dict[str, Any], path: Path) -> dict[str, Any]:
     if previous is None or (previous.get("variant"), previous.get("probe")) != (result["variant"], result["probe"]):
         return result
     kept = dict(result)
-    if previous.get("status") != State.OK and (since := failing_since(previous)):
+    # Failures in a row of the same catalog entry and runner: a changed one starts afresh, as it is tried at once.
+    same_attempt = all(previous.get(key) == result[key] for key in ("catalog_entry", "runner"))
+    if previous.get("status") != State.OK and same_attempt and (since := failing_since(previous)):
         kept["failure"] = {**result["failure"], "failing_since": since.isoformat()}
     good = previous if previous.get("status") == State.OK else previous.get("last_good")
     if isinstance(good, dict):

@@ -190,6 +190,7 @@ def values(path: Path, document: Result, prefix: str = "") -> None:
         ("environment.resolved_as_of", environment["resolved_as_of"]),
         ("environment.tf_keras_resolved_as_of", environment.get("tf_keras_resolved_as_of")),
         ("probed_on", document["probed_on"]),
+        ("failure.failing_since", (document.get("failure") or {}).get("failing_since")),
     ):
         if day is not None:
             untrusted.day(path, prefix + field, day)
