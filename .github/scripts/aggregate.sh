@@ -70,9 +70,6 @@ if [ "$pinpointed" != 0 ] && [ "$pinpointed" != 3 ]; then "$python" -m nox -s re
 # shellcheck source=.github/scripts/lists.sh
 . "$(dirname "$0")/lists.sh"
 {
-  listing "Semantic changes" changes.txt
-  listing "Failed attempts that replaced an ok result" failures.txt
-  listing "Failures that persist (tried again less often the longer they last)" persistent.txt
-  listing "Not probed in this run (the committed result is kept)" not_probed.txt
+  every_list
   echo "The reports are in the run's \`report\` artifact: $(find reports -maxdepth 1 -name '*-matrix.md' | wc -l) matrices."
 } >> "$summary"

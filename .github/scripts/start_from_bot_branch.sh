@@ -9,9 +9,9 @@
 # Usage: .github/scripts/start_from_bot_branch.sh
 set -euo pipefail
 python=${PYTHON:-python3.11}
-# As pull_request.sh asks: an open pull request of this repository's branch, not a fork's of the same name.
-open=$(gh pr list --head matrix/update --state open --json number,isCrossRepository \
-  --jq '.[] | select(.isCrossRepository | not) | .number')
+# shellcheck source=.github/scripts/bot.sh
+. "$(dirname "$0")/bot.sh"
+open=$(open_bot_pull_request)
 if [ -z "$open" ]; then
   echo "start_from_bot_branch.sh: no open pull request from matrix/update: starting from the checkout's results"
   exit 0

@@ -11,8 +11,11 @@ if [ ! -d "$artifact/reports" ] || [ ! -f "$artifact/catalog.toml" ] || [ ! -f "
   echo "take_report.sh: $artifact lacks reports/, catalog.toml or README.md" >&2
   exit 2
 fi
+# shellcheck source=.github/scripts/lists.sh
+. "$(dirname "$0")/lists.sh"
+lists=()
+for ((i = 0; i < ${#LISTS[@]}; i += 2)); do lists+=("${LISTS[i]}"); done
 taken=("$artifact/reports" "$artifact/catalog.toml" "$artifact/README.md")
-lists=(changes.txt failures.txt persistent.txt not_probed.txt)
 for list in "${lists[@]}"; do
   if [ -e "$artifact/$list" ] || [ -L "$artifact/$list" ]; then taken+=("$artifact/$list"); fi
 done

@@ -16,6 +16,8 @@ from tfmatrix.errors import InputError
 from tfmatrix.record import SCHEMA_VERSION, result_path, write_json_atomic
 
 Document = dict[str, Any]
+# What reading and upgrading a file that is no result raises: such a file is left for the loader to report.
+UNREADABLE = (OSError, ValueError, RecursionError, AttributeError, KeyError, TypeError, InputError)
 
 
 class CannotUpgrade(ValueError):
@@ -80,7 +82,7 @@ def upgraded(path: Path) -> Document | None:
     cannot be read or is of no known schema. So an old file that only needs upgrading is not probed again."""
     try:
         document = upgrade(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, RecursionError, AttributeError, KeyError, TypeError, InputError):
+    except UNREADABLE:
         return None
     return document if document.get("schema_version") == SCHEMA_VERSION else None
 
@@ -100,8 +102,8 @@ def migrate(results_dir: Path) -> list[tuple[Path, Path]]:
                 continue
             upgraded = upgrade(document)
             target = result_path(results_dir, upgraded["probe"]["name"], upgraded["variant"])
-        except (OSError, ValueError, RecursionError, AttributeError, KeyError, TypeError, InputError):
-            continue  # the loader names what is wrong with it, and no path is made of it
+        except UNREADABLE:
+            continue  # no path is made of it
         if upgraded.get("schema_version") != SCHEMA_VERSION:
             continue
         if target == path or not target.exists():  # a result already in its new place is newer: it stays
