@@ -373,7 +373,9 @@ def render_reports(
     command += ["--out-dir", str(REPORTS if results_dir == RESULTS else results_dir.parent)]  # beside its results
     command += ["--readme", str(ROOT / "README.md")] if results_dir == RESULTS else []  # its grid: these results
     command += ["--previous", str(previous.resolve())] if previous else []
-    command += ["--validation-cache", str(Path(session.virtualenv.location, "validated-results.json"))]
+    caches = Path(session.virtualenv.location)  # what this venv's tfmatrix validated, and rendered from what
+    command += ["--validation-cache", str(caches / "validated-results.json")]
+    command += ["--render-cache", str(caches / "rendered.json")]
     session.log(" ".join(command))
     return subprocess.run(command, check=False).returncode
 

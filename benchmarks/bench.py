@@ -18,8 +18,12 @@ With --full, the whole catalog instead (every kind, every probe), from uv's cach
   no-change  the same command without --force-all, three times: nothing to probe, the report again
   disk       the cache's size, and how far disk use rose above where it started (venvs, logs, results)
 
-Run through nox: `nox -s bench -- [--only ID ...] [--jobs N]` or `nox -s bench -- --full [--results-dir DIR]`.
-Writes benchmarks/results/<host>-<date>.json (--full: full-matrix-<host>-<date>-<jobs>-jobs.json).
+With --no-change, only that: the whole catalog over the results as they are (reports/results), once to
+settle (it renders the report if it must), then three times timed.
+
+Run through nox: `nox -s bench -- [--only ID ...] [--jobs N]`, `nox -s bench -- --full [--results-dir DIR]` or
+`nox -s bench -- --no-change [--results-dir DIR]`. Writes benchmarks/results/<host>-<date>.json (--full:
+full-matrix-<host>-<date>-<jobs>-jobs.json; --no-change: no-change-<host>-<date>.json).
 """
 
 from __future__ import annotations
@@ -169,7 +173,7 @@ def full_matrix(jobs: int, results: Path, env: dict[str, str], logs: Path) -> di
     cpu = round(children_cpu_seconds() - cpu_before, 2)
     peak = sampler.stop()
     timings = json.loads((ROOT / ".nox" / "logs" / "timings.json").read_text(encoding="utf-8"))
-    no_change = [nox(args, env, logs / f"no-change-{n}.log") for n in (1, 2, 3)]
+    no_change = nothing_to_do(args, env, logs)
     per_variant = {v["variant"]: v["phases"] for v in timings["variants"]}
     probing = sum(s for phases in per_variant.values() for name, s in phases.items() if name.startswith("probe "))
     phase_sums: dict[str, float] = {}
@@ -195,15 +199,40 @@ def full_matrix(jobs: int, results: Path, env: dict[str, str], logs: Path) -> di
     }
 
 
+def nothing_to_do(args: list[str], env: dict[str, str], logs: Path) -> list[float]:
+    """Three runs of the matrix with every result current: the cache check and the report step."""
+    return [nox(args, env, logs / f"no-change-{n}.log") for n in (1, 2, 3)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", default=DEFAULT_ONLY, help="variant ids (see `nox -l`)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--full", action="store_true", help="the whole catalog, warm: see above")
-    parser.add_argument("--results-dir", type=Path, help="--full: where the results go (default: a scratch folder)")
+    parser.add_argument("--no-change", action="store_true", help="the whole catalog, nothing to do: see above")
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        help="--full: where the results go (default: a scratch folder); --no-change: where they are",
+    )
     opts = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOX_")}
+    if opts.no_change:
+        logs = ROOT / ".nox" / "logs" / "bench"
+        logs.mkdir(parents=True, exist_ok=True)
+        results = (opts.results_dir or ROOT / "reports" / "results").resolve()
+        args = ["-f", str(ROOT / "noxfile.py"), "-s", "matrix", "--", "--results-dir", str(results)]
+        settle = nox(args, env, logs / "no-change-0.log")
+        report = {
+            "machine": machine(),
+            "date": dt.date.today().isoformat(),
+            "environments": len({path.stem for path in results.glob("*/*.json")}),
+            "results": len(list(results.glob("*/*.json"))),
+            "seconds": {"settle": settle, "no_change": nothing_to_do(args, env, logs)},
+        }
+        write(report, opts.out / f"no-change-{platform.node()}-{report['date']}.json", ("results", "seconds"))
+        return 0
     if opts.full:
         logs = ROOT / ".nox" / "logs" / "bench"  # kept: a failed run says why there
         logs.mkdir(parents=True, exist_ok=True)

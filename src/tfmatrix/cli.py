@@ -29,6 +29,7 @@ from tfmatrix import (
     migrations,
     probes,
     release_dates,
+    rendered,
     repro,
     results,
     runner,
@@ -60,6 +61,11 @@ def parser() -> argparse.ArgumentParser:
         "--validation-cache",
         type=Path,
         help="a file remembering which results passed validation, by content: those are not validated again",
+    )
+    report.add_argument(
+        "--render-cache",
+        type=Path,
+        help="a file remembering what the last report was rendered from: with nothing new, nothing is written",
     )
     listing = commands.add_parser(
         "variants",
@@ -204,7 +210,39 @@ def run(argv: list[str] | None) -> int:
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
-    from tfmatrix import pinpoint, publish  # noqa: PLC0415 - pandas takes about 2 s to import; variants and migrate need none
+    from tfmatrix import pinpoint  # noqa: PLC0415 - pandas takes about 1 s to import; variants and migrate need none
+
+    read = [args.catalog, args.probes, args.results, args.explanations, release_dates.beside(args.results)]
+    settings = [str(path.resolve()) for path in (args.out_dir, args.readme) if path is not None]
+    inputs = rendered.inputs_digest([*read, pinpoint.beside(args.results) / pinpoint.VERDICTS], settings)
+    unchanged = rendered.up_to_date(args.render_cache, inputs) if args.render_cache else None
+    if unchanged is not None:
+        print(f"tfmatrix: the {unchanged} files of the last report are as it wrote them from these same inputs")
+    else:
+        written = write_report(args, loaded, known_probes, known, dates, inputs)
+        if written:
+            return written
+    if args.previous is None:
+        return status.OK
+    previous, skipped = results.load_comparable(args.previous, variants, known_probes, validated)
+    if skipped:
+        print(f"tfmatrix: {skipped} earlier results are not comparable (another schema, catalog or probe); left out")
+    if not previous:
+        print("tfmatrix: no earlier results to compare with")
+        return status.OK
+    return run_diff(previous, loaded, known_probes)
+
+
+def write_report(
+    args: argparse.Namespace,
+    loaded: list[results.Result],
+    known_probes: dict[str, probes.Probe],
+    known: list[explanations.Explanation],
+    dates: release_dates.Dates,
+    inputs: str,
+) -> int:
+    """Render and write every file of the report, and remember what from; 0, or the exit status."""
+    from tfmatrix import pinpoint, publish  # noqa: PLC0415 - matplotlib too: only where something is drawn
 
     try:
         verdicts = pinpoint.load(pinpoint.beside(args.results) / pinpoint.VERDICTS)
@@ -224,15 +262,12 @@ def run(argv: list[str] | None) -> int:
             return status.INFRASTRUCTURE if exc.errno in (errno.ENOSPC, errno.EDQUOT) else status.BAD_INPUT
     failed = sum(1 for result in loaded if result["status"] != State.OK)
     print(f"tfmatrix: wrote {len(made)} files to {args.out_dir} from {len(loaded)} results, {failed} failed attempts")
-    if args.previous is None:
-        return status.OK
-    previous, skipped = results.load_comparable(args.previous, variants, known_probes, validated)
-    if skipped:
-        print(f"tfmatrix: {skipped} earlier results are not comparable (another schema, catalog or probe); left out")
-    if not previous:
-        print("tfmatrix: no earlier results to compare with")
-        return status.OK
-    return run_diff(previous, loaded, known_probes)
+    if args.render_cache:
+        try:
+            rendered.save(args.render_cache, inputs, made)
+        except OSError as exc:  # a cache: the next run renders again
+            print(f"tfmatrix: warning: render cache not saved: {exc}", file=sys.stderr)
+    return status.OK
 
 
 def lookup_options(parser: argparse.ArgumentParser) -> None:
