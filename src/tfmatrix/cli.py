@@ -17,8 +17,9 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from tfmatrix import (
     catalog,
@@ -167,6 +168,8 @@ def run(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     if args.command == "lookup":  # needs nothing but matrix.json: no catalog, no probes
         return run_lookup(args)
+    # Taken before anything is read: an input that changes while the report reads it renders it once more.
+    inputs = report_inputs(args) if args.command == "report" and args.render_cache else None
     try:
         variants = catalog.load(args.catalog, dt.date.today())
         if args.command == "variants":
@@ -202,6 +205,9 @@ def run(argv: list[str] | None) -> int:
         loaded = results.load_all(args.results, variants, known_probes, validated)
         known = explanations.load(args.explanations, known_probes)
         dates = release_dates.load(release_dates.beside(args.results))
+        from tfmatrix import pinpoint  # noqa: PLC0415 - pandas takes about 1 s to import; variants and migrate need none
+
+        verdicts = pinpoint.load(pinpoint.beside(args.results) / pinpoint.VERDICTS)
         if validated is not None:  # what it holds now; earlier results (--previous) are no later run's
             try:
                 validated.save()
@@ -210,18 +216,13 @@ def run(argv: list[str] | None) -> int:
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
-    from tfmatrix import pinpoint  # noqa: PLC0415 - pandas takes about 1 s to import; variants and migrate need none
-
-    read = [args.catalog, args.probes, args.results, args.explanations, release_dates.beside(args.results)]
-    settings = [str(path.resolve()) for path in (args.out_dir, args.readme) if path is not None]
-    inputs = rendered.inputs_digest([*read, pinpoint.beside(args.results) / pinpoint.VERDICTS], settings)
-    unchanged = rendered.up_to_date(args.render_cache, inputs) if args.render_cache else None
+    unchanged = rendered.up_to_date(args.render_cache, inputs) if args.render_cache and inputs else None
     if unchanged is not None:
         print(f"tfmatrix: the {unchanged} files of the last report are as it wrote them from these same inputs")
     else:
-        written = write_report(args, loaded, known_probes, known, dates, inputs)
-        if written:
-            return written
+        code = write_report(args, loaded, known_probes, known, dates, verdicts, inputs)
+        if code:
+            return code
     if args.previous is None:
         return status.OK
     previous, skipped = results.load_comparable(args.previous, variants, known_probes, validated)
@@ -239,13 +240,13 @@ def write_report(
     known_probes: dict[str, probes.Probe],
     known: list[explanations.Explanation],
     dates: release_dates.Dates,
-    inputs: str,
+    verdicts: Mapping[str, dict[str, Any]],
+    inputs: str | None,
 ) -> int:
-    """Render and write every file of the report, and remember what from; 0, or the exit status."""
-    from tfmatrix import pinpoint, publish  # noqa: PLC0415 - matplotlib too: only where something is drawn
+    """Render and write every file of the report, and remember from what (``inputs``); 0, or the exit status."""
+    from tfmatrix import publish  # noqa: PLC0415 - matplotlib too: only where something is drawn
 
     try:
-        verdicts = pinpoint.load(pinpoint.beside(args.results) / pinpoint.VERDICTS)
         made, problems = publish.files(
             args.out_dir, loaded, known_probes, known, dates, dt.date.today().isoformat(), verdicts, args.readme
         )
@@ -262,12 +263,27 @@ def write_report(
             return status.INFRASTRUCTURE if exc.errno in (errno.ENOSPC, errno.EDQUOT) else status.BAD_INPUT
     failed = sum(1 for result in loaded if result["status"] != State.OK)
     print(f"tfmatrix: wrote {len(made)} files to {args.out_dir} from {len(loaded)} results, {failed} failed attempts")
-    if args.render_cache:
+    if args.render_cache and inputs:
         try:
             rendered.save(args.render_cache, inputs, made)
         except OSError as exc:  # a cache: the next run renders again
             print(f"tfmatrix: warning: render cache not saved: {exc}", file=sys.stderr)
     return status.OK
+
+
+def report_inputs(args: argparse.Namespace) -> str | None:
+    """The digest of everything ``report`` reads and of where it writes; None if a file went away meanwhile."""
+    from tfmatrix import pinpoint  # noqa: PLC0415 - as in run
+
+    read = [args.catalog, args.probes, args.results, args.explanations, release_dates.beside(args.results)]
+    read.append(pinpoint.beside(args.results) / pinpoint.VERDICTS)
+    readme = args.readme.resolve() if args.readme else None
+    settings = {
+        "out_dir": str(args.out_dir.resolve()),
+        "readme": str(readme),
+        "readme_is_a_file": bool(readme and readme.is_file()),
+    }
+    return rendered.inputs_digest(read, settings)
 
 
 def lookup_options(parser: argparse.ArgumentParser) -> None:

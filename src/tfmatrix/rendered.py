@@ -1,7 +1,7 @@
 """What the last report step wrote, and from what: so that a run with nothing new writes nothing.
 
 The record (one JSON file, kept beside the report venv) holds the digest of everything the report step
-read and the digest of every file it wrote. While both still hold, rendering again would write the
+read and the sha256 of every file it wrote. While both still hold, rendering again would write the
 same bytes. Inputs are files and folders (every file below them), tfmatrix's own code and data, every
 installed distribution's version and the Python running it, so a new matplotlib renders again. A
 missing or unreadable record, or an output edited by hand, means: render.
@@ -19,17 +19,20 @@ from pathlib import Path
 from tfmatrix.record import write_json_atomic
 
 
-def inputs_digest(paths: Iterable[Path], settings: Iterable[str]) -> str:
+def inputs_digest(paths: Iterable[Path], settings: Mapping[str, object]) -> str | None:
     """One digest of these files and folders (a missing one counts as missing), tfmatrix itself, the
-    installed distributions and ``settings`` (what else decides the output, such as where it goes)."""
-    digest = hashlib.sha256()
-    for path in [*paths, Path(__file__).parent]:
-        digest.update(f"{path.resolve()}\0".encode())
-        for file in files_of(path):
-            digest.update(f"{file.relative_to(path)}\0".encode() + file.read_bytes() + b"\0")
+    installed distributions and ``settings`` (what else decides the output, such as where it goes); None
+    if a file went away while it was read (a writer's temporary file): then the report renders."""
+    try:
+        read = {
+            str(path.resolve()): {str(file.relative_to(path)): sha256(file) for file in files_of(path)}
+            for path in [*paths, Path(__file__).parent]
+        }
+    except OSError:
+        return None
     installed = sorted(f"{dist.metadata['Name']}=={dist.version}" for dist in metadata.distributions())
-    digest.update(json.dumps([installed, sys.version, sorted(settings)]).encode())
-    return digest.hexdigest()
+    document = {"read": read, "installed": installed, "python": sys.version, "settings": settings}
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
 def files_of(path: Path) -> list[Path]:
@@ -38,11 +41,8 @@ def files_of(path: Path) -> list[Path]:
     return [path] if path.is_file() else []
 
 
-def file_digest(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def up_to_date(record: Path, inputs: str) -> int | None:
@@ -53,12 +53,12 @@ def up_to_date(record: Path, inputs: str) -> int | None:
         outputs: Mapping[str, str] = document["outputs"]
         if document["inputs"] != inputs or not outputs:
             return None
-        return len(outputs) if all(file_digest(Path(name)) == want for name, want in outputs.items()) else None
+        return len(outputs) if all(sha256(Path(name)) == want for name, want in outputs.items()) else None
     except (OSError, ValueError, RecursionError, KeyError, TypeError, AttributeError):
         return None
 
 
 def save(record: Path, inputs: str, written: Iterable[Path]) -> None:
     """Remember that these files, as they are now, were written from ``inputs``."""
-    outputs = {str(path.resolve()): file_digest(path) for path in written}
+    outputs = {str(path.resolve()): sha256(path) for path in written}
     write_json_atomic(record, {"inputs": inputs, "outputs": outputs})
