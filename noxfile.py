@@ -435,7 +435,7 @@ def diff(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def bench(session: nox.Session) -> None:
-    """Time matrix runs (cold, warm, no change) against plain nox + pip, or with --full the whole catalog."""
+    """Time matrix runs (cold, warm, no change) against plain nox + pip; --full: the whole catalog; --no-change: only that."""
     session.run(sys.executable, str(ROOT / "benchmarks" / "bench.py"), *session.posargs, external=True)
 
 
