@@ -3,7 +3,8 @@
 A frozen base sub-model (Dense 7 -> Dense 4) under a Dense 1 head trains for two epochs of one
 ``fit()``; at the end of the first epoch a callback unfreezes the base, by setting ``trainable``
 only, by also calling ``compile()`` again, or by also calling ``make_train_function(force=True)``
-(Keras 3's documented way). Judged: did the base move during the second epoch. Runs on the harness
+(Keras 3's documented way). Judged: did the base stay still in the first epoch, and move during the
+second. Runs on the harness
 (``_harness.py``): standard library, numpy and the framework only, valid Python 3.7.
 """
 
@@ -21,8 +22,8 @@ TITLE = "Callback matrix: does unfreezing from a callback take effect within the
 DESCRIPTION = (
     "Every case trains a frozen base sub-model (Dense 7 → Dense 4) under a Dense 1 head for two epochs "
     "of one `fit()` (one step each); a callback unfreezes the base at the end of the first epoch, and "
-    "the weights are compared before and after the second epoch. A weight *moved* if it is not "
-    "`numpy.allclose` to its value at the end of the first epoch."
+    "the weights are compared before and after each epoch. A weight *moved* in an epoch if it is not "
+    "`numpy.allclose` to its value when the epoch began."
 )
 AXES = {
     "way": {
@@ -57,8 +58,13 @@ ASPECTS = {
 }
 INTENT = {
     "unfreeze": {
-        "means": "Once unfrozen, the base trains in the second epoch, and the head goes on training.",
+        "means": "The base stays frozen in the first epoch; once unfrozen, it trains in the second, and the "
+        "head goes on training.",
         "parts": {
+            "base_held_in_epoch_1": {
+                "means": "the frozen base stays still in epoch 1",
+                "wrong": "the base trained in epoch 1, before it was unfrozen",
+            },
             "base_trains": {
                 "means": "the unfrozen base trains in epoch 2",
                 "wrong": "the unfrozen base does not train",
@@ -79,7 +85,7 @@ INTENT = {
         ],
     },
 }
-FIELDS = {"weights": [], "epochs_run": None}
+FIELDS = {"weights": [], "first_epoch_weights": [], "epochs_run": None}
 BATCH = 4
 
 
@@ -100,15 +106,22 @@ def can_force_train_function():
         raise _harness.NotApplicable("Model.make_train_function takes no force")
 
 
+def first_epoch_ended(model, seen):
+    """While the base is still frozen: which weights moved in the first epoch, and every weight's value now."""
+    refs = fw.weight_refs(model)
+    seen["first_epoch"] = fw.moves(refs, seen["start"], seen["trainable_at_start"], seen["frozen"])
+    seen["after_first"] = fw.values(refs)
+
+
 def unfreezer(model, base, axes, seen):
-    """The callback: at the end of the first epoch, note every weight's value, then unfreeze the base."""
+    """The callback: at the end of the first epoch, note the weights, then unfreeze the base."""
 
     class Unfreeze(fw.keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):  # noqa: ARG002 - Keras passes logs=
             seen["epochs"] += 1
             if epoch != 0:
                 return
-            seen["after_first"] = fw.values(fw.weight_refs(model))
+            first_epoch_ended(model, seen)
             base.trainable = True
             if axes["way"] == "compile":
                 fw.compile_model(model, fw.keras.optimizers.Adam(), axes["run_eagerly"])
@@ -122,7 +135,7 @@ def two_fits(model, base, axes, x, y, seen):
     """The way round a callback: one fit() per phase, unfrozen and compiled again between them."""
     model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0)
     seen["epochs"] += 1
-    seen["after_first"] = fw.values(fw.weight_refs(model))
+    first_epoch_ended(model, seen)
     base.trainable = True
     fw.compile_model(model, fw.keras.optimizers.Adam(), axes["run_eagerly"])
     model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0)
@@ -144,7 +157,8 @@ def run_case(spec, record):
     rng = np.random.RandomState(_harness.SEED)
     x = rng.standard_normal((BATCH, 3)).astype("float32")
     y = rng.standard_normal((BATCH, 1)).astype("float32")
-    seen = {"epochs": 0, "after_first": None}
+    seen = {"epochs": 0, "after_first": None, "first_epoch": [], "start": fw.values(refs)}
+    seen.update({"trainable_at_start": trainable_at_start, "frozen": frozen})
     try:
         if axes["way"] == "two_fits":
             two_fits(model, base, axes, x, y, seen)
@@ -154,12 +168,17 @@ def run_case(spec, record):
         record["epochs_run"] = seen["epochs"]
     if seen["after_first"] is None:
         raise RuntimeError("fit() ended before its first epoch did")
+    record["first_epoch_weights"] = seen["first_epoch"]
     record["weights"] = fw.moves(refs, seen["after_first"], trainable_at_start, frozen)
 
 
 def intended(case):
-    """Every weight of the base and of the head moved in the second epoch."""
+    """No weight of the base moved in the first epoch; every weight of the base and of the head moved in the second.
+
+    A result from before the first epoch was recorded has no ``first_epoch_weights``: not observed.
+    """
     return {
+        "base_held_in_epoch_1": _harness.none_moved([w for w in case.get("first_epoch_weights", []) if w["frozen"]]),
         "base_trains": _harness.all_moved([w for w in case["weights"] if w["frozen"]]),
         "head_trains": _harness.all_moved([w for w in case["weights"] if not w["frozen"]]),
     }

@@ -51,6 +51,24 @@ def test_every_environment_where_a_case_does_not_work_has_a_fix(matrix_path: Pat
             assert bool(failing) == bool(question["fixes"].get(env)), (question["id"], env, counts)
 
 
+@pytest.mark.parametrize("matrix_path", [GOLDEN / "matrix.json", ROOT / "reports" / "matrix.json"])
+def test_each_fix_names_the_cases_it_is_for_and_every_case_that_does_not_work_has_one(matrix_path: Path) -> None:
+    """A fix verified on other cases is not a fix for the reader's: every fix says which failing cases it is
+    for, and those are exactly the cases that do not work there, each under one fix."""
+    matrix = json.loads(matrix_path.read_text(encoding="utf-8"))
+    checked = 0
+    for question in matrix["questions"]:
+        for env, fixes in question["fixes"].items():
+            failing = [
+                c for c, by_env in question["cases"].items() if env in by_env and by_env[env]["verdict"][0] in "❌💥❔"
+            ]
+            named = [case for fix in fixes for case in fix["for"]]
+            assert all(fix["for"] for fix in fixes), (question["id"], env)
+            assert sorted(named) == sorted(failing), (question["id"], env)
+            checked += len(named)
+    assert checked > 500
+
+
 def glance_rows(report: str) -> list[dict[str, str]]:
     glance = report.split("## At a glance", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
     header, *rows = table_rows(glance)

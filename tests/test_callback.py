@@ -1,4 +1,5 @@
-"""The callback probe's judgement on recorded real results (the full run of 2026-11-26).
+"""The callback probe's judgement on recorded real results (the run of 2026-12-08, which first recorded the
+first epoch).
 
 Unfreezing from a callback between two epochs of one fit(): what each way did, release by release.
 The probe itself runs in real environments in tests/test_grid_end_to_end.py.
@@ -73,3 +74,27 @@ def test_an_error_is_recorded_with_its_message(loaded: dict[str, results.Result]
     case = next(c for c in loaded["tensorflow-cpu-2.15.1"]["cases"] if c["id"] == "compile/false")
     assert case["error"] == {"type": "TypeError", "message": "'NoneType' object is not callable"}
     assert case["epochs_run"] == 1  # the first epoch ended, the callback recompiled, the second step failed
+
+
+def test_a_base_that_trained_before_it_was_unfrozen_is_silently_wrong(
+    loaded: dict[str, results.Result], variants: list[Variant], known: dict[str, probes.Probe]
+) -> None:
+    """Keras 2.0.9 never froze a nested Sequential: its base trained in epoch 1 too, so epoch 2 proves nothing."""
+    keras2 = {r["variant"]: r for r in load_recorded(variants, known, "keras2") if r["probe"]["name"] == "callback"}
+    case = next(c for c in keras2["keras-2.0.9-tensorflow-1.13.1"]["cases"] if c["id"] == "trainable/false")
+    assert all(w["moved"] for w in case["first_epoch_weights"] if w["frozen"])
+    judged = known["callback"].judge(case)
+    assert (judged["verdict"], judged["base"]) == ("silently wrong", "moved")
+    assert judged["why"] == "the base trained in epoch 1, before it was unfrozen"
+    held = next(c for c in loaded["tensorflow-cpu-2.2.3"]["cases"] if c["id"] == "trainable/true")
+    assert not any(w["moved"] for w in held["first_epoch_weights"] if w["frozen"])
+    assert known["callback"].judge(held)["verdict"] == "works"
+
+
+def test_a_result_from_before_the_first_epoch_was_recorded_has_no_evidence_of_it(
+    loaded: dict[str, results.Result], known: dict[str, probes.Probe]
+) -> None:
+    case = copy.deepcopy(next(c for c in loaded["tensorflow-cpu-2.2.3"]["cases"] if c["id"] == "trainable/true"))
+    del case["first_epoch_weights"]  # as the probe wrote it before 2026-12-08: the schema lets it lack the field
+    judged = known["callback"].judge(case)
+    assert (judged["verdict"], judged["why"]) == ("no evidence", "not observed: the frozen base stays still in epoch 1")

@@ -113,6 +113,14 @@ def screenshot(browser: webdriver.Chrome, tmp_path_factory: pytest.TempPathFacto
     browser.save_screenshot(str(folder / f"{name}.png"))
 
 
+def test_each_setup_offers_only_the_releases_its_track_answers_for() -> None:
+    """No picker offers a guess across another library: standalone Keras 2 stops before 2.4, graph mode before 2."""
+    offered = {s["track"]: [v for v, _ in s["versions"]] for s in page.data(SUMMARY, DATES)["setups"]}
+    assert offered["keras2"][-1] == "2.3.1"
+    assert offered["graph"][-1] == "1.15.5"
+    assert offered["bundled"][-1] == max(offered["bundled"], key=Version)  # the others as before
+
+
 @pytest.mark.parametrize(
     ("query", "track", "version"),
     [

@@ -127,7 +127,10 @@ def test_lookup_of_a_probed_release_gives_a_verdict_per_recipe_and_its_fix(capsy
     assert blocks[1].startswith("❌ silently wrong — Phase 2 of the guide")  # fine-tuning first: people meet it first
     seed = next(b for b in blocks if "— The seed notebook's cases" in b)
     assert seed.startswith("❌ silently wrong — The seed notebook's cases (4 of 8 ✅ works, 4 of 8 ❌ silently")
-    assert "→ Set `trainable` before `compile()`. Verified:" in seed
+    fix = (
+        "→ For sequential/model/compile_then_freeze/train_on_batch, functional/model/compile_then_freeze/train_on_batch"
+    )
+    assert f"{fix} and 1 more: Set `trainable` before `compile()`. Verified:" in " ".join(seed.split())
     upgrade = out.split("Changes if you upgrade:\n", 1)[1]
     assert "- in 2.16.2 (released 2024-06-28): Keras 3" in upgrade
     assert all(len(line) <= 80 for line in out.splitlines())  # wrapped to a terminal's width
@@ -206,7 +209,21 @@ def test_lookup_of_tf_1_in_graph_mode_and_of_standalone_keras_2(capsys: pytest.C
     assert (standalone["asked"], standalone["track"]) == ("standalone Keras 2.2.4", "keras2")
     assert standalone["probed"] == "probed as 2.2.4 keras2 (released 2018-10-03)"
     assert recipe(standalone, GAN)["counts"]  # the FAQ's GAN recipe, as its readers ran it
-    assert answered(capsys, matrix, "--tensorflow", "1.15.5")["track"] == "bundled"  # eagerly, without --graph
+    eagerly = answered(capsys, matrix, "--tensorflow", "1.15.5")  # without --graph: run eagerly, and it says so
+    assert eagerly["track"] == "bundled"
+    assert eagerly["probed"].startswith("probed as 1.15.5 (released 2021-01-06); run eagerly: the probe turned")
+    assert "run eagerly" not in answered(capsys, matrix, "--tensorflow", "2.0.4")["probed"]
+
+
+def test_each_fix_lookup_gives_says_which_ways_it_is_for(capsys: pytest.CaptureFixture[str]) -> None:
+    """On 2.21.0 compiling again fixes unfreezing the top, not the guide's whole base with its BatchNormalization."""
+    found = answered(capsys, ROOT / "reports" / "matrix.json", "--tensorflow", "2.21.0", "--question", "finetune")
+    fixes = recipe(found, "Phase 2 of the guide: does unfreezing the base after training the head take effect?")[
+        "fixes"
+    ]
+    for_whole_base = next(fix for fix in fixes if "unfreeze/all/new_optimizer/fit" in fix["for"])
+    assert "BatchNormalization" in for_whole_base["do"]
+    assert all(fix_text.startswith("For ") for fix_text in map(lookup.fix_text, fixes))
 
 
 def test_lookup_piped_into_head_ends_cleanly(tmp_path: Path) -> None:
@@ -231,6 +248,10 @@ def test_lookup_piped_into_head_ends_cleanly(tmp_path: Path) -> None:
         (["--tensorflow", "two"], "--tensorflow: expected a version such as 2.15.0, got 'two'"),
         (["--keras", "3.8.0"], "--keras needs --backend"),  # not standalone Keras 2: that ends before 3
         (["--tensorflow", "2.15.0", "--backend", "jax"], "--backend goes with --keras"),
+        # never a guess across another library or execution model: Keras 2.6 on its own is tf.keras's code
+        (["--keras", "2.6.0"], "Keras 2 on its own is answered for versions <2.4 only, not 2.6.0"),
+        (["--tensorflow", "2.5.0", "--graph"], "TensorFlow 1.x in graph mode is answered for versions <2 only"),
+        (["--keras", "2.2.4", "--backend", "jax"], "Keras on jax is answered for versions >=3 only, not 2.2.4"),
     ],
 )
 def test_lookup_refuses_what_it_cannot_answer_in_one_line(

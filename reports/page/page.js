@@ -131,6 +131,11 @@ function fillPickers() {
   }
 }
 
+// The first two cases and how many more, as lookup names them.
+function some(cases) {
+  return cases.slice(0, 2).join(", ") + (cases.length > 2 ? ` and ${cases.length - 2} more` : "");
+}
+
 // The fix a cell shows: the first that a probed case verifies (else the first there is), and its status.
 function firstFix(recipe) {
   const fixes = recipe.fixes.map((i) => DATA.fixes[i]);
@@ -225,7 +230,7 @@ function openDetails(questionId, column) {
     el("p", {}, el("strong", {}, "What its user means: "), prose(q.means)),
     recipe ? el("p", { className: tone(recipe.verdict) }, el("span", { className: "verdict" }, recipe.verdict), ` ${tally(recipe.counts)}`, recipe.note ? ` (${recipe.note})` : "") : "",
     el("h3", {}, "What to do"),
-    fixes.length ? el("ul", {}, fixes.map((f) => el("li", {}, prose(f.do), f.status === "verified" ? ` Verified: ${f.cases.join(", ")} on ${f.verified_on}.` : f.status === "no fix" ? "" : ` (${f.status})`))) : el("p", {}, "Nothing: it works."),
+    fixes.length ? el("ul", {}, fixes.map((f) => el("li", {}, f.for && f.for.length ? `For ${some(f.for)}: ` : "", prose(f.do), f.status === "verified" ? ` Verified: ${f.cases.join(", ")} on ${f.verified_on}.` : f.status === "no fix" ? "" : ` (${f.status})`))) : el("p", {}, "Nothing: it works."),
     el("h3", {}, `The cases behind it (${caseRows.length})`),
     el("table", {}, el("thead", {}, el("tr", {}, ["case", "release", "verdict", "why", "what each part did"].map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, caseRows)),
     el("h3", {}, "Where it changed on this setup"),

@@ -33,6 +33,7 @@ class Advice:
 
     group: str  # the question's group of cases
     do: str
+    fixing: tuple[str, ...]  # the cases that do not work, which this is what to do for
     shown_by: tuple[str, ...]  # the probed cases doing it, each once
     where: tuple[Release, ...]  # the releases it is for
     verified: tuple[Release, ...]  # those of them where every case of ``shown_by`` works
@@ -47,18 +48,30 @@ class Advice:
         return "verified" if set(self.verified) == set(self.where) else "partly verified"
 
     def said(self) -> str:
-        """The advice in a sentence or two, as the report says it."""
-        cases = ", ".join(f"`{case}`" for case in self.shown_by[:2])
-        cases += f" and {len(self.shown_by) - 2} more" if len(self.shown_by) > 2 else ""
+        """The advice in a sentence or two, as the report says it: for which cases, what, and where it is shown."""
+        cases = named(self.shown_by)
+        fixing = f"For {named(self.fixing)}: " if self.fixing else ""
         if self.status == "verified":
             verb = "works" if len(self.shown_by) == 1 else "work"
-            return f"{self.do} Verified: {cases} {verb} on {spans(self.verified)}."
+            return f"{fixing}{self.do} Verified: {cases} {verb} on {spans(self.verified)}."
         if self.status == "partly verified":
-            return f"{self.do} Verified on {spans(self.verified)} only ({cases}); not on the others."
-        return self.do if self.status == "no fix" else f"{self.do} Not verified: no probed case shows it."
+            return f"{fixing}{self.do} Verified on {spans(self.verified)} only ({cases}); not on the others."
+        return fixing + (self.do if self.status == "no fix" else f"{self.do} Not verified: no probed case shows it.")
 
     def as_data(self) -> dict[str, Any]:
-        return {"do": self.do, "status": self.status, "cases": list(self.shown_by), "verified_on": spans(self.verified)}
+        return {
+            "for": list(self.fixing),
+            "do": self.do,
+            "status": self.status,
+            "cases": list(self.shown_by),
+            "verified_on": spans(self.verified),
+        }
+
+
+def named(cases: Sequence[str]) -> str:
+    """The first two cases, as code, and how many more."""
+    shown = ", ".join(f"`{case}`" for case in cases[:2])
+    return shown + (f" and {len(cases) - 2} more" if len(cases) > 2 else "")
 
 
 def merged(found: Sequence[Advice]) -> list[Advice]:
@@ -67,7 +80,14 @@ def merged(found: Sequence[Advice]) -> list[Advice]:
     for one in found:
         together.setdefault((one.group, one.do, one.shown_by, one.status), []).append(one)
     return [
-        Advice(group, do, cases, tuple(r for a in alike for r in a.where), tuple(r for a in alike for r in a.verified))
+        Advice(
+            group,
+            do,
+            tuple(dict.fromkeys(case for a in alike for case in a.fixing)),
+            cases,
+            tuple(r for a in alike for r in a.where),
+            tuple(r for a in alike for r in a.verified),
+        )
         for (group, do, cases, _), alike in together.items()
     ]
 
@@ -121,18 +141,23 @@ class Fixes:
     def for_run(self, group: str, run: Sequence[int]) -> list[Advice]:
         """What to do for ``group``'s cases that do not work on the releases at ``run`` (positions of the frame)."""
         cases = dict.fromkeys(case for position in run for case in self.needing.get((group, position), []))
-        chosen: dict[tuple[str, tuple[int, ...]], list[str]] = {}  # (do, where it works) -> the cases that show it
+        # (do, where it works) -> (the cases it is for, the cases that show it)
+        chosen: dict[tuple[str, tuple[int, ...]], tuple[list[str], list[str]]] = {}
         for case in cases:
             if self.verdicts.get((case, run[0])) == NO_EVIDENCE:
-                chosen.setdefault((UNSEEN, ()), [])
+                chosen.setdefault((UNSEEN, ()), ([], []))[0].append(case)
                 continue
             fixes = self.probe.intent[group].get("fixes", [])
             do, shown_by, working = best_fix(fixes, self.axes, case, run, self.verdicts)
-            chosen.setdefault((do, tuple(working)), []).extend([shown_by] if shown_by else [])
+            fixing, shown = chosen.setdefault((do, tuple(working)), ([], []))
+            fixing.append(case)
+            shown.extend([shown_by] if shown_by else [])
         where = tuple(self.releases[p] for p in run)
         return [
-            Advice(group, do, tuple(dict.fromkeys(shown)), where, tuple(self.releases[p] for p in working))
-            for (do, working), shown in chosen.items()
+            Advice(
+                group, do, tuple(fixing), tuple(dict.fromkeys(shown)), where, tuple(self.releases[p] for p in working)
+            )
+            for (do, working), (fixing, shown) in chosen.items()
         ]
 
 

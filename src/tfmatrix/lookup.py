@@ -96,16 +96,18 @@ def asked(given: Mapping[str, str]) -> tuple[Track, str]:
     and the version they give; a ValueError that names the options (``--keras needs --backend``) if none fits."""
     askable = [track for track in TRACKS.values() if track.asks]
     versioned = [t for t in askable if t.version_option in given and t.answers(given[t.version_option])]
+    # The setup the options name, where it does not answer for the version: say so, unless another setup
+    # would with one more option (--keras 3.8.0 without --backend).
+    asked_for = [t for t in askable if t.version_option in given and fits(t, given)]
+    if asked_for and not set(asked_for) & set(versioned) and (len(given) > 1 or not versioned):
+        track = max(asked_for, key=lambda t: len(t.asks))
+        message = f"{track.title} is answered for versions {track.versions} only, not {given[track.version_option]}"
+        raise ValueError(message)
     if not versioned:
         flags = sorted({OPTIONS[t.version_option].flag for t in askable})
         message = f"give one of {' or '.join(flags)}"
         raise ValueError(message)
-    fitting = [
-        track
-        for track in versioned
-        if set(given) <= dict(track.asks).keys()
-        and all(value == "" or given.get(name) == value for name, value in track.asks)
-    ]
+    fitting = [track for track in versioned if fits(track, given)]
     if fitting:
         track = max(fitting, key=lambda t: len(t.asks))  # tf and tf-keras: the track with tf-keras
         return track, given[track.version_option]
@@ -120,6 +122,12 @@ def asked(given: Mapping[str, str]) -> tuple[Track, str]:
     choices = f"{', '.join(values[:-1])} or {values[-1]}" if len(values) > 1 else values[0]
     message = f"{version} needs {OPTIONS[name].flag} ({choices})"
     raise ValueError(message)
+
+
+def fits(track: Track, given: Mapping[str, str]) -> bool:
+    """Whether the options given are the track's, each with its value."""
+    asks = dict(track.asks)
+    return set(given) <= asks.keys() and all(value == "" or given.get(name) == value for name, value in asks.items())
 
 
 def parsed(version: str, what: str) -> Version:
@@ -251,6 +259,8 @@ def answer(summary: Summary, track: str, version: Version, asked: str, only: lis
     else:
         side = "newer" if near.below else "older"
         found["probed"] = f"not probed, and {side} than every probed release: answers are a guess from {named(envs[0])}"
+    caveat = TRACKS[track].caveat(envs[0]["version"])[1] if track in TRACKS else ""
+    found["probed"] += f"; {caveat}" if caveat else ""
     questions = [q for q in ordered(summary["questions"]) if wanted(q, only or [])]
     for question in questions:
         recipe = answered(summary, question, near, version)
@@ -351,13 +361,21 @@ def lines(found: dict[str, Any], width: int = 80) -> Iterator[str]:
 
 
 def fix_text(fix: dict[str, Any]) -> str:
-    """A fix as lookup says it: verified on the release it was verified on, which a guess names too."""
-    cases = ", ".join(fix["cases"][:2]) + (f" and {len(fix['cases']) - 2} more" if len(fix["cases"]) > 2 else "")
+    """A fix as lookup says it: for which cases, and verified on the release it was verified on, which a guess
+    names too."""
+    cases = some(fix["cases"])
+    fixing = f"For {some(fix['for'])}: " if fix.get("for") else ""  # an older matrix.json may lack it
     if fix["status"] == "verified":
-        return f"{fix['do']} Verified: {cases} {'works' if len(fix['cases']) == 1 else 'work'} on {fix['verified_on']}."
+        verb = "works" if len(fix["cases"]) == 1 else "work"
+        return f"{fixing}{fix['do']} Verified: {cases} {verb} on {fix['verified_on']}."
     if fix["status"] == "no fix":
-        return str(fix["do"])
-    return f"{fix['do']} Not verified by a probed case."
+        return f"{fixing}{fix['do']}"
+    return f"{fixing}{fix['do']} Not verified by a probed case."
+
+
+def some(cases: list[str]) -> str:
+    """The first two cases and how many more."""
+    return ", ".join(cases[:2]) + (f" and {len(cases) - 2} more" if len(cases) > 2 else "")
 
 
 def pinpointed_side(

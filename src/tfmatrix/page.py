@@ -35,13 +35,14 @@ def assets() -> dict[str, str]:
 
 def versions(summary: Summary, track: str, dates: ReleaseDates) -> list[str]:
     """The releases one can pick on ``track``: every final release the matrix knows of (probed, or dated
-    while pinpointing) from its first probed release on, oldest first."""
+    while pinpointing) from its first probed release on that the track answers for, oldest first."""
     probed = [env for env in summary["environments"] if env["track"] == track]
     known = {env["version"] for env in probed}
     for distribution in {env["distribution"] for env in probed}:
         known |= set(dates.get(distribution, {}))
     first = min(Version(env["version"]) for env in probed)
-    return [str(v) for v in sorted({Version(v) for v in known}) if not v.is_prerelease and v >= first]
+    offered = sorted({Version(v) for v in known})
+    return [str(v) for v in offered if not v.is_prerelease and v >= first and TRACKS[track].answers(str(v))]
 
 
 def data(summary: Summary, dates: ReleaseDates) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 from packaging.version import Version
 
 from tfmatrix import escape, page
-from tfmatrix.kinds import KINDS, report_name
+from tfmatrix.kinds import KINDS, TRACKS, report_name
 from tfmatrix.lookup import Summary
 from tfmatrix.probes import Probe
 from tfmatrix.vocabulary import SYMBOLS, State
@@ -44,7 +44,11 @@ RECIPES = (
     ),
     ("gan/recipe", "faq/false", "The FAQ's GAN: discriminator frozen before compiling the combined model"),
     ("callback/unfreeze", "trainable/false", "Unfreeze from a callback mid-`fit()` (`trainable = True` alone)"),
-    ("saving/saving", "h5/freeze_then_compile", "Save a model with a frozen layer to `.h5` and load it"),
+    (
+        "saving/saving",
+        "h5/freeze_then_compile",
+        "Save a compiled model with a frozen layer to `.h5`, then `load_model(path)`",
+    ),
 )
 PAGE = "reports/page/index.html"
 
@@ -65,8 +69,14 @@ def setups(summary: Summary) -> list[tuple[dict[str, Any], str]]:
         ("TF + tf-keras {}", on("tf-keras")[-1:]),
         *((f"Keras {{}} {backend}", on(f"keras-{backend}")[-1:]) for backend in ("jax", "torch")),
     ]
-    chosen = {env["id"]: (env, title.format(env["version"])) for title, run in runs for env in run}
+    chosen = {env["id"]: (env, title.format(env["version"]) + caveat(env)) for title, run in runs for env in run}
     return list(chosen.values())  # a TensorFlow that is both first and last: once
+
+
+def caveat(env: dict[str, Any]) -> str:
+    """A word on how the setup ran, where its track has one for its version: " (eager)" for TF 1.x run eagerly."""
+    word = TRACKS[env["track"]].caveat(env["version"])[0] if env["track"] in TRACKS else ""
+    return f" ({word})" if word else ""
 
 
 def cell(env: dict[str, Any], by_env: dict[str, Any]) -> str:

@@ -44,7 +44,8 @@ def own_fields_schema(name: str) -> dict[str, Any]:
 
 
 def case_schema(probe: Probe) -> dict[str, Any]:
-    """The generic case schema, completed from the probe's metadata and its own fields' schema."""
+    """The generic case schema, completed from the probe's metadata and its own fields' schema (whose
+    ``required`` names the fields an older result may not lack; every field, where it has none)."""
     document: dict[str, Any] = json.loads(schema_text("case.schema.json"))
     own = own_fields_schema(probe.name)
     properties = document["properties"]
@@ -55,7 +56,7 @@ def case_schema(probe: Probe) -> dict[str, Any]:
     }
     properties["flaky"]["items"]["enum"] = ["status", *probe.aspects]
     properties.update({field: own["properties"].get(field, {}) for field in probe.fields})
-    document["required"] += probe.fields
+    document["required"] += [field for field in probe.fields if field in own.get("required", probe.fields)]
     document["$defs"] = copy.deepcopy(own.get("$defs", {}))
     return document
 

@@ -50,6 +50,8 @@ class Track:
     asks: tuple[tuple[str, str], ...] = ()
     named: str = ""  # a release of it in an answer, the version as {}: "TensorFlow {} with tf-keras"
     versions: str = ""  # the versions it answers for, where its options are another track's too: "<3"
+    # What a reader must know of how some of its releases ran: (versions, a word for a column title, a sentence).
+    caveats: tuple[tuple[str, str, str], ...] = ()
 
     def answers(self, version: str) -> bool:
         """Whether ``version`` (as asked) is one this track answers for; a version that is no version is left
@@ -58,6 +60,12 @@ class Track:
             return Version(version) in SpecifierSet(self.versions)
         except InvalidVersion:
             return True
+
+    def caveat(self, version: str) -> tuple[str, str]:
+        """(word, sentence) of how ``version`` ran, where a caveat covers it; ("", "") elsewhere."""
+        return next(
+            ((word, text) for versions, word, text in self.caveats if version in SpecifierSet(versions)), ("", "")
+        )
 
     @property
     def version_option(self) -> str:

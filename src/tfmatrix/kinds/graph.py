@@ -29,6 +29,7 @@ GRAPH = Track(
     "its session; what needs eager execution (`run_eagerly`, a hand-written loop) is not applicable",
     asks=(("tf", ""), ("graph", "1")),
     named="TensorFlow {} in graph mode",
+    versions="<2",  # TensorFlow 2 executes eagerly: its graph mode (tf.function) is another question
 )
 OPTIONS = {"graph": Option("--graph", "with --tensorflow 1.x: you run tf.keras in graph mode (no eager execution)")}
 VIEW = tensorflow.VIEW  # beside TensorFlow's releases, so that 1.15 in graph mode sits next to 1.15 run eagerly

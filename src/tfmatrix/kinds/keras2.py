@@ -31,7 +31,9 @@ KERAS2 = Track(
     "as 2016-2019's threads did; what needs eager execution is not applicable",
     asks=(("keras", ""),),
     named="standalone Keras {}",
-    versions=f"<{KERAS_3}",
+    # Keras 2.4 on its own redirects to tf.keras, and 2.5 to 2.15 are tf.keras's own code: what the
+    # multi-backend Keras probed here says of them would be a guess across another library.
+    versions="<2.4",
 )
 OPTIONS: dict[str, Option] = {}  # asked by --keras, the Keras option of the keras kind, with no --backend
 VIEW = "keras2"

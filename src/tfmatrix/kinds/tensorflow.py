@@ -21,7 +21,20 @@ from tfmatrix.variant import Install, Option, Track, Variant
 NAME = "tensorflow"
 TABLE = "release"
 BUNDLED = Track(
-    "bundled", "", "TensorFlow", "ran with tf.keras as the release ships it", asks=(("tf", ""),), named="TensorFlow {}"
+    "bundled",
+    "",
+    "TensorFlow",
+    "ran with tf.keras as the release ships it",
+    asks=(("tf", ""),),
+    named="TensorFlow {}",
+    caveats=(
+        (
+            "<2",
+            "eager",
+            "run eagerly: the probe turned eager execution on, which TF 1.x leaves off unless told to; "
+            "graph mode, TF 1.x's default, has answers of its own (TensorFlow 1.x in graph mode)",
+        ),
+    ),
 )
 TF_KERAS = Track(
     "tf-keras",
