@@ -10,6 +10,7 @@ harness (``_harness.py``): standard library, numpy and the framework only, valid
 
 from __future__ import annotations
 
+import inspect
 import sys
 
 import _harness
@@ -147,9 +148,18 @@ def build():
     base = keras.models.Sequential(
         [keras.layers.Dense(7, input_dim=3), keras.layers.BatchNormalization(), keras.layers.Dense(4)], name="base"
     )
+    can_call_with_training(base)
     inputs = keras.Input(shape=(3,))
     outputs = keras.layers.Dense(1, name="head")(base(inputs, training=False))
     return keras.Model(inputs, outputs), base
+
+
+def can_call_with_training(model):
+    """Whether the guide's ``base(inputs, training=False)`` can be written: standalone Keras 2's models take no
+    ``training`` argument, so no case of this probe can be asked there."""
+    parameters = inspect.signature(model.call).parameters.values()
+    if not any(p.name == "training" or p.kind == p.VAR_KEYWORD for p in parameters):
+        raise _harness.NotApplicable("Model.call takes no training argument: base(inputs, training=False) fails")
 
 
 def set_base(base, part, trainable):

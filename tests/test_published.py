@@ -215,6 +215,18 @@ def test_lookup_of_tf_1_in_graph_mode_and_of_standalone_keras_2(capsys: pytest.C
     assert "run eagerly" not in answered(capsys, matrix, "--tensorflow", "2.0.4")["probed"]
 
 
+def test_a_guess_names_the_same_release_probed_on_another_backend(capsys: pytest.CaptureFixture[str]) -> None:
+    """Keras 3.6 on torch is not probed (torch from 3.12): its answer is a guess, and says where 3.6.0 itself ran."""
+    found = answered(capsys, ROOT / "reports" / "matrix.json", "--keras", "3.6.0", "--backend", "torch")
+    assert found["probed"].startswith("not probed, and older than every probed release: answers are a guess")
+    assert found["probed"].endswith(
+        "3.6.0 itself was probed as Keras 3.6.0 on tensorflow and Keras 3.6.0 on jax, which may tell more"
+    )
+    assert (
+        "itself was probed" not in answered(capsys, ROOT / "reports" / "matrix.json", "--tensorflow", "2.1.0")["probed"]
+    )
+
+
 def test_each_fix_lookup_gives_says_which_ways_it_is_for(capsys: pytest.CaptureFixture[str]) -> None:
     """On 2.21.0 compiling again fixes unfreezing the top, not the guide's whole base with its BatchNormalization."""
     found = answered(capsys, ROOT / "reports" / "matrix.json", "--tensorflow", "2.21.0", "--question", "finetune")

@@ -164,6 +164,25 @@ def neighbours(summary: Summary, track: str, version: Version) -> Neighbours:
     return Neighbours(exact, older[-1] if older else None, newer[0] if newer else None)  # probed oldest first
 
 
+def elsewhere(summary: Summary, track: str, version: Version) -> str:
+    """Where the release asked about was probed on another setup asked for by the same version option (Keras
+    3.6.0 on jax, for a question about it on torch); "" where it was not."""
+    option = TRACKS[track].version_option if track in TRACKS else ""
+    beside = [
+        env
+        for env in summary["environments"]
+        if env["track"] != track
+        and env["track"] in TRACKS
+        and TRACKS[env["track"]].version_option == option
+        and Version(env["version"]) == version
+        and (env["status"] == State.OK or env["findings_from"])
+    ]
+    if not option or not beside:
+        return ""
+    probed = " and ".join(TRACKS[env["track"]].named.format(env["version"]) for env in beside)
+    return f"; {version} itself was probed as {probed}, which may tell more"
+
+
 def named(env: dict[str, Any]) -> str:
     day = f" (released {env['released_on']})" if env["released_on"] else ""
     return f"{env['label']}{day}"
@@ -261,6 +280,8 @@ def answer(summary: Summary, track: str, version: Version, asked: str, only: lis
         found["probed"] = f"not probed, and {side} than every probed release: answers are a guess from {named(envs[0])}"
     caveat = TRACKS[track].caveat(envs[0]["version"])[1] if track in TRACKS else ""
     found["probed"] += f"; {caveat}" if caveat else ""
+    if not near.exact:  # a guess: the same release probed beside it is worth more than a neighbour
+        found["probed"] += elsewhere(summary, track, version)
     questions = [q for q in ordered(summary["questions"]) if wanted(q, only or [])]
     for question in questions:
         recipe = answered(summary, question, near, version)
