@@ -218,9 +218,10 @@ def main() -> int:
     )
     opts = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOX_")}
-    if opts.no_change:
-        logs = ROOT / ".nox" / "logs" / "bench"
+    logs = ROOT / ".nox" / "logs" / "bench"  # --full and --no-change keep them: a failed run says why there
+    if opts.no_change or opts.full:
         logs.mkdir(parents=True, exist_ok=True)
+    if opts.no_change:
         results = (opts.results_dir or ROOT / "reports" / "results").resolve()
         args = ["-f", str(ROOT / "noxfile.py"), "-s", "matrix", "--", "--results-dir", str(results)]
         settle = nox(args, env, logs / "no-change-0.log")
@@ -234,8 +235,6 @@ def main() -> int:
         write(report, opts.out / f"no-change-{platform.node()}-{report['date']}.json", ("results", "seconds"))
         return 0
     if opts.full:
-        logs = ROOT / ".nox" / "logs" / "bench"  # kept: a failed run says why there
-        logs.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="tfmatrix-bench-") as tmp:
             results = opts.results_dir.resolve() if opts.results_dir else Path(tmp) / "results"
             measured = full_matrix(opts.jobs, results, env, logs)

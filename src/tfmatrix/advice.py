@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from tfmatrix import aggregate
+from tfmatrix import aggregate, lookup
 from tfmatrix.probes import Probe
 from tfmatrix.vocabulary import NO_EVIDENCE, NOT_APPLICABLE, VERDICT, WORKS
 
@@ -69,9 +69,8 @@ class Advice:
 
 
 def named(cases: Sequence[str]) -> str:
-    """The first two cases, as code, and how many more."""
-    shown = ", ".join(f"`{case}`" for case in cases[:2])
-    return shown + (f" and {len(cases) - 2} more" if len(cases) > 2 else "")
+    """The first two cases, as code, and how many more, as lookup names them."""
+    return lookup.some([f"`{case}`" for case in cases])
 
 
 def merged(found: Sequence[Advice]) -> list[Advice]:

@@ -207,7 +207,7 @@ def run(argv: list[str] | None) -> int:
         dates = release_dates.load(release_dates.beside(args.results))
         from tfmatrix import pinpoint  # noqa: PLC0415 - pandas takes about 1 s to import; variants and migrate need none
 
-        verdicts = pinpoint.load(pinpoint.beside(args.results) / pinpoint.VERDICTS)
+        verdicts = pinpoint.load(pinpoint.verdicts_beside(args.results))
         if validated is not None:  # what it holds now; earlier results (--previous) are no later run's
             try:
                 validated.save()
@@ -216,7 +216,7 @@ def run(argv: list[str] | None) -> int:
     except InputError as exc:
         print(f"tfmatrix: error: {exc}", file=sys.stderr)
         return status.BAD_INPUT
-    unchanged = rendered.up_to_date(args.render_cache, inputs) if args.render_cache and inputs else None
+    unchanged = rendered.up_to_date(args.render_cache, inputs) if inputs else None
     if unchanged is not None:
         print(f"tfmatrix: the {unchanged} files of the last report are as it wrote them from these same inputs")
     else:
@@ -263,7 +263,7 @@ def write_report(
             return status.INFRASTRUCTURE if exc.errno in (errno.ENOSPC, errno.EDQUOT) else status.BAD_INPUT
     failed = sum(1 for result in loaded if result["status"] != State.OK)
     print(f"tfmatrix: wrote {len(made)} files to {args.out_dir} from {len(loaded)} results, {failed} failed attempts")
-    if args.render_cache and inputs:
+    if inputs:  # given with --render-cache only
         try:
             rendered.save(args.render_cache, inputs, made)
         except OSError as exc:  # a cache: the next run renders again
@@ -276,7 +276,7 @@ def report_inputs(args: argparse.Namespace) -> str | None:
     from tfmatrix import pinpoint  # noqa: PLC0415 - as in run
 
     read = [args.catalog, args.probes, args.results, args.explanations, release_dates.beside(args.results)]
-    read.append(pinpoint.beside(args.results) / pinpoint.VERDICTS)
+    read.append(pinpoint.verdicts_beside(args.results))
     readme = args.readme.resolve() if args.readme else None
     settings = {
         "out_dir": str(args.out_dir.resolve()),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -394,7 +394,7 @@ def fix_text(fix: dict[str, Any]) -> str:
     return f"{fixing}{fix['do']} Not verified by a probed case."
 
 
-def some(cases: list[str]) -> str:
+def some(cases: Sequence[str]) -> str:
     """The first two cases and how many more."""
     return ", ".join(cases[:2]) + (f" and {len(cases) - 2} more" if len(cases) > 2 else "")
 

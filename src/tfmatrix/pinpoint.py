@@ -196,6 +196,11 @@ def beside(results_dir: Path) -> Path:
     return results_dir.parent / "pinpoint"
 
 
+def verdicts_beside(results_dir: Path) -> Path:
+    """The verdicts of the change points of ``results_dir``, which the report reads."""
+    return beside(results_dir) / VERDICTS
+
+
 def load(path: Path) -> dict[str, Verdict]:
     """Every verdict so far, keyed by change point and release, checked against ``pinpoint.schema.json``
     and the rules of ``tfmatrix.untrusted``; none where the file does not exist."""
